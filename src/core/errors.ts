@@ -1,0 +1,77 @@
+/**
+ * Typed errors with stable codes. A Node-RED Catch node sees `msg.error.code`,
+ * the CLI maps codes to exit codes, the editor shows `message`.
+ * Messages are written by us and never contain a token or a secret.
+ */
+export type ErrorCode =
+  | 'NOT_AUTHORIZED' // no token stored yet for this account
+  | 'REAUTHORIZE' // Netatmo refused the stored refresh token or the app: log in again
+  | 'INVALID_GRANT' // a code or refresh token was refused (exchange, pasted token)
+  | 'INVALID_CLIENT' // wrong client id or secret
+  | 'OAUTH_ERROR' // another OAuth error answered by Netatmo
+  | 'NETWORK' // connection refused, reset, DNS...
+  | 'TIMEOUT' // no answer in time
+  | 'SERVER' // Netatmo answered 5xx
+  | 'BAD_RESPONSE' // answer not JSON, truncated, or missing fields
+  | 'RATE_LIMITED' // 429 or API error 26
+  | 'INVALID_INPUT' // bad input from the user or a message
+  | 'CONFIG' // account not configured (client id/secret missing)
+  | 'STORE' // the token file cannot be read or written
+  | 'STORE_CORRUPT'; // the token file is damaged (kept aside)
+
+const RETRYABLE: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  'NETWORK',
+  'TIMEOUT',
+  'SERVER',
+  'BAD_RESPONSE',
+  'RATE_LIMITED',
+]);
+
+export interface NetatmoErrorDetails {
+  /** OAuth `error` field from Netatmo, e.g. `invalid_grant`. */
+  oauthError?: string;
+  /** HTTP status of the answer, if there was one. */
+  status?: number;
+  /** How long Netatmo asked us to wait (429), in ms. */
+  retryAfterMs?: number;
+  /** True when the request may have been processed by Netatmo although we got no usable answer. */
+  uncertain?: boolean;
+}
+
+export class NetatmoError extends Error {
+  readonly code: ErrorCode;
+  readonly oauthError?: string;
+  readonly status?: number;
+  readonly retryAfterMs?: number;
+  readonly uncertain: boolean;
+
+  constructor(code: ErrorCode, message: string, details: NetatmoErrorDetails = {}) {
+    super(message);
+    this.name = 'NetatmoError';
+    this.code = code;
+    this.uncertain = details.uncertain === true;
+    if (details.oauthError !== undefined) this.oauthError = details.oauthError;
+    if (details.status !== undefined) this.status = details.status;
+    if (details.retryAfterMs !== undefined) this.retryAfterMs = details.retryAfterMs;
+  }
+
+  /** Worth trying again later with the same refresh token. */
+  get retryable(): boolean {
+    return RETRYABLE.has(this.code);
+  }
+
+  toJSON(): { code: ErrorCode; message: string; oauthError?: string } {
+    return { code: this.code, message: this.message, oauthError: this.oauthError };
+  }
+}
+
+export function isNetatmoError(err: unknown): err is NetatmoError {
+  return err instanceof NetatmoError;
+}
+
+/** Turns anything thrown into a NetatmoError without carrying foreign details (which may hold secrets). */
+export function asNetatmoError(err: unknown, fallback: ErrorCode = 'STORE'): NetatmoError {
+  if (err instanceof NetatmoError) return err;
+  const code = (err as { code?: unknown } | null)?.code;
+  return new NetatmoError(fallback, `Unexpected failure${typeof code === 'string' ? ` (${code})` : ''}`);
+}
