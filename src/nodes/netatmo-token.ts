@@ -1,0 +1,92 @@
+import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
+import { NetatmoError, asNetatmoError } from '../core/errors';
+import type { TokenSet } from '../core/oauth';
+import type { AccountNode } from './netatmo-account';
+
+interface TokenConfig extends NodeDef {
+  account: string;
+  interval?: number | string;
+}
+
+export interface TokenMessage extends NodeMessage {
+  access_token?: string;
+  headers?: Record<string, unknown>;
+  netatmo?: { expires_at: number; scope: string[] };
+}
+
+/** Puts the token where an `http request` node and a flow look for it. */
+export function withToken(msg: TokenMessage, t: TokenSet): TokenMessage {
+  const headers: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(msg.headers ?? {})) if (k.toLowerCase() !== 'authorization') headers[k] = v;
+  headers.Authorization = `Bearer ${t.access_token}`;
+  msg.access_token = t.access_token;
+  msg.headers = headers;
+  msg.netatmo = { expires_at: t.expires_at, scope: t.scope };
+  return msg;
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && !Buffer.isBuffer(v);
+}
+
+export default function (RED: NodeAPI): void {
+  function TokenNodeCtor(this: Node, config: TokenConfig): void {
+    RED.nodes.createNode(this, config);
+    const node = this;
+    const account = RED.nodes.getNode(config.account) as AccountNode | null;
+    if (!account || account.type !== 'netatmo-account') {
+      node.error(RED._('netatmo-token.errors.no-account'));
+      node.status({ fill: 'red', shape: 'ring', text: RED._('netatmo-token.status.no-account') });
+      return;
+    }
+    const manager = account.manager;
+    account.register(node);
+
+    /** The one error path: a typed error with a stable code, shown as a red status. */
+    const report = (err: unknown): NetatmoError => {
+      const e = asNetatmoError(err);
+      node.status({ fill: 'red', shape: 'dot', text: e.code });
+      return e;
+    };
+
+    node.on('input', (msg: NodeMessageInFlow, send: (m: NodeMessage) => void, done: (err?: Error) => void) => {
+      const m = msg as TokenMessage;
+      if (m.headers !== undefined && !isPlainObject(m.headers)) {
+        done(report(new NetatmoError('INVALID_INPUT', RED._('netatmo-token.errors.bad-headers'))));
+        return;
+      }
+      const cached = manager.fresh();
+      if (cached) {
+        send(withToken(m, cached));
+        done();
+        return;
+      }
+      manager.getToken().then(
+        (t) => {
+          send(withToken(m, t));
+          done();
+        },
+        (err) => done(report(err)),
+      );
+    });
+
+    const seconds = Number(config.interval) || 0;
+    let timer: NodeJS.Timeout | undefined;
+    if (seconds > 0) {
+      timer = setInterval(() => {
+        manager.getToken().then(
+          (t) => node.send(withToken({ payload: t.access_token, _msgid: RED.util.generateId() }, t)),
+          (err) => node.error(report(err), { _msgid: RED.util.generateId(), payload: undefined }),
+        );
+      }, seconds * 1000);
+    }
+
+    node.on('close', (_removed: boolean, done: () => void) => {
+      if (timer) clearInterval(timer);
+      account.deregister(node);
+      done();
+    });
+  }
+
+  RED.nodes.registerType('netatmo-token', TokenNodeCtor as unknown as Parameters<typeof RED.nodes.registerType>[1]);
+}
