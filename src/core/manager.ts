@@ -96,8 +96,9 @@ export class TokenManager extends EventEmitter {
     this.reauthThrottleMs = opts.reauthThrottleMs ?? 5 * 60_000;
     this.autoRefresh = opts.autoRefresh ?? true;
     const base = opts.logger ?? silentLogger;
-    const scrub = (f: (m: string) => void) => (m: string) => f(this.redactor.scrub(m));
-    this.log = { debug: scrub(base.debug), info: scrub(base.info), warn: scrub(base.warn), error: scrub(base.error) };
+    // Called as methods of `base`: a logger object may rely on `this` (Node-RED nodes do).
+    const scrub = (level: keyof Logger) => (m: string) => base[level](this.redactor.scrub(m));
+    this.log = { debug: scrub('debug'), info: scrub('info'), warn: scrub('warn'), error: scrub('error') };
   }
 
   get state(): AccountState {
@@ -156,6 +157,7 @@ export class TokenManager extends EventEmitter {
     if (!this.inflight) {
       this.inflight = this.refreshLocked().finally(() => {
         this.inflight = undefined;
+        this.setState(); // leave 'refreshing' now that nothing is in flight
         this.schedule();
       });
       this.setState();
@@ -214,11 +216,10 @@ export class TokenManager extends EventEmitter {
       throw new NetatmoError('NOT_AUTHORIZED', 'Not authorized yet: open the account in the editor and click Authorize');
     }
     const now = this.clock();
-    const known = this.tokens?.refresh_token;
     this.adopt(stored);
-    // Another process (or the command line tool) refreshed or logged in meanwhile: use its result.
-    if (!stored.invalid && stored.tokens.refresh_token !== known && now < stored.tokens.expires_at - this.margin(stored.tokens)) {
-      this.log.debug(`refresh: another process already stored a fresh token ${redact(stored.tokens.access_token)}`);
+    // Another process (or the command line tool), or our own start-up, already has a fresh token: use it.
+    if (!stored.invalid && now < stored.tokens.expires_at - this.margin(stored.tokens)) {
+      this.log.debug(`refresh: the stored token ${redact(stored.tokens.access_token)} is still fresh; no request`);
       return stored.tokens;
     }
     if (stored.invalid && now - stored.invalid.at < this.reauthThrottleMs) {

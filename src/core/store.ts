@@ -72,7 +72,7 @@ export class TokenStore {
     try {
       account = this.decode(text);
     } catch (err) {
-      const aside = `${file}.corrupt-${Date.now()}`;
+      const aside = `${file}.corrupt-${Date.now()}-${randomBytes(3).toString('hex')}`; // unique: rename would overwrite an earlier one
       await fs.rename(file, aside).catch(() => undefined);
       throw new NetatmoError('STORE_CORRUPT', `The token file ${file} is damaged (${(err as Error).message}); it was kept as ${path.basename(aside)}. Authorize again.`);
     }

@@ -1,0 +1,85 @@
+'use strict';
+/** Shared set-up for tests that run our nodes in node-red-node-test-helper. */
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const helper = require('node-red-node-test-helper');
+const { TokenStore } = require('../../dist/core/store');
+
+helper.init(require.resolve('node-red'));
+
+const accountNode = require('../../nodes/netatmo-account.js');
+const tokenNode = require('../../nodes/netatmo-token.js');
+const NODES = [accountNode, tokenNode];
+
+const CLIENT_ID = 'test-client-id';
+const CLIENT_SECRET = 'test-client-secret-0123456789';
+
+function tmpDir(prefix = 'netatmo-test-') {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+/** Points the helper's runtime at a fresh userDir (and optional netatmoTokens settings). */
+function useUserDir(userDir, netatmoTokens = {}) {
+  helper.settings({ userDir, netatmoTokens, credentialSecret: false });
+  return userDir;
+}
+
+/** Puts a login for `accountId` in the store, as if the user had authorized. Returns the TokenSet. */
+async function seedTokens(userDir, accountId, sim, { scope = 'read_station', now = Date.now(), expiresInMs } = {}) {
+  const issued = sim.issueTokens({ clientId: CLIENT_ID, scope });
+  const tokens = {
+    access_token: issued.access_token,
+    refresh_token: issued.refresh_token,
+    scope: issued.scope,
+    obtained_at: now,
+    expires_at: now + (expiresInMs ?? issued.expires_in * 1000),
+  };
+  await new TokenStore({ dir: path.join(userDir, 'netatmo-tokens') }).write(accountId, { tokens });
+  return tokens;
+}
+
+function readStored(userDir, accountId) {
+  return new TokenStore({ dir: path.join(userDir, 'netatmo-tokens') }).read(accountId);
+}
+
+function account(sim, extra = {}) {
+  return { id: 'acc1', type: 'netatmo-account', name: 'home', scope: 'read_station', redirectUri: 'http://localhost/', apiBase: sim.url, ...extra };
+}
+
+function credentials(id = 'acc1') {
+  return { [id]: { clientId: CLIENT_ID, clientSecret: CLIENT_SECRET } };
+}
+
+/** Resolves with the next `count` messages a helper node receives. */
+function collect(node, count) {
+  return new Promise((resolve) => {
+    const got = [];
+    node.on('input', (msg) => {
+      got.push(msg);
+      if (got.length === count) resolve(got);
+    });
+  });
+}
+
+/** Resolves with the first status (already shown, or to come) of `node` that `test` accepts. */
+function statusWhere(node, test) {
+  const seen = node.status.getCalls().map((c) => c.args[0]).find(test);
+  if (seen) return Promise.resolve(seen);
+  return new Promise((resolve) => {
+    const on = (call) => {
+      if (test(call.args[0])) {
+        node.removeListener('call:status', on);
+        resolve(call.args[0]);
+      }
+    };
+    node.on('call:status', on);
+  });
+}
+
+/** Active timers of this process, to show none are left behind. */
+function activeTimeouts() {
+  return process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+}
+
+module.exports = { helper, NODES, CLIENT_ID, CLIENT_SECRET, tmpDir, useUserDir, seedTokens, readStored, account, credentials, collect, statusWhere, activeTimeouts };

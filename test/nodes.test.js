@@ -1,0 +1,257 @@
+'use strict';
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const { startSimulator } = require('./simulator');
+const rt = require('./helpers/runtime');
+const { helper, NODES } = rt;
+
+describe('netatmo-token in a Node-RED runtime', function () {
+  let sim;
+  let userDir;
+
+  before(async () => {
+    sim = await startSimulator({ clients: { [rt.CLIENT_ID]: rt.CLIENT_SECRET } });
+  });
+  after(() => sim.close());
+
+  beforeEach((done) => {
+    userDir = rt.useUserDir(rt.tmpDir());
+    sim.resetStats();
+    sim.clearFaults();
+    helper.startServer(done);
+  });
+  afterEach(async () => {
+    await helper.unload();
+    await new Promise((r) => helper.stopServer(r));
+    fs.rmSync(userDir, { recursive: true, force: true });
+  });
+
+  function flow(extra = {}) {
+    return [
+      rt.account(sim),
+      { id: 'tok', z: 'f1', type: 'netatmo-token', account: 'acc1', interval: 0, wires: [['out']], ...extra },
+      { id: 'out', z: 'f1', type: 'helper' },
+      { id: 'c1', z: 'f1', type: 'catch', scope: null, uncaught: false, wires: [['caught']] },
+      { id: 'caught', z: 'f1', type: 'helper' },
+    ];
+  }
+
+  it('adds the token to each message: access_token, merged headers, netatmo', async () => {
+    const stored = await rt.seedTokens(userDir, 'acc1', sim);
+    await helper.load(NODES, flow(), rt.credentials());
+    const out = rt.collect(helper.getNode('out'), 1);
+    helper.getNode('tok').receive({ payload: 42, headers: { 'X-Keep': 'yes', authorization: 'Bearer old' } });
+    const [msg] = await out;
+    assert.equal(msg.payload, 42);
+    assert.equal(msg.access_token, stored.access_token);
+    assert.deepEqual(msg.headers, { 'X-Keep': 'yes', Authorization: `Bearer ${stored.access_token}` });
+    assert.deepEqual(msg.netatmo, { expires_at: stored.expires_at, scope: ['read_station'] });
+    assert.equal(sim.stats.tokenRequests, 0, 'a valid stored token needs no HTTP call');
+  });
+
+  it('the token it hands out works against the API', async () => {
+    await rt.seedTokens(userDir, 'acc1', sim);
+    await helper.load(NODES, flow(), rt.credentials());
+    const out = rt.collect(helper.getNode('out'), 1);
+    helper.getNode('tok').receive({});
+    const [msg] = await out;
+    const res = await fetch(`${sim.url}/api/homesdata`, { headers: msg.headers });
+    assert.equal(res.status, 200);
+  });
+
+  it('without a login: the message goes to Catch with NOT_AUTHORIZED, nothing is sent, status is red', async () => {
+    await helper.load(NODES, flow(), rt.credentials());
+    const tok = helper.getNode('tok');
+    let sent = 0;
+    helper.getNode('out').on('input', () => sent++);
+    const caught = rt.collect(helper.getNode('caught'), 1);
+    tok.receive({ payload: 'keep me' });
+    const [msg] = await caught;
+    assert.equal(msg.payload, 'keep me');
+    assert.equal(msg.error.code, 'NOT_AUTHORIZED');
+    assert.match(msg.error.message, /Authorize/);
+    assert.equal(sent, 0);
+    const status = tok.status.lastCall.args[0];
+    assert.deepEqual(status, { fill: 'red', shape: 'dot', text: 'NOT_AUTHORIZED' });
+  });
+
+  it('a msg.headers that is not an object goes to Catch with INVALID_INPUT', async () => {
+    await rt.seedTokens(userDir, 'acc1', sim);
+    await helper.load(NODES, flow(), rt.credentials());
+    const caught = rt.collect(helper.getNode('caught'), 1);
+    helper.getNode('tok').receive({ headers: 'Authorization: x' });
+    const [msg] = await caught;
+    assert.equal(msg.error.code, 'INVALID_INPUT');
+    assert.equal(msg.headers, 'Authorization: x', 'the message is not altered');
+  });
+
+  it('shows the account state as node status', async () => {
+    await rt.seedTokens(userDir, 'acc1', sim);
+    await helper.load(NODES, flow(), rt.credentials());
+    const tok = helper.getNode('tok');
+    const green = await rt.statusWhere(tok, (s) => s.fill === 'green');
+    assert.deepEqual(green, { fill: 'green', shape: 'dot', text: 'netatmo-account.status.ok' }); // the helper's RED._ returns keys
+  });
+
+  it('a missing account gives a clear error and no handlers', async () => {
+    await helper.load(NODES, [{ id: 'tok', type: 'netatmo-token', account: 'nope', wires: [[]] }], {});
+    const tok = helper.getNode('tok');
+    assert.equal(tok.error.lastCall.args[0], 'netatmo-token.errors.no-account');
+    assert.deepEqual(tok.status.lastCall.args[0], { fill: 'red', shape: 'ring', text: 'netatmo-token.status.no-account' });
+    assert.equal(tok.listenerCount('input'), 0);
+  });
+
+  it('two token nodes on one account share a single refresh', async () => {
+    sim.delayMs = 50;
+    await rt.seedTokens(userDir, 'acc1', sim, { expiresInMs: -1000 }); // already expired
+    const f = flow();
+    f.push({ id: 'tok2', z: 'f1', type: 'netatmo-token', account: 'acc1', wires: [['out']] });
+    await helper.load(NODES, f, rt.credentials());
+    const out = rt.collect(helper.getNode('out'), 40);
+    for (let i = 0; i < 20; i++) {
+      helper.getNode('tok').receive({ i });
+      helper.getNode('tok2').receive({ i });
+    }
+    const msgs = await out;
+    sim.delayMs = 0;
+    assert.equal(sim.stats.refreshRequests, 1);
+    const tokens = new Set(msgs.map((m) => m.access_token));
+    assert.equal(tokens.size, 1);
+    const stored = await rt.readStored(userDir, 'acc1');
+    assert.equal(stored.tokens.access_token, [...tokens][0]);
+    assert.ok(sim.isValidRefreshToken(stored.tokens.refresh_token), 'the stored refresh token is the live one');
+  });
+
+  it('emits on its timer with msg.payload = token, and leaves no timer after close', async () => {
+    const stored = await rt.seedTokens(userDir, 'acc1', sim);
+    const before = rt.activeTimeouts();
+    await helper.load(NODES, flow({ interval: 0.2 }), rt.credentials());
+    const [m1, m2] = await rt.collect(helper.getNode('out'), 2);
+    assert.equal(m1.payload, stored.access_token);
+    assert.equal(m2.headers.Authorization, `Bearer ${stored.access_token}`);
+    assert.equal(m1.netatmo.expires_at, stored.expires_at);
+    await helper.unload();
+    assert.ok(rt.activeTimeouts() <= before, `timers left: ${rt.activeTimeouts()} > ${before}`);
+  });
+
+  it('keeps the login across a restart of the runtime, with no new authorization', async () => {
+    await rt.seedTokens(userDir, 'acc1', sim, { expiresInMs: -1000 });
+    await helper.load(NODES, flow(), rt.credentials());
+    let out = rt.collect(helper.getNode('out'), 1);
+    helper.getNode('tok').receive({});
+    const [first] = await out;
+    assert.equal(sim.stats.refreshRequests, 1);
+    await helper.unload();
+
+    // Same userDir, a new runtime: the rotated refresh token was persisted and is the live one.
+    await helper.load(NODES, flow(), rt.credentials());
+    out = rt.collect(helper.getNode('out'), 1);
+    helper.getNode('tok').receive({});
+    const [second] = await out;
+    assert.equal(second.access_token, first.access_token);
+    assert.equal(sim.stats.tokenRequests, 1, 'no token request after the restart');
+    const stored = await rt.readStored(userDir, 'acc1');
+    assert.ok(sim.isValidRefreshToken(stored.tokens.refresh_token));
+  });
+
+  it('a refused refresh token sends REAUTHORIZE to Catch and the status says so', async () => {
+    await rt.seedTokens(userDir, 'acc1', sim, { expiresInMs: -1000 });
+    sim.injectFault('invalid_grant');
+    await helper.load(NODES, flow(), rt.credentials());
+    const caught = rt.collect(helper.getNode('caught'), 2);
+    const tok = helper.getNode('tok');
+    tok.receive({ n: 1 });
+    await new Promise((r) => setTimeout(r, 50));
+    tok.receive({ n: 2 });
+    const [a, b] = await caught;
+    assert.equal(a.error.code, 'REAUTHORIZE');
+    assert.equal(b.error.code, 'REAUTHORIZE');
+    assert.equal(sim.stats.tokenRequests, 1, 'no retry loop on invalid_grant');
+    const statuses = tok.status.getCalls().map((c) => c.args[0].text);
+    assert.ok(statuses.includes('netatmo-account.status.reauthorize'), statuses.join(','));
+  });
+});
+
+describe('admin routes: paste a code, a URL or a refresh token; status', function () {
+  let sim;
+  let userDir;
+  before(async () => {
+    sim = await startSimulator({ clients: { [rt.CLIENT_ID]: rt.CLIENT_SECRET } });
+  });
+  after(() => sim.close());
+  beforeEach((done) => {
+    userDir = rt.useUserDir(rt.tmpDir());
+    helper.startServer(done);
+  });
+  afterEach(async () => {
+    await helper.unload();
+    await new Promise((r) => helper.stopServer(r));
+    fs.rmSync(userDir, { recursive: true, force: true });
+  });
+
+  const load = () => helper.load(NODES, [rt.account(sim, { scope: 'read_station read_thermostat' })], rt.credentials());
+  const secretsIn = (text) => [rt.CLIENT_SECRET, ...sim.issuedSecrets()].filter((s) => text.includes(s));
+
+  it('status before authorization', async () => {
+    await load();
+    const res = await helper.request().get('/netatmo-tokens/acc1/status').expect(200);
+    assert.equal(res.body.authorized, false);
+    assert.equal(res.body.status, 'unauthorized');
+  });
+
+  it('exchanges a pasted code; status then says authorized with the scopes, and no secret', async () => {
+    await load();
+    const code = sim.issueCode({ clientId: rt.CLIENT_ID, redirectUri: 'http://localhost/', scope: 'read_station read_thermostat' });
+    const res = await helper.request().post('/netatmo-tokens/acc1/code').send({ code }).expect(200);
+    assert.equal(res.body.authorized, true);
+    assert.deepEqual(res.body.scope, ['read_station', 'read_thermostat']);
+    const status = await helper.request().get('/netatmo-tokens/acc1/status').expect(200);
+    assert.equal(status.body.authorized, true);
+    assert.ok(status.body.expires_at > Date.now());
+    assert.deepEqual(secretsIn(JSON.stringify(res.body) + JSON.stringify(status.body)), []);
+    const stored = await rt.readStored(userDir, 'acc1');
+    assert.ok(sim.isValidRefreshToken(stored.tokens.refresh_token));
+  });
+
+  it('takes the whole redirected URL', async () => {
+    await load();
+    const code = sim.issueCode({ clientId: rt.CLIENT_ID, redirectUri: 'http://localhost/', scope: 'read_station' });
+    const res = await helper.request().post('/netatmo-tokens/acc1/code').send({ url: `http://localhost/?state=abc&code=${code}` }).expect(200);
+    assert.equal(res.body.authorized, true);
+  });
+
+  it('takes a refresh token from the token generator and rotates it at once', async () => {
+    await load();
+    const issued = sim.issueTokens({ clientId: rt.CLIENT_ID, scope: 'read_station' });
+    const res = await helper.request().post('/netatmo-tokens/acc1/code').send({ refresh_token: issued.refresh_token }).expect(200);
+    assert.equal(res.body.authorized, true);
+    assert.equal(sim.isValidRefreshToken(issued.refresh_token), false, 'rotated');
+    const stored = await rt.readStored(userDir, 'acc1');
+    assert.ok(sim.isValidRefreshToken(stored.tokens.refresh_token));
+  });
+
+  it('refuses bad input with a clear message and changes nothing', async () => {
+    await load();
+    for (const body of [{ code: '' }, { code: 'abc def!' }, { url: 'http://localhost/?state=x' }, { url: 'http://localhost/?error=access_denied' }, {}, { code: 42 }]) {
+      const res = await helper.request().post('/netatmo-tokens/acc1/code').send(body).expect(400);
+      assert.equal(res.body.error.code, 'INVALID_INPUT', JSON.stringify(body));
+      assert.ok(res.body.error.message.length > 10);
+    }
+    assert.equal(await rt.readStored(userDir, 'acc1'), null);
+  });
+
+  it('a used code gives INVALID_GRANT', async () => {
+    await load();
+    const code = sim.issueCode({ clientId: rt.CLIENT_ID, redirectUri: 'http://localhost/', scope: 'read_station' });
+    await helper.request().post('/netatmo-tokens/acc1/code').send({ code }).expect(200);
+    const res = await helper.request().post('/netatmo-tokens/acc1/code').send({ code }).expect(400);
+    assert.equal(res.body.error.code, 'INVALID_GRANT');
+    assert.deepEqual(secretsIn(JSON.stringify(res.body)), []);
+  });
+
+  it('serves the scope list', async () => {
+    await load();
+    const res = await helper.request().get('/netatmo-tokens/scopes').expect(200);
+    assert.equal(res.body.groups.flatMap((g) => g.scopes).length, 26);
+  });
+});
