@@ -1,0 +1,96 @@
+#!/usr/bin/env node
+'use strict';
+/**
+ * `npm start`: Node-RED from the project's own dependencies on http://127.0.0.1:1880,
+ * with this package loaded, the example flow deployed, and — unless NETATMO_API_BASE
+ * is set — the built-in Netatmo simulator standing in for api.netatmo.com, already
+ * authorized, so tokens flow offline.
+ *
+ *   npm start                                         # offline, simulator
+ *   NETATMO_API_BASE=https://api.netatmo.com npm start # the real Netatmo: authorize in the editor
+ *
+ * State lives in .dev-userdir/ (git-ignored). PORT changes the port.
+ */
+const fs = require('node:fs');
+const path = require('node:path');
+const { spawn } = require('node:child_process');
+const { startSimulator } = require('../simulator');
+const { TokenStore } = require('../../dist/core/store');
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const USER_DIR = path.join(ROOT, '.dev-userdir');
+const PORT = Number(process.env.PORT) || 1880;
+const REAL_API = 'https://api.netatmo.com';
+const EXAMPLE = path.join(ROOT, 'examples', 'netatmo-homesdata.json');
+const SIM_CLIENT = { id: 'sim-client-id', secret: 'sim-client-secret' };
+
+function linkPackage() {
+  const modules = path.join(USER_DIR, 'node_modules');
+  fs.mkdirSync(modules, { recursive: true });
+  const link = path.join(modules, 'node-red-contrib-netatmo-tokens');
+  fs.rmSync(link, { force: true, recursive: true });
+  fs.symlinkSync(ROOT, link, 'dir');
+  fs.writeFileSync(
+    path.join(USER_DIR, 'package.json'),
+    JSON.stringify({ name: 'netatmo-tokens-dev', private: true, dependencies: { 'node-red-contrib-netatmo-tokens': `file:${ROOT}` } }, null, 2),
+  );
+}
+
+function writeSettings(apiBase) {
+  const settings = {
+    uiHost: '127.0.0.1',
+    uiPort: PORT,
+    flowFile: 'flows.json',
+    credentialSecret: false, // dev only: flows_cred.json in clear; a real install keeps its secret
+    netatmoTokens: apiBase ? { apiBase } : {},
+    logging: { console: { level: 'info' } },
+    editorTheme: { tours: false },
+  };
+  const file = path.join(USER_DIR, 'settings.js');
+  fs.writeFileSync(file, `module.exports = ${JSON.stringify(settings, null, 2)};\n`);
+  return file;
+}
+
+/** Deploys the example flow against the simulator, already authorized. */
+async function seedOffline(sim) {
+  const flow = JSON.parse(fs.readFileSync(EXAMPLE, 'utf8'));
+  for (const n of flow) if (n.type === 'http request') n.url = n.url.replace(REAL_API, sim.url);
+  fs.writeFileSync(path.join(USER_DIR, 'flows.json'), JSON.stringify(flow, null, 2));
+  const account = flow.find((n) => n.type === 'netatmo-account');
+  const creds = { [account.id]: { clientId: SIM_CLIENT.id, clientSecret: SIM_CLIENT.secret } };
+  fs.writeFileSync(path.join(USER_DIR, 'flows_cred.json'), JSON.stringify(creds, null, 2));
+  const issued = sim.issueTokens({ clientId: SIM_CLIENT.id, scope: account.scope });
+  const now = Date.now();
+  const tokens = { access_token: issued.access_token, refresh_token: issued.refresh_token, scope: issued.scope, obtained_at: now, expires_at: now + issued.expires_in * 1000 };
+  await new TokenStore({ dir: path.join(USER_DIR, 'netatmo-tokens') }).write(account.id, { tokens });
+}
+
+async function main() {
+  fs.mkdirSync(USER_DIR, { recursive: true });
+  linkPackage();
+  let sim;
+  let apiBase = process.env.NETATMO_API_BASE;
+  if (!apiBase) {
+    sim = await startSimulator({ acceptAnyClient: true, clients: { [SIM_CLIENT.id]: SIM_CLIENT.secret } });
+    apiBase = sim.url;
+    await seedOffline(sim);
+    console.log(`Netatmo simulator on ${sim.url} (set NETATMO_API_BASE=${REAL_API} to use the real Netatmo)`);
+  } else if (!fs.existsSync(path.join(USER_DIR, 'flows.json'))) {
+    fs.copyFileSync(EXAMPLE, path.join(USER_DIR, 'flows.json'));
+  }
+  const settingsFile = writeSettings(apiBase === REAL_API ? undefined : apiBase);
+  const red = spawn(process.execPath, [require.resolve('node-red/red.js'), '--userDir', USER_DIR, '--settings', settingsFile], { stdio: 'inherit' });
+  console.log(`Node-RED starting on http://127.0.0.1:${PORT}/ (Ctrl-C to stop)`);
+  const stop = () => red.kill('SIGTERM');
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  red.on('exit', async (code) => {
+    if (sim) await sim.close();
+    process.exit(code ?? 0);
+  });
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
