@@ -6,7 +6,9 @@ const path = require('node:path');
 const helper = require('node-red-node-test-helper');
 const { TokenStore } = require('../../dist/core/store');
 
-helper.init(require.resolve('node-red'));
+/** NODE_RED_MODULE=node-red-5 runs the same tests against Node-RED 5 (an npm alias in devDependencies). */
+const NODE_RED_MODULE = process.env.NODE_RED_MODULE || 'node-red';
+helper.init(require.resolve(NODE_RED_MODULE));
 
 const accountNode = require('../../nodes/netatmo-account.js');
 const tokenNode = require('../../nodes/netatmo-token.js');
@@ -82,4 +84,4 @@ function activeTimeouts() {
   return process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
 }
 
-module.exports = { helper, NODES, CLIENT_ID, CLIENT_SECRET, tmpDir, useUserDir, seedTokens, readStored, account, credentials, collect, statusWhere, activeTimeouts };
+module.exports = { NODE_RED_MODULE, helper, NODES, CLIENT_ID, CLIENT_SECRET, tmpDir, useUserDir, seedTokens, readStored, account, credentials, collect, statusWhere, activeTimeouts };
