@@ -1,13 +1,18 @@
 import type { Request, Response } from 'express';
 import type { NodeAPI } from 'node-red';
 import { ErrorCode, NetatmoError, asNetatmoError } from '../core/errors';
-import type { AccountState } from '../core/manager';
-import { DEFAULT_SCOPE, SCOPE_GROUPS } from '../core/scopes';
+import { AccountState, Logger, TokenManager } from '../core/manager';
+import { DEFAULT_API_BASE } from '../core/oauth';
+import { DEFAULT_SCOPE, SCOPE_GROUPS, parseScope } from '../core/scopes';
 import type { TokenStore } from '../core/store';
 import { checkAccountId, checkCode, checkRedirectUri, checkRefreshToken, parsePastedRedirect } from '../core/validate';
-import type { AccountNode } from './netatmo-account';
+import { PendingLogin, StateProblem, authorizeStates } from './authorize-state';
+import { AccountNode, clientFor, nodeRedSettings } from './netatmo-account';
 
 export const ROUTE_BASE = '/netatmo-tokens';
+
+/** What the editor shows for a saved password: the secret itself stays on the server. */
+const SAVED_PASSWORD = '__PWRD__';
 
 const HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
   INVALID_INPUT: 400,
@@ -41,13 +46,177 @@ export function sendError(res: Response, err: unknown): void {
   res.status(HTTP_STATUS[e.code] ?? 502).json({ error: { code: e.code, message: e.message, oauthError: e.oauthError ?? null } });
 }
 
+function e2s(err: Error): string {
+  return err.message.slice(0, 200);
+}
+
+// ------------------------------------------------------------------ what the editor pastes
+
+export type Pasted =
+  | { kind: 'url'; code: string; state?: string }
+  | { kind: 'code'; code: string }
+  | { kind: 'refresh_token'; refreshToken: string };
+
+/**
+ * Tells apart what a user pasted: the address the browser was sent back to (or its
+ * query), a bare authorization code, or a refresh token (token generator, `<hex>|<hex>`).
+ */
+export function classifyPasted(text: unknown): Pasted {
+  if (typeof text !== 'string' || text.trim() === '') throw new NetatmoError('INVALID_INPUT', 'Nothing was pasted.');
+  const v = text.trim();
+  if (v.includes('|') && !/[?&=]/.test(v)) return { kind: 'refresh_token', refreshToken: checkRefreshToken(v) };
+  if (/[?&=]|:\/\//.test(v)) return { kind: 'url', ...parsePastedRedirect(v) };
+  if (/^[A-Za-z0-9]{8,64}$/.test(v)) return { kind: 'code', code: checkCode(v) };
+  return { kind: 'refresh_token', refreshToken: checkRefreshToken(v) };
+}
+
+// ------------------------------------------------------------------ HTML pages for the browser tab
+
+const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+export const escapeHtml = (s: unknown): string => String(s).replace(/[&<>"']/g, (c) => ENTITIES[c]);
+
+const PAGE_HEADERS = {
+  'Content-Type': 'text/html; charset=utf-8',
+  'Cache-Control': 'no-store',
+  'Referrer-Policy': 'no-referrer',
+  'X-Content-Type-Options': 'nosniff',
+  'X-Frame-Options': 'DENY',
+  'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'",
+};
+
+/** A small page; every piece of text is escaped here. */
+function sendPage(res: Response, status: number, ok: boolean, title: string, paragraphs: string[]): void {
+  const body = paragraphs.map((p, i) => `<p${i === 0 ? ' id="message"' : ''}>${escapeHtml(p)}</p>`).join('\n');
+  res
+    .status(status)
+    .set(PAGE_HEADERS)
+    .send(
+      `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">` +
+        `<title>${escapeHtml(title)}</title><style>body{font-family:sans-serif;max-width:40em;margin:3em auto;padding:0 1em;line-height:1.5;color:#333}` +
+        `h1{font-size:1.4em;color:${ok ? '#2e7d32' : '#c62828'}}</style></head>` +
+        `<body class="${ok ? 'ok' : 'failed'}"><h1 id="title">${escapeHtml(title)}</h1>\n${body}\n</body></html>`,
+    );
+}
+
+const AGAIN = 'Nothing was changed. To log in, click Authorize again in the Netatmo account of the Node-RED editor.';
+
+const STATE_PAGES: Record<StateProblem, string> = {
+  missing:
+    'This address is where Netatmo sends your browser back after you log in, but it was opened without a login in progress (no state).',
+  unknown:
+    'This login is unknown to Node-RED (unknown state): Node-RED may have been restarted since you clicked Authorize, or the link was not made by this Node-RED.',
+  used: 'This login was already completed: a login link works only once (reloading this page does not repeat it).',
+  expired: 'This login was started more than 10 minutes ago and has expired.',
+  mismatch: 'This login was started for another Netatmo account.',
+};
+
+/** What to do when Netatmo refused to give tokens for a code. */
+function exchangeHint(e: NetatmoError, login: { redirectUri: string }): string {
+  switch (e.code) {
+    case 'INVALID_GRANT':
+      return `Check that the redirect URI of your app at dev.netatmo.com is exactly ${login.redirectUri} (including the final "/"). A code works only once and only for a short time: click Authorize again.`;
+    case 'INVALID_CLIENT':
+      return 'Check the client id and the client secret against your app at dev.netatmo.com, then click Authorize again.';
+    case 'NETWORK':
+    case 'TIMEOUT':
+      return 'Node-RED could not reach Netatmo. Check its internet access (or the API base URL in the advanced settings), then click Authorize again.';
+    case 'RATE_LIMITED':
+      return 'Netatmo asks to slow down. Wait a few minutes, then click Authorize again.';
+    default:
+      return 'Click Authorize again in the Netatmo account of the Node-RED editor.';
+  }
+}
+
+// ------------------------------------------------------------------ routes
+
+/** The login an editor request asks for: what was typed in the dialog, completed by the deployed account. */
+interface LoginConfig {
+  clientId: string;
+  clientSecret: string;
+  scope: string;
+  redirectUri?: string;
+  apiBase: string;
+}
+
+const text = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined);
+
+function checkApiBase(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new NetatmoError('INVALID_INPUT', 'The API base URL is not a URL (leave it empty for https://api.netatmo.com).');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new NetatmoError('INVALID_INPUT', 'The API base URL must start with http:// or https://.');
+  return value.replace(/\/+$/, '');
+}
+
 export function registerAdminRoutes(RED: NodeAPI, store: TokenStore): void {
   const read = RED.auth.needsPermission('netatmo-account.read');
   const write = RED.auth.needsPermission('netatmo-account.write');
+  const states = authorizeStates;
 
   const deployedAccount = (id: string): AccountNode | undefined => {
     const node = RED.nodes.getNode(checkAccountId(id)) as AccountNode | null;
     return node && node.type === 'netatmo-account' ? node : undefined;
+  };
+
+  /** Body fields win (the dialog may hold unsaved edits); what is missing comes from the deployed account. */
+  const loginConfig = (body: Record<string, unknown>, account: AccountNode | undefined): LoginConfig => {
+    const creds = account?.credentials ?? {};
+    const typedSecret = text(body.clientSecret);
+    const clientSecret = typedSecret && typedSecret !== SAVED_PASSWORD ? typedSecret : creds.clientSecret;
+    const clientId = text(body.clientId) ?? creds.clientId;
+    if (!clientId || !clientSecret) {
+      throw new NetatmoError('CONFIG', 'Enter the client id and the client secret of your app at dev.netatmo.com first.');
+    }
+    let scope: string;
+    try {
+      scope = 'scope' in body ? parseScope(text(body.scope) ?? '').join(' ') : (account?.scope ?? DEFAULT_SCOPE);
+    } catch (err) {
+      throw new NetatmoError('INVALID_INPUT', `Scopes: ${e2s(err as Error)}`);
+    }
+    const redirect = 'redirectUri' in body ? text(body.redirectUri) : account?.redirectUri || undefined;
+    const typedBase = 'apiBase' in body ? text(body.apiBase) : account?.apiBase;
+    const apiBase = checkApiBase(typedBase || nodeRedSettings(RED).apiBase || DEFAULT_API_BASE);
+    return { clientId, clientSecret, scope, redirectUri: redirect ? checkRedirectUri(redirect) : undefined, apiBase };
+  };
+
+  const sameLogin = (account: AccountNode, cfg: Omit<LoginConfig, 'scope' | 'redirectUri'>): boolean =>
+    account.credentials?.clientId === cfg.clientId &&
+    account.credentials?.clientSecret === cfg.clientSecret &&
+    account.apiBase.replace(/\/+$/, '') === cfg.apiBase;
+
+  const logger = (id: string): Logger => {
+    const prefix = `[netatmo-account:${id}] `;
+    return {
+      debug: (m) => RED.log.debug(prefix + m),
+      info: (m) => RED.log.info(prefix + m),
+      warn: (m) => RED.log.warn(prefix + m),
+      error: (m) => RED.log.error(prefix + m),
+    };
+  };
+
+  /**
+   * Stores a new login for an account. The deployed account does it itself when it has the
+   * same client, so its state changes at once; otherwise (not deployed yet, or new credentials
+   * not deployed yet) a manager over the same store writes the file the account reads on start.
+   */
+  const install = async (
+    id: string,
+    cfg: Omit<LoginConfig, 'scope' | 'redirectUri'>,
+    obtain: (m: TokenManager) => Promise<unknown>,
+  ): Promise<{ state: AccountState; deployed: boolean; sameClient: boolean }> => {
+    const account = deployedAccount(id);
+    if (account && sameLogin(account, cfg)) {
+      await obtain(account.manager);
+      return { state: account.manager.state, deployed: true, sameClient: true };
+    }
+    const manager = new TokenManager({ accountId: id, store, client: clientFor(RED, cfg, cfg.apiBase), autoRefresh: false, logger: logger(id) });
+    await obtain(manager);
+    // The deployed account reloads the file, so its status shows the new login until the next deploy.
+    if (account) await account.manager.start();
+    return { state: manager.state, deployed: !!account, sameClient: false };
   };
 
   RED.httpAdmin.get(`${ROUTE_BASE}/scopes`, read, (_req: Request, res: Response) => {
@@ -56,6 +225,7 @@ export function registerAdminRoutes(RED: NodeAPI, store: TokenStore): void {
 
   RED.httpAdmin.get(`${ROUTE_BASE}/:id/status`, read, async (req: Request, res: Response) => {
     try {
+      res.set('Cache-Control', 'no-store');
       const account = deployedAccount(String(req.params.id));
       if (account) {
         res.json(statusBody(account.manager.state));
@@ -72,21 +242,109 @@ export function registerAdminRoutes(RED: NodeAPI, store: TokenStore): void {
     }
   });
 
-  /** Paste path: `{code}`, `{url}` (the address the browser was sent back to) or `{refresh_token}`. */
+  /**
+   * Starts a login: `{clientId, clientSecret?, scope, redirectUri, apiBase?}` as typed in the dialog.
+   * Answers the Netatmo address to open; the secret stays here, with the state, in memory.
+   */
+  RED.httpAdmin.post(`${ROUTE_BASE}/:id/authorize`, write, (req: Request, res: Response) => {
+    try {
+      res.set('Cache-Control', 'no-store');
+      const id = checkAccountId(String(req.params.id));
+      const body = (req.body && typeof req.body === 'object' ? req.body : {}) as Record<string, unknown>;
+      const cfg = loginConfig(body, deployedAccount(id));
+      if (!cfg.redirectUri) throw new NetatmoError('INVALID_INPUT', 'The redirect URI is missing: use the one registered in your app at dev.netatmo.com.');
+      const client = clientFor(RED, cfg, cfg.apiBase);
+      const state = states.create({ accountId: id, ...cfg, redirectUri: cfg.redirectUri });
+      res.json({ url: client.authorizeUrl({ redirectUri: cfg.redirectUri, scope: cfg.scope, state }), redirectUri: cfg.redirectUri, scope: cfg.scope });
+    } catch (err) {
+      sendError(res, err);
+    }
+  });
+
+  /**
+   * Where Netatmo sends the browser back. No admin token comes with a redirect, so no
+   * permission check: the single-use state is the protection.
+   */
+  RED.httpAdmin.get(`${ROUTE_BASE}/callback`, async (req: Request, res: Response) => {
+    const q = req.query as Record<string, unknown>;
+    const taken = states.take(q.state);
+    if (!taken.ok) {
+      sendPage(res, 400, false, 'Netatmo login refused', [STATE_PAGES[taken.problem], AGAIN]);
+      return;
+    }
+    const login: PendingLogin = taken.login;
+    const error = typeof q.error === 'string' ? q.error.slice(0, 100) : undefined;
+    if (error === 'access_denied') {
+      sendPage(res, 400, false, 'Netatmo access refused', ['Access was refused on the Netatmo page (access_denied).', AGAIN]);
+      return;
+    }
+    if (error !== undefined) {
+      const description = typeof q.error_description === 'string' ? `: ${q.error_description.slice(0, 200)}` : '';
+      sendPage(res, 400, false, 'Netatmo login failed', [`Netatmo answered with an error instead of a code (${error}${description}).`, AGAIN]);
+      return;
+    }
+    let code: string;
+    try {
+      code = checkCode(q.code);
+    } catch (err) {
+      sendPage(res, 400, false, 'Netatmo login failed', [`Netatmo sent back no usable code: ${(err as Error).message}`, AGAIN]);
+      return;
+    }
+    try {
+      const done = await install(login.accountId, login, (m) => m.authorizeWithCode(code, login.redirectUri, login.scope));
+      const scopes = done.state.scope?.join(' ') || login.scope;
+      const next = !done.deployed
+        ? 'Deploy the flow in the Node-RED editor to start using them.'
+        : done.sameClient
+          ? 'The account uses them now.'
+          : 'The account has unsaved changes (client id or secret): deploy the flow so that it uses them.';
+      sendPage(res, 200, true, 'Netatmo: authorized', [
+        `Authorized for scopes ${scopes}.`,
+        `The tokens are stored by Node-RED. ${next}`,
+        'You can close this tab and go back to the Node-RED editor.',
+      ]);
+    } catch (err) {
+      const e = asNetatmoError(err);
+      sendPage(res, HTTP_STATUS[e.code] ?? 502, false, 'Netatmo login failed', [`${e.message}.`, exchangeHint(e, login)]);
+    }
+  });
+
+  /**
+   * Paste path, for when the browser cannot reach the callback: `{text}` (anything below, told apart
+   * here), `{url}` (the address the browser was sent back to), `{code}` or `{refresh_token}`, plus the
+   * dialog's fields as for authorize, so that it also works before the first deploy.
+   */
   RED.httpAdmin.post(`${ROUTE_BASE}/:id/code`, write, async (req: Request, res: Response) => {
     try {
-      const account = deployedAccount(String(req.params.id));
-      if (!account) throw new NetatmoError('CONFIG', 'Deploy the Netatmo account first, then paste the code again');
+      res.set('Cache-Control', 'no-store');
+      const id = checkAccountId(String(req.params.id));
       const body = (req.body && typeof req.body === 'object' ? req.body : {}) as Record<string, unknown>;
-      if (body.refresh_token !== undefined) {
-        await account.manager.authorizeWithRefreshToken(checkRefreshToken(body.refresh_token));
-      } else {
-        const code = body.url !== undefined ? parsePastedRedirect(body.url).code : checkCode(body.code);
-        const redirect = body.redirect_uri ?? account.redirectUri;
-        if (!redirect) throw new NetatmoError('INVALID_INPUT', 'The account has no redirect URI: set the one registered in your Netatmo app');
-        await account.manager.authorizeWithCode(code, checkRedirectUri(redirect), account.scope);
+      let pasted: Pasted;
+      if (body.text !== undefined) pasted = classifyPasted(body.text);
+      else if (body.refresh_token !== undefined) pasted = { kind: 'refresh_token', refreshToken: checkRefreshToken(body.refresh_token) };
+      else if (body.url !== undefined) pasted = { kind: 'url', ...parsePastedRedirect(body.url) };
+      else pasted = { kind: 'code', code: checkCode(body.code) };
+
+      // A pasted address from our own Authorize button carries its state: finish that login.
+      let pending: PendingLogin | undefined;
+      if (pasted.kind === 'url' && pasted.state) {
+        const taken = states.take(pasted.state, id);
+        if (taken.ok) pending = taken.login;
+        else if (taken.problem !== 'unknown') throw new NetatmoError('INVALID_INPUT', `${STATE_PAGES[taken.problem]} Click Authorize again.`);
       }
-      res.json(statusBody(account.manager.state));
+      const cfg: LoginConfig = pending ?? loginConfig(body, deployedAccount(id));
+      let done;
+      if (pasted.kind === 'refresh_token') {
+        const rt = pasted.refreshToken;
+        done = await install(id, cfg, (m) => m.authorizeWithRefreshToken(rt));
+      } else {
+        const redirect = cfg.redirectUri ?? text(body.redirect_uri);
+        if (!redirect) throw new NetatmoError('INVALID_INPUT', 'The redirect URI is missing: use the one registered in your app at dev.netatmo.com.');
+        const code = pasted.code;
+        const uri = checkRedirectUri(redirect);
+        done = await install(id, cfg, (m) => m.authorizeWithCode(code, uri, cfg.scope));
+      }
+      res.json({ ...statusBody(done.state, done.deployed), kind: pasted.kind });
     } catch (err) {
       sendError(res, err);
     }
