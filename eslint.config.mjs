@@ -1,0 +1,30 @@
+import js from '@eslint/js';
+import globals from 'globals';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', '.dev-userdir/**', 'test/artifacts/**'] },
+  {
+    files: ['src/**/*.ts'],
+    extends: [js.configs.recommended, ...tseslint.configs.strict],
+    rules: {
+      '@typescript-eslint/no-explicit-any': 'error',
+      '@typescript-eslint/no-empty-function': 'off',
+    },
+  },
+  {
+    // Node-RED constructors keep `this` as `node` for the closures they register.
+    files: ['src/nodes/**/*.ts'],
+    rules: { '@typescript-eslint/no-this-alias': 'off' },
+  },
+  {
+    files: ['**/*.js'],
+    extends: [js.configs.recommended],
+    languageOptions: { sourceType: 'commonjs', globals: { ...globals.node, ...globals.mocha } },
+    rules: { 'no-unused-vars': ['error', { argsIgnorePattern: '^_', caughtErrors: 'none' }] },
+  },
+  {
+    files: ['nodes/**/*.js'],
+    languageOptions: { globals: { ...globals.node } },
+  },
+);
