@@ -53,9 +53,7 @@ function e2s(err: Error): string {
 // ------------------------------------------------------------------ what the editor pastes
 
 export type Pasted =
-  | { kind: 'url'; code: string; state?: string }
-  | { kind: 'code'; code: string }
-  | { kind: 'refresh_token'; refreshToken: string };
+  { kind: 'url'; code: string; state?: string } | { kind: 'code'; code: string } | { kind: 'refresh_token'; refreshToken: string };
 
 /**
  * Tells apart what a user pasted: the address the browser was sent back to (or its
@@ -147,7 +145,8 @@ function checkApiBase(value: string): string {
   } catch {
     throw new NetatmoError('INVALID_INPUT', 'The API base URL is not a URL (leave it empty for https://api.netatmo.com).');
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new NetatmoError('INVALID_INPUT', 'The API base URL must start with http:// or https://.');
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new NetatmoError('INVALID_INPUT', 'The API base URL must start with http:// or https://.');
   return value.replace(/\/+$/, '');
 }
 
@@ -212,7 +211,13 @@ export function registerAdminRoutes(RED: NodeAPI, store: TokenStore): void {
       await obtain(account.manager);
       return { state: account.manager.state, deployed: true, sameClient: true };
     }
-    const manager = new TokenManager({ accountId: id, store, client: clientFor(RED, cfg, cfg.apiBase), autoRefresh: false, logger: logger(id) });
+    const manager = new TokenManager({
+      accountId: id,
+      store,
+      client: clientFor(RED, cfg, cfg.apiBase),
+      autoRefresh: false,
+      logger: logger(id),
+    });
     await obtain(manager);
     // The deployed account reloads the file, so its status shows the new login until the next deploy.
     if (account) await account.manager.start();
@@ -234,7 +239,13 @@ export function registerAdminRoutes(RED: NodeAPI, store: TokenStore): void {
       // Not deployed yet: tell what the store holds for it (tokens obtained before the first deploy).
       const stored = await store.read(String(req.params.id));
       const state: AccountState = stored
-        ? { status: stored.invalid ? 'reauthorize' : 'ok', authorized: !stored.invalid, expires_at: stored.tokens.expires_at, scope: stored.tokens.scope, last_refresh: stored.tokens.obtained_at }
+        ? {
+            status: stored.invalid ? 'reauthorize' : 'ok',
+            authorized: !stored.invalid,
+            expires_at: stored.tokens.expires_at,
+            scope: stored.tokens.scope,
+            last_refresh: stored.tokens.obtained_at,
+          }
         : { status: 'unauthorized', authorized: false };
       res.json(statusBody(state, false));
     } catch (err) {
@@ -252,10 +263,15 @@ export function registerAdminRoutes(RED: NodeAPI, store: TokenStore): void {
       const id = checkAccountId(String(req.params.id));
       const body = (req.body && typeof req.body === 'object' ? req.body : {}) as Record<string, unknown>;
       const cfg = loginConfig(body, deployedAccount(id));
-      if (!cfg.redirectUri) throw new NetatmoError('INVALID_INPUT', 'The redirect URI is missing: use the one registered in your app at dev.netatmo.com.');
+      if (!cfg.redirectUri)
+        throw new NetatmoError('INVALID_INPUT', 'The redirect URI is missing: use the one registered in your app at dev.netatmo.com.');
       const client = clientFor(RED, cfg, cfg.apiBase);
       const state = states.create({ accountId: id, ...cfg, redirectUri: cfg.redirectUri });
-      res.json({ url: client.authorizeUrl({ redirectUri: cfg.redirectUri, scope: cfg.scope, state }), redirectUri: cfg.redirectUri, scope: cfg.scope });
+      res.json({
+        url: client.authorizeUrl({ redirectUri: cfg.redirectUri, scope: cfg.scope, state }),
+        redirectUri: cfg.redirectUri,
+        scope: cfg.scope,
+      });
     } catch (err) {
       sendError(res, err);
     }
@@ -280,7 +296,10 @@ export function registerAdminRoutes(RED: NodeAPI, store: TokenStore): void {
     }
     if (error !== undefined) {
       const description = typeof q.error_description === 'string' ? `: ${q.error_description.slice(0, 200)}` : '';
-      sendPage(res, 400, false, 'Netatmo login failed', [`Netatmo answered with an error instead of a code (${error}${description}).`, AGAIN]);
+      sendPage(res, 400, false, 'Netatmo login failed', [
+        `Netatmo answered with an error instead of a code (${error}${description}).`,
+        AGAIN,
+      ]);
       return;
     }
     let code: string;
@@ -330,7 +349,8 @@ export function registerAdminRoutes(RED: NodeAPI, store: TokenStore): void {
       if (pasted.kind === 'url' && pasted.state) {
         const taken = states.take(pasted.state, id);
         if (taken.ok) pending = taken.login;
-        else if (taken.problem !== 'unknown') throw new NetatmoError('INVALID_INPUT', `${STATE_PAGES[taken.problem]} Click Authorize again.`);
+        else if (taken.problem !== 'unknown')
+          throw new NetatmoError('INVALID_INPUT', `${STATE_PAGES[taken.problem]} Click Authorize again.`);
       }
       const cfg: LoginConfig = pending ?? loginConfig(body, deployedAccount(id));
       let done;
@@ -339,7 +359,8 @@ export function registerAdminRoutes(RED: NodeAPI, store: TokenStore): void {
         done = await install(id, cfg, (m) => m.authorizeWithRefreshToken(rt));
       } else {
         const redirect = cfg.redirectUri ?? text(body.redirect_uri);
-        if (!redirect) throw new NetatmoError('INVALID_INPUT', 'The redirect URI is missing: use the one registered in your app at dev.netatmo.com.');
+        if (!redirect)
+          throw new NetatmoError('INVALID_INPUT', 'The redirect URI is missing: use the one registered in your app at dev.netatmo.com.');
         const code = pasted.code;
         const uri = checkRedirectUri(redirect);
         done = await install(id, cfg, (m) => m.authorizeWithCode(code, uri, cfg.scope));

@@ -1,0 +1,233 @@
+'use strict';
+/**
+ * Starts Node-RED as a real child process with this package installed in its userDir,
+ * the way a user has it after `npm install`: `<userDir>/package.json` lists the package and
+ * `<userDir>/node_modules/<package name>` is a symlink to this checkout.
+ *
+ *   const { startNodeRed, freePort, hashPassword } = require('./helpers/nodered-process');
+ *   const red = await startNodeRed({ settings: { netatmoTokens: { apiBase: sim.url } } });
+ *   await fetch(red.adminUrl + 'settings');   // admin API (adminUrl ends with "/")
+ *   red.logs                                   // every stdout/stderr line so far
+ *   await red.stop();                          // SIGTERM, waits for the exit
+ *
+ * Options of startNodeRed (all optional):
+ *   userDir      folder to use (default: a new temp folder, removed by stop() unless keepUserDir)
+ *   port         TCP port (default: a free one)
+ *   settings     merged over the defaults below and written as settings.js (JSON values only)
+ *   flows        array written to flows.json before the start
+ *   packageDir   the package to install (default: this repository)
+ *   installed    true: the package is already installed in userDir (npm install of a tarball);
+ *                leave userDir's package.json and node_modules as they are
+ *   env          extra environment variables
+ *   timeoutMs    how long to wait for the admin API (default 30 s)
+ *   keepUserDir  leave the userDir in place after stop()
+ * Defaults: httpAdminRoot '/', credentialSecret, info-level console logging, no editor tours,
+ * no telemetry, flows in flows.json, listening on 127.0.0.1 only.
+ */
+const { spawn } = require('node:child_process');
+const fs = require('node:fs');
+const net = require('node:net');
+const os = require('node:os');
+const path = require('node:path');
+
+const REPO_DIR = path.resolve(__dirname, '..', '..');
+
+/** A TCP port nobody listens on right now (127.0.0.1). */
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** A bcrypt hash for `adminAuth.users[].password`, with the bcryptjs that Node-RED itself uses. */
+function hashPassword(password) {
+  const nodeRedDir = path.dirname(require.resolve('node-red/package.json', { paths: [REPO_DIR] }));
+  const bcrypt = require(require.resolve('bcryptjs', { paths: [nodeRedDir, REPO_DIR] }));
+  return bcrypt.hashSync(password, 8);
+}
+
+/** Gets an admin access token (adminAuth with users/passwords) from a started Node-RED. */
+async function adminToken(red, username, password, scope = '*') {
+  const res = await fetch(`${red.adminUrl}auth/token`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ client_id: 'node-red-admin', grant_type: 'password', scope, username, password }),
+  });
+  if (res.status !== 200) throw new Error(`login as ${username} failed: HTTP ${res.status}`);
+  return (await res.json()).access_token;
+}
+
+function installPackage(userDir, packageDir) {
+  const pkg = JSON.parse(fs.readFileSync(path.join(packageDir, 'package.json'), 'utf8'));
+  fs.writeFileSync(
+    path.join(userDir, 'package.json'),
+    JSON.stringify(
+      {
+        name: 'node-red-test-userdir',
+        description: 'test userDir',
+        version: '0.0.1',
+        private: true,
+        dependencies: { [pkg.name]: `file:${packageDir}` },
+      },
+      null,
+      2,
+    ),
+  );
+  const link = path.join(userDir, 'node_modules', ...pkg.name.split('/'));
+  fs.mkdirSync(path.dirname(link), { recursive: true });
+  fs.rmSync(link, { recursive: true, force: true });
+  fs.symlinkSync(packageDir, link, process.platform === 'win32' ? 'junction' : 'dir');
+  return pkg.name;
+}
+
+function defaultSettings(port) {
+  return {
+    uiHost: '127.0.0.1',
+    uiPort: port,
+    httpAdminRoot: '/',
+    flowFile: 'flows.json',
+    credentialSecret: 'netatmo-tokens-test-secret',
+    logging: { console: { level: 'info', metrics: false, audit: false } },
+    editorTheme: { tours: false },
+    externalModules: { palette: { allowInstall: false, allowUpload: false } },
+    telemetry: { enabled: false, updateNotification: false },
+    diagnostics: { enabled: false, ui: false },
+  };
+}
+
+function adminRootOf(settings) {
+  const root = settings.httpAdminRoot === undefined ? '/' : String(settings.httpAdminRoot);
+  return `/${root.replace(/^\/+|\/+$/g, '')}/`.replace(/^\/\/$/, '/');
+}
+
+async function waitForAdmin(adminUrl, child, timeoutMs, logs) {
+  const deadline = Date.now() + timeoutMs;
+  let lastError;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(`Node-RED exited (${child.exitCode ?? child.signalCode}) before it answered:\n${logs.slice(-30).join('\n')}`);
+    }
+    try {
+      const res = await fetch(`${adminUrl}settings`, { signal: AbortSignal.timeout(2000) });
+      await res.arrayBuffer();
+      // 401: adminAuth is on; the admin API answers all the same.
+      if (res.status === 200 || res.status === 401) return;
+      lastError = new Error(`HTTP ${res.status}`);
+    } catch (err) {
+      lastError = err;
+    }
+    await new Promise((r) => setTimeout(r, 150));
+  }
+  throw new Error(
+    `Node-RED did not answer on ${adminUrl}settings within ${timeoutMs} ms (${lastError && lastError.message}):\n${logs.slice(-30).join('\n')}`,
+  );
+}
+
+async function startNodeRed(options = {}) {
+  const packageDir = path.resolve(options.packageDir || REPO_DIR);
+  const ownUserDir = !options.userDir;
+  const userDir = options.userDir ? path.resolve(options.userDir) : fs.mkdtempSync(path.join(os.tmpdir(), 'nr-netatmo-'));
+  fs.mkdirSync(userDir, { recursive: true });
+  const port = options.port || (await freePort());
+  const settings = { ...defaultSettings(port), ...(options.settings || {}) };
+  settings.uiPort = port;
+  const settingsFile = path.join(userDir, 'settings.js');
+  fs.writeFileSync(settingsFile, `module.exports = ${JSON.stringify(settings, null, 2)};\n`);
+  if (options.flows) fs.writeFileSync(path.join(userDir, settings.flowFile || 'flows.json'), JSON.stringify(options.flows, null, 2));
+  const packageName = options.installed
+    ? JSON.parse(fs.readFileSync(path.join(packageDir, 'package.json'), 'utf8')).name
+    : installPackage(userDir, packageDir);
+
+  const redJs = require.resolve('node-red/red.js', { paths: [REPO_DIR] });
+  const child = spawn(process.execPath, [redJs, '--port', String(port), '--userDir', userDir, '--settings', settingsFile], {
+    cwd: userDir,
+    env: { ...process.env, NODE_RED_ENABLE_PROJECTS: '', ...(options.env || {}) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+
+  const logs = [];
+  const lineWaiters = new Set();
+  const collect = (stream, tag) => {
+    let rest = '';
+    stream.setEncoding('utf8');
+    stream.on('data', (chunk) => {
+      const parts = (rest + chunk).split(/\r?\n/);
+      rest = parts.pop();
+      for (const line of parts) {
+        logs.push(tag === 'err' ? `[stderr] ${line}` : line);
+        for (const w of lineWaiters) w(line);
+      }
+    });
+    stream.on('end', () => {
+      if (rest) logs.push(rest);
+    });
+  };
+  collect(child.stdout, 'out');
+  collect(child.stderr, 'err');
+  const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+
+  const url = `http://127.0.0.1:${port}`;
+  const adminUrl = url + adminRootOf(settings);
+  const red = {
+    url,
+    adminUrl,
+    port,
+    userDir,
+    settingsFile,
+    packageName,
+    logs,
+    process: child,
+    exited,
+    /** All output so far as one text (for secret greps). */
+    output: () => logs.join('\n'),
+    /** Resolves with the first output line matching `pattern` (already seen lines count). */
+    waitForLog(pattern, timeoutMs = 10000) {
+      const seen = logs.find((l) => pattern.test(l));
+      if (seen) return Promise.resolve(seen);
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+          lineWaiters.delete(check);
+          reject(new Error(`no log line matching ${pattern} within ${timeoutMs} ms`));
+        }, timeoutMs);
+        const check = (line) => {
+          if (!pattern.test(line)) return;
+          clearTimeout(timer);
+          lineWaiters.delete(check);
+          resolve(line);
+        };
+        lineWaiters.add(check);
+      });
+    },
+    kill(signal = 'SIGKILL') {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return exited;
+    },
+    /** SIGTERM, then SIGKILL after `graceMs`; removes a temp userDir it made. */
+    async stop(graceMs = 10000) {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+        await exited;
+        clearTimeout(timer);
+      }
+      if (ownUserDir && !options.keepUserDir) fs.rmSync(userDir, { recursive: true, force: true });
+      return exited;
+    },
+  };
+  try {
+    await waitForAdmin(adminUrl, child, options.timeoutMs || 30000, logs);
+  } catch (err) {
+    await red.kill();
+    if (ownUserDir && !options.keepUserDir) fs.rmSync(userDir, { recursive: true, force: true });
+    throw err;
+  }
+  return red;
+}
+
+module.exports = { startNodeRed, freePort, hashPassword, adminToken };
