@@ -8,14 +8,13 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const helper = require('node-red-node-test-helper');
+const { helper } = require('./helpers/runtime'); // initialised for NODE_RED_MODULE
 const accountNode = require('../nodes/netatmo-account.js');
 const tokenNode = require('../nodes/netatmo-token.js');
 const { authorizeStates } = require('../dist/nodes/authorize-state.js');
 const { startSimulator } = require('./simulator');
 const { startNodeRed, hashPassword, adminToken } = require('./helpers/nodered-process');
 
-helper.init(require.resolve('node-red'));
 
 const CLIENT_ID = 'admin-test-client';
 const CLIENT_SECRET = 'admin-test-secret-0123456789';

@@ -31,6 +31,8 @@ const os = require('node:os');
 const path = require('node:path');
 
 const REPO_DIR = path.resolve(__dirname, '..', '..');
+/** NODE_RED_MODULE=node-red-5 runs Node-RED 5 (an npm alias in devDependencies) instead of 4. */
+const NODE_RED_MODULE = process.env.NODE_RED_MODULE || 'node-red';
 
 /** A TCP port nobody listens on right now (127.0.0.1). */
 function freePort() {
@@ -47,7 +49,7 @@ function freePort() {
 
 /** A bcrypt hash for `adminAuth.users[].password`, with the bcryptjs that Node-RED itself uses. */
 function hashPassword(password) {
-  const nodeRedDir = path.dirname(require.resolve('node-red/package.json', { paths: [REPO_DIR] }));
+  const nodeRedDir = path.dirname(require.resolve(`${NODE_RED_MODULE}/package.json`, { paths: [REPO_DIR] }));
   const bcrypt = require(require.resolve('bcryptjs', { paths: [nodeRedDir, REPO_DIR] }));
   return bcrypt.hashSync(password, 8);
 }
@@ -144,7 +146,7 @@ async function startNodeRed(options = {}) {
     ? JSON.parse(fs.readFileSync(path.join(packageDir, 'package.json'), 'utf8')).name
     : installPackage(userDir, packageDir);
 
-  const redJs = require.resolve('node-red/red.js', { paths: [REPO_DIR] });
+  const redJs = require.resolve(`${NODE_RED_MODULE}/red.js`, { paths: [REPO_DIR] });
   const child = spawn(process.execPath, [redJs, '--port', String(port), '--userDir', userDir, '--settings', settingsFile], {
     cwd: userDir,
     env: { ...process.env, NODE_RED_ENABLE_PROJECTS: '', ...(options.env || {}) },
