@@ -47,8 +47,13 @@ export interface TokenManagerOptions {
   logger?: Logger;
 }
 
-/** Below this remaining lifetime a cached token is not handed out any more. */
+/** Below this remaining lifetime a cached token is not handed out any more (a quarter of short lifetimes). */
 const MIN_REMAINING_MS = 10_000;
+/** The longest wait a 429 may impose (a Retry-After of days would disable the account). */
+const MAX_RATE_LIMIT_WAIT_MS = 60 * 60_000;
+
+/** Errors that repeat a state already reported (throttled REAUTHORIZE): not logged again. */
+const quiet = new WeakSet<NetatmoError>();
 
 /**
  * The cached token of one Netatmo login. Hands out the cached access token,
@@ -79,6 +84,10 @@ export class TokenManager extends EventEmitter {
   private lastRefresh?: number;
   /** The last refresh may have reached Netatmo although its answer was lost. */
   private uncertain = false;
+  /** A new pair that Netatmo gave but that could not be stored: kept, unused, until the store takes it. */
+  private unsaved?: { tokens: TokenSet; from: string };
+  /** The token file was damaged (and set aside) or disappeared: said until the next authorization. */
+  private storeProblem?: NetatmoError;
   private timer?: NodeJS.Timeout;
   private running = false;
   private _state: AccountState = { status: 'unauthorized', authorized: false };
@@ -97,7 +106,10 @@ export class TokenManager extends EventEmitter {
     this.autoRefresh = opts.autoRefresh ?? true;
     const base = opts.logger ?? silentLogger;
     // Called as methods of `base`: a logger object may rely on `this` (Node-RED nodes do).
-    const scrub = (level: keyof Logger) => (m: string) => base[level](this.redactor.scrub(m));
+    const scrub = (level: keyof Logger) => (m: string) => {
+      const text = this.redactor.scrub(m);
+      base[level](this.client?.redact ? this.client.redact(text) : text);
+    };
     this.log = { debug: scrub('debug'), info: scrub('info'), warn: scrub('warn'), error: scrub('error') };
   }
 
@@ -110,12 +122,25 @@ export class TokenManager extends EventEmitter {
     this.running = true;
     try {
       const stored = await this.store.read(this.accountId);
-      if (stored) this.adopt(stored);
+      if (stored) {
+        this.adopt(stored);
+        this.log.debug(`start: stored refresh token ${redact(stored.tokens.refresh_token)}, access token ${redact(stored.tokens.access_token)} valid until ${iso(stored.tokens.expires_at)}${stored.invalid ? ` (refused: ${stored.invalid.code})` : ''}${stored.pending ? ' (a refresh was interrupted)' : ''}`);
+      } else {
+        this.log.debug(`start: no token file ${this.store.file(this.accountId)}`);
+      }
       // A refused client gets one new try after a redeploy: the user may have fixed the secret.
       if (this.invalid?.code === 'invalid_client') this.invalid = { ...this.invalid, at: 0 };
       this.setState();
+      // Written in clear text before Node-RED had a credential secret, or with a secret since replaced.
+      if (stored && this.store.isOutdated?.(this.accountId)) {
+        await this.store.upgrade(this.accountId).then(
+          (done) => done && this.log.info(`The token file ${this.store.file(this.accountId)} is now encrypted with Node-RED's current credential secret`),
+          (err) => this.log.warn(asNetatmoError(err).message),
+        );
+      }
     } catch (err) {
       this.lastError = asNetatmoError(err);
+      if (this.lastError.code === 'STORE_CORRUPT') this.storeProblem = this.lastError;
       this.log.error(this.lastError.message);
       this.setState();
     }
@@ -142,7 +167,7 @@ export class TokenManager extends EventEmitter {
     const now = this.clock();
     if (t && !this.invalid) {
       if (now < t.expires_at - this.margin(t)) return Promise.resolve(t);
-      if (now < t.expires_at - MIN_REMAINING_MS) {
+      if (now < t.expires_at - this.minRemaining(t)) {
         // Due for refresh but still good: hand it out, refresh behind it.
         if (!this.retryAt || now >= this.retryAt) this.refresh().catch(() => undefined);
         return Promise.resolve(t);
@@ -152,10 +177,14 @@ export class TokenManager extends EventEmitter {
     return this.refresh();
   }
 
-  /** Starts a refresh, or joins the one under way. */
-  refresh(): Promise<TokenSet> {
+  /**
+   * Starts a refresh, or joins the one under way. With `force` (the command line's `refresh`), a new
+   * pair is requested even if the stored one is still fresh, unless another process stored a new pair
+   * since this manager last read the store: that pair is adopted instead.
+   */
+  refresh(opts: { force?: boolean } = {}): Promise<TokenSet> {
     if (!this.inflight) {
-      this.inflight = this.refreshLocked().finally(() => {
+      this.inflight = this.refreshLocked(opts.force === true).finally(() => {
         this.inflight = undefined;
         this.setState(); // leave 'refreshing' now that nothing is in flight
         this.schedule();
@@ -179,14 +208,21 @@ export class TokenManager extends EventEmitter {
   /** Forgets the login: removes the token file (the account was deleted). */
   async forget(): Promise<void> {
     this.stop();
-    await this.store.remove(this.accountId);
+    // A refresh under way would store its pair after the removal: let it finish first.
+    await this.inflight?.catch(() => undefined);
+    await this.store.withLock(this.accountId, () => this.store.remove(this.accountId)).catch(() => this.store.remove(this.accountId));
     this.tokens = undefined;
     this.invalid = undefined;
+    this.unsaved = undefined;
     this.setState();
   }
 
   private margin(t: TokenSet): number {
     return Math.min(this.marginMs, Math.max(0, (t.expires_at - t.obtained_at) / 2));
+  }
+
+  private minRemaining(t: TokenSet): number {
+    return Math.min(MIN_REMAINING_MS, Math.max(0, (t.expires_at - t.obtained_at) / 4));
   }
 
   private adopt(stored: StoredAccount): void {
@@ -195,9 +231,15 @@ export class TokenManager extends EventEmitter {
     this.redactor.add(stored.tokens.access_token, stored.tokens.refresh_token);
   }
 
-  private async refreshLocked(): Promise<TokenSet> {
+  private async refreshLocked(force = false): Promise<TokenSet> {
     try {
-      const next = await this.store.withLock(this.accountId, () => this.refreshUnderLock());
+      const quick = force || this.unsaved ? undefined : await this.withoutLock();
+      const next =
+        quick ??
+        (await this.store.withLock(this.accountId, () => {
+          this.log.debug('refresh: lock taken');
+          return this.refreshUnderLock(force);
+        }));
       this.failures = 0;
       this.retryAt = undefined;
       this.lastError = undefined;
@@ -208,45 +250,117 @@ export class TokenManager extends EventEmitter {
     }
   }
 
-  private async refreshUnderLock(): Promise<TokenSet> {
-    const stored = await this.store.read(this.accountId);
-    if (!stored) {
-      this.tokens = undefined;
-      this.invalid = undefined;
-      throw new NetatmoError('NOT_AUTHORIZED', 'Not authorized yet: open the account in the editor and click Authorize');
+  /**
+   * What can be decided without the lock, from a read of the file (atomic: the old or the new one):
+   * a fresh pair stored by another process is adopted, a throttled re-authorization is answered.
+   * Anything else (a request is needed, the file cannot be read) goes on under the lock.
+   */
+  private async withoutLock(): Promise<TokenSet | undefined> {
+    let stored: StoredAccount | null;
+    try {
+      stored = await this.store.read(this.accountId);
+    } catch {
+      return undefined; // reported under the lock
     }
+    if (!stored) return undefined;
     const now = this.clock();
-    this.adopt(stored);
-    // Another process (or the command line tool), or our own start-up, already has a fresh token: use it.
     if (!stored.invalid && now < stored.tokens.expires_at - this.margin(stored.tokens)) {
+      this.adopt(stored);
       this.log.debug(`refresh: the stored token ${redact(stored.tokens.access_token)} is still fresh; no request`);
       return stored.tokens;
     }
     if (stored.invalid && now - stored.invalid.at < this.reauthThrottleMs) {
-      throw new NetatmoError('REAUTHORIZE', stored.invalid.message, { oauthError: stored.invalid.code });
+      this.adopt(stored);
+      throw this.throttled(stored);
     }
+    return undefined;
+  }
+
+  private throttled(stored: StoredAccount): NetatmoError {
+    const invalid = stored.invalid ?? { code: 'invalid_grant', message: 'Re-authorize the account', at: 0 };
+    const e = new NetatmoError('REAUTHORIZE', invalid.message, { oauthError: invalid.code });
+    quiet.add(e);
+    return e;
+  }
+
+  private async refreshUnderLock(force = false): Promise<TokenSet> {
+    const known = this.tokens?.refresh_token;
+    const stored = await this.store.read(this.accountId);
+    const now = this.clock();
+    if (this.unsaved) {
+      const kept = await this.storeUnsaved(stored);
+      if (kept && !force && now < kept.expires_at - this.margin(kept)) return kept;
+      if (kept) return this.refreshUnderLock(force);
+    }
+    if (!stored) {
+      this.tokens = undefined;
+      this.invalid = undefined;
+      if (this.storeProblem) throw this.storeProblem;
+      if (known !== undefined) {
+        this.storeProblem = new NetatmoError(
+          'NOT_AUTHORIZED',
+          `The token file ${this.store.file(this.accountId)} has disappeared (removed outside Node-RED?): open the account in the editor and click Authorize`,
+        );
+        throw this.storeProblem;
+      }
+      throw new NetatmoError('NOT_AUTHORIZED', 'Not authorized yet: open the account in the editor and click Authorize');
+    }
+    this.adopt(stored);
+    // Another process (or the command line tool), or our own start-up, already has a fresh token: use it.
+    // Forced: only a pair rotated by someone else since we last read the store is adopted.
+    const adoptable = force
+      ? known !== undefined && stored.tokens.refresh_token !== known
+      : now < stored.tokens.expires_at - this.margin(stored.tokens);
+    if (!stored.invalid && adoptable) {
+      this.log.debug(`refresh: the stored token ${redact(stored.tokens.access_token)} is still fresh; no request`);
+      return stored.tokens;
+    }
+    if (stored.invalid && now - stored.invalid.at < this.reauthThrottleMs) throw this.throttled(stored);
     if (!this.client) throw new NetatmoError('CONFIG', 'The account has no client id or secret');
     const rt = stored.tokens.refresh_token;
+    // Marked before sending: if this process dies before the answer is stored, the next start knows.
+    const marked: StoredAccount = { ...stored, pending: stored.pending ?? now };
+    await this.store.write(this.accountId, marked);
     this.log.debug(`refresh: sending refresh token ${redact(rt)}`);
     let next: TokenSet;
     try {
       next = await this.client.refresh(rt);
     } catch (err) {
       const e = asNetatmoError(err);
-      this.log.debug(`refresh: failed with ${e.code}${e.oauthError ? ` (${e.oauthError})` : ''}`);
+      this.log.debug(`refresh: failed with ${e.code}${e.oauthError ? ` (${e.oauthError})` : ''}${e.uncertain ? ', Netatmo may have rotated the token' : ''}`);
       if (e.code === 'INVALID_GRANT' || e.code === 'INVALID_CLIENT') {
-        const invalid = { code: e.oauthError ?? e.code, message: this.reauthMessage(e), at: now };
+        // Refused because someone else rotated it meanwhile (a lock taken over, a tool that does not lock)?
+        const current = await this.store.read(this.accountId).catch(() => null);
+        if (current && current.tokens.refresh_token !== rt && !current.invalid) {
+          this.log.warn('Netatmo refused a refresh token that another process had already replaced; using the newer one');
+          this.adopt(current);
+          return current.tokens;
+        }
+        const invalid = { code: e.oauthError ?? e.code, message: this.reauthMessage(e, stored.pending !== undefined), at: now };
         await this.store.write(this.accountId, { tokens: stored.tokens, invalid });
         this.invalid = invalid;
         throw new NetatmoError('REAUTHORIZE', invalid.message, { oauthError: e.oauthError, status: e.status });
       }
       if (e.uncertain) this.uncertain = true;
+      else if (stored.pending === undefined) {
+        // Netatmo answered and did not rotate: the mark would only mislead a later message.
+        await this.store.write(this.accountId, stored).catch(() => undefined);
+      }
       throw e;
     }
     this.redactor.add(next.access_token, next.refresh_token);
+    this.log.debug(`refresh: received refresh token ${redact(next.refresh_token)}, access token ${redact(next.access_token)}; storing them`);
     // Persist before use: nobody sees the new access token before the new pair is on disk.
-    await this.store.write(this.accountId, { tokens: next });
-    this.log.debug(`refresh: stored new refresh token ${redact(next.refresh_token)}, access token ${redact(next.access_token)} valid until ${new Date(next.expires_at).toISOString()}`);
+    try {
+      await this.store.write(this.accountId, { tokens: next });
+    } catch (err) {
+      // Netatmo has already killed the old refresh token: this pair is the login now. Keep it (unused)
+      // and store it on the next try, rather than lose it.
+      this.unsaved = { tokens: next, from: rt };
+      const e = asNetatmoError(err);
+      throw new NetatmoError('STORE', `${e.message}; the new tokens are kept in memory and stored as soon as the file can be written`);
+    }
+    this.log.debug(`refresh: stored new refresh token ${redact(next.refresh_token)}, access token ${redact(next.access_token)} valid until ${iso(next.expires_at)}`);
     this.uncertain = false;
     this.tokens = next;
     this.invalid = undefined;
@@ -254,11 +368,31 @@ export class TokenManager extends EventEmitter {
     return next;
   }
 
-  private reauthMessage(e: NetatmoError): string {
+  /** Stores the pair kept in memory after a failed write, unless another process stored a newer login. */
+  private async storeUnsaved(stored: StoredAccount | null): Promise<TokenSet | undefined> {
+    const unsaved = this.unsaved;
+    if (!unsaved) return undefined;
+    const onDisk = stored?.tokens.refresh_token;
+    if (onDisk !== undefined && onDisk !== unsaved.from && onDisk !== unsaved.tokens.refresh_token) {
+      this.unsaved = undefined; // a newer login (another process, a new authorization) wins
+      return undefined;
+    }
+    await this.store.write(this.accountId, { tokens: unsaved.tokens });
+    this.log.info(`The new tokens kept in memory are now stored in ${this.store.file(this.accountId)}`);
+    this.unsaved = undefined;
+    this.storeProblem = undefined;
+    this.tokens = unsaved.tokens;
+    this.invalid = undefined;
+    this.uncertain = false;
+    this.lastRefresh = unsaved.tokens.obtained_at;
+    return unsaved.tokens;
+  }
+
+  private reauthMessage(e: NetatmoError, interrupted = false): string {
     if (e.code === 'INVALID_CLIENT') {
       return 'Netatmo refused the client id or secret (invalid_client): check them against your app at dev.netatmo.com, deploy, and authorize again';
     }
-    if (this.uncertain) {
+    if (this.uncertain || interrupted) {
       return "Netatmo refused the stored refresh token (invalid_grant). The last refresh may have succeeded on Netatmo's side but its answer was lost; re-authorize the account";
     }
     return 'Netatmo refused the stored refresh token (invalid_grant): the login is no longer valid; re-authorize the account';
@@ -266,21 +400,29 @@ export class TokenManager extends EventEmitter {
 
   /** Decides what happens next after a failed refresh, and returns the error for the callers. */
   private onFailure(e: NetatmoError): NetatmoError {
+    const prev = this.lastError;
     this.lastError = e;
     const now = this.clock();
-    if (e.retryable) {
+    if (e.retryable || this.unsaved) {
       this.failures += 1;
       const backoff = Math.min(this.retryMaxMs, this.retryBaseMs * 2 ** (this.failures - 1));
-      const wait = e.code === 'RATE_LIMITED' ? Math.max(e.retryAfterMs ?? this.rateLimitMs, this.retryBaseMs) : backoff;
-      this.retryAt = now + Math.round(wait * (0.75 + Math.random() * 0.5));
-      this.log.warn(`Token refresh failed (${e.code}: ${e.message}); retrying in ${Math.round((this.retryAt - now) / 1000)} s with the same refresh token`);
+      if (e.code === 'RATE_LIMITED') {
+        // As long as Netatmo asks (or a minute), never less: jitter only adds.
+        const asked = Math.min(MAX_RATE_LIMIT_WAIT_MS, Math.max(e.retryAfterMs ?? this.rateLimitMs, backoff));
+        this.retryAt = now + Math.round(asked * (1 + Math.random() * 0.25));
+      } else {
+        this.retryAt = now + Math.round(backoff * (0.75 + Math.random() * 0.5));
+      }
+      const what = this.unsaved ? 'Storing the new tokens failed' : 'Token refresh failed';
+      const how = this.unsaved ? 'keeping them in memory until then' : 'with the same refresh token';
+      this.log.warn(`${what} (${e.code}: ${e.message}); retrying in ${Math.round((this.retryAt - now) / 1000)} s ${how}`);
     } else {
       this.retryAt = undefined;
-      if (e.code === 'REAUTHORIZE') {
-        this.log.error(`${e.message}. Open the Netatmo account in the Node-RED editor and click Authorize.`);
-      } else {
-        this.log.error(e.message);
-      }
+      // One line per new problem: a message every 100 ms must not repeat it every 100 ms.
+      const repeated = quiet.has(e) || (prev !== undefined && prev.code === e.code && prev.message === e.message);
+      const line = e.code === 'REAUTHORIZE' ? `${e.message}. Open the Netatmo account in the Node-RED editor and click Authorize.` : e.message;
+      if (repeated) this.log.debug(`refresh: ${e.code} again`);
+      else this.log.error(line);
     }
     this.setState();
     return e;
@@ -292,6 +434,15 @@ export class TokenManager extends EventEmitter {
     await this.inflight?.catch(() => undefined);
     this.log.debug(`authorize: exchanging a ${what} for a new login`);
     const next = await this.store.withLock(this.accountId, async () => {
+      // A file that cannot be read (owner, permissions) is kept aside, not overwritten.
+      try {
+        await this.store.read(this.accountId);
+      } catch (err) {
+        if (asNetatmoError(err).code === 'STORE') {
+          const aside = await this.store.keepAside(this.accountId);
+          if (aside) this.log.warn(`The unreadable token file was kept as ${aside}`);
+        }
+      }
       const t = await obtain(client);
       this.redactor.add(t.access_token, t.refresh_token);
       await this.store.write(this.accountId, { tokens: t });
@@ -303,6 +454,8 @@ export class TokenManager extends EventEmitter {
     this.failures = 0;
     this.retryAt = undefined;
     this.uncertain = false;
+    this.unsaved = undefined;
+    this.storeProblem = undefined;
     this.lastRefresh = this.clock();
     this.log.info(`Authorized for scopes ${next.scope.join(' ') || '(none)'}`);
     this.setState();
@@ -352,4 +505,8 @@ export class TokenManager extends EventEmitter {
     this._state = next;
     if (JSON.stringify(prev) !== JSON.stringify(next)) this.emit('state', next);
   }
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
 }

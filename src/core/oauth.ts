@@ -76,6 +76,12 @@ export class OAuthClient {
     return `${this.apiBase}/oauth2/authorize?${q.toString().replace(/\+/g, '%20')}`;
   }
 
+  /** Replaces the client secret in a text (a log line) by its first 4 characters. */
+  redact(text: string): string {
+    const secret = this.clientSecret;
+    return secret.length >= 6 && text.includes(secret) ? text.split(secret).join(`${secret.slice(0, 4)}…`) : text;
+  }
+
   exchangeCode(code: string, redirectUri: string, scope: string): Promise<TokenSet> {
     return this.token({ grant_type: 'authorization_code', code, redirect_uri: redirectUri, scope });
   }
@@ -160,7 +166,9 @@ export function parseTokenResponse(res: RawResponse, now: number): TokenSet {
   }
   if (res.status >= 500) return fail('SERVER', `Netatmo answered HTTP ${res.status}; will try again`, res);
   if (typeof body.error === 'string') {
-    const oauthError = body.error.slice(0, 64);
+    // Only a well-formed OAuth error name is repeated (a server echoing a token there must not leak it).
+    const name = body.error.slice(0, 64);
+    const oauthError = /^[a-z][a-z0-9_]*$/i.test(name) ? name : 'unknown_error';
     const code = OAUTH_CODES[oauthError] ?? 'OAUTH_ERROR';
     const message = OAUTH_MESSAGES[oauthError] ?? `Netatmo refused the request (${oauthError})`;
     return fail(code, message, res, { oauthError });

@@ -11,13 +11,31 @@ export interface StoredAccount {
   tokens: TokenSet;
   /** Set when Netatmo refused the stored refresh token: the user must authorize again. */
   invalid?: { code: string; message: string; at: number };
+  /**
+   * ms since epoch when a refresh request was sent with this refresh token and its answer is not
+   * stored yet. Still there after a restart when the process died (or the answer was lost) in
+   * between: an `invalid_grant` then most likely means Netatmo did rotate the token.
+   */
+  pending?: number;
 }
+
+/**
+ * Node-RED's credential secret(s): the first one encrypts, any of them decrypts (a user who sets
+ * `credentialSecret` after Node-RED had generated one still reads the older files). A function is
+ * asked at every read and write, so that a secret which appears later is used from then on.
+ * No secret (or an empty first one): files are written in clear text.
+ */
+export type SecretSource =
+  | string
+  | undefined
+  | ReadonlyArray<string | undefined>
+  | (() => string | undefined | ReadonlyArray<string | undefined>);
 
 export interface TokenStoreOptions {
   /** Folder holding one file per account; created 0700. */
   dir: string;
-  /** When set, files are encrypted with a key derived from it (Node-RED's credentialSecret). */
-  secret?: string;
+  /** When set, files are encrypted with a key derived from it (Node-RED's credentialSecret); see SecretSource. */
+  secret?: SecretSource;
   /** A lock older than this (its holder died) is taken over. */
   lockStaleMs?: number;
   /** How long to wait for another process holding the lock. */
@@ -43,14 +61,19 @@ const DIR_MODE = 0o700;
  */
 export class TokenStore {
   readonly dir: string;
-  private readonly key?: Buffer;
+  private readonly secret?: SecretSource;
+  private readonly keyCache = new Map<string, Buffer>();
+  /** Accounts whose file, when last read, was not encrypted with the current first secret. */
+  private readonly outdated = new Set<string>();
   private readonly lockStaleMs: number;
   private readonly lockWaitMs: number;
 
   constructor(opts: TokenStoreOptions) {
     this.dir = path.resolve(opts.dir);
-    if (opts.secret) this.key = createHash('sha256').update(opts.secret).digest();
-    Object.defineProperty(this, 'key', { enumerable: false });
+    this.secret = opts.secret;
+    // Neither the secret nor the keys derived from it show in util.inspect(store) or JSON.
+    Object.defineProperty(this, 'secret', { enumerable: false });
+    Object.defineProperty(this, 'keyCache', { enumerable: false });
     this.lockStaleMs = opts.lockStaleMs ?? 10_000;
     this.lockWaitMs = opts.lockWaitMs ?? 60_000;
   }
@@ -68,15 +91,74 @@ export class TokenStore {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
       throw new NetatmoError('STORE', `Cannot read the token file ${file} (${(err as NodeJS.ErrnoException).code}): check its owner and permissions`);
     }
-    let account: StoredAccount;
+    let decoded: { account: StoredAccount; outdated: boolean };
     try {
-      account = this.decode(text);
+      decoded = this.decodeEntry(text);
     } catch (err) {
       const aside = `${file}.corrupt-${Date.now()}-${randomBytes(3).toString('hex')}`; // unique: rename would overwrite an earlier one
       await fs.rename(file, aside).catch(() => undefined);
       throw new NetatmoError('STORE_CORRUPT', `The token file ${file} is damaged (${(err as Error).message}); it was kept as ${path.basename(aside)}. Authorize again.`);
     }
-    return account;
+    if (decoded.outdated) this.outdated.add(accountId);
+    else this.outdated.delete(accountId);
+    return decoded.account;
+  }
+
+  /** True when the file, as last read, is not encrypted with the current (first) secret: see `upgrade`. */
+  isOutdated(accountId: string): boolean {
+    return this.outdated.has(accountId);
+  }
+
+  /**
+   * Rewrites the file with the current (first) secret if it was written in clear text or with an
+   * older secret. Under the lock, so that it never puts back an older token than another process
+   * stored meanwhile. Returns true when the file was rewritten.
+   */
+  async upgrade(accountId: string): Promise<boolean> {
+    return this.withLock(accountId, async () => {
+      const account = await this.read(accountId);
+      if (!account || !this.outdated.has(accountId)) return false;
+      await this.write(accountId, account);
+      return true;
+    });
+  }
+
+  /**
+   * Moves the account's file out of the way, under a new unique name that is returned (undefined
+   * when there was no file). For a file that cannot be read (owner, permissions) before a new login
+   * is stored in its place: it is kept, never silently overwritten.
+   */
+  async keepAside(accountId: string, why = 'unreadable'): Promise<string | undefined> {
+    const file = this.file(accountId);
+    const aside = `${file}.${why.replace(/[^a-z0-9-]/gi, '')}-${Date.now()}-${randomBytes(3).toString('hex')}`;
+    try {
+      await fs.rename(file, aside);
+      return aside;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw new NetatmoError('STORE', `Cannot move the token file ${file} aside (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+  }
+
+  /**
+   * Like `read`, without side effects: a file that cannot be decoded (damaged, or encrypted with
+   * another secret) is reported as STORE_CORRUPT but left in place. For tools (the command line)
+   * that may hold the wrong credential secret and must not move Node-RED's file aside.
+   */
+  async peek(accountId: string): Promise<StoredAccount | null> {
+    const file = this.file(accountId);
+    let text: string;
+    try {
+      text = await fs.readFile(file, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw new NetatmoError('STORE', `Cannot read the token file ${file} (${(err as NodeJS.ErrnoException).code}): check its owner and permissions`);
+    }
+    try {
+      return this.decode(text);
+    } catch (err) {
+      throw new NetatmoError('STORE_CORRUPT', `The token file ${file} cannot be decoded (${(err as Error).message}); it was left untouched`);
+    }
   }
 
   async write(accountId: string, account: StoredAccount): Promise<void> {
@@ -97,6 +179,25 @@ export class TokenStore {
     } catch (err) {
       await fs.unlink(tmp).catch(() => undefined);
       throw new NetatmoError('STORE', `Cannot write the token file ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+    this.outdated.delete(accountId);
+    await this.removeStaleTemps(file);
+  }
+
+  /** Temp files left by a process killed between its write and its rename: never renamed now, so removed. */
+  private async removeStaleTemps(file: string): Promise<void> {
+    const base = `${path.basename(file)}.tmp-`;
+    let names: string[];
+    try {
+      names = await fs.readdir(this.dir);
+    } catch {
+      return;
+    }
+    for (const name of names) {
+      if (!name.startsWith(base)) continue;
+      const pid = Number(/^(\d+)-/.exec(name.slice(base.length))?.[1]);
+      if (!Number.isInteger(pid) || pid === process.pid || processAlive(pid)) continue;
+      await fs.unlink(path.join(this.dir, name)).catch(() => undefined);
     }
   }
 
@@ -148,16 +249,45 @@ export class TokenStore {
     }
   }
 
+  /** The keys of the moment: the first secret encrypts, every secret decrypts. */
+  private keys(): { write?: Buffer; read: Buffer[] } {
+    let value: string | undefined | ReadonlyArray<string | undefined>;
+    try {
+      value = typeof this.secret === 'function' ? this.secret() : this.secret;
+    } catch {
+      value = undefined;
+    }
+    const list: ReadonlyArray<string | undefined> = typeof value === 'string' || value === undefined || value === null ? [value ?? undefined] : value;
+    const keyOf = (secret: string): Buffer => {
+      let key = this.keyCache.get(secret);
+      if (!key) {
+        key = createHash('sha256').update(secret).digest();
+        this.keyCache.set(secret, key);
+      }
+      return key;
+    };
+    const first = list[0];
+    const read: Buffer[] = [];
+    for (const secret of list) if (typeof secret === 'string' && secret !== '') read.push(keyOf(secret));
+    return { write: typeof first === 'string' && first !== '' ? keyOf(first) : undefined, read };
+  }
+
   private encode(account: StoredAccount): string {
-    if (!this.key) return JSON.stringify({ version: 1, account } satisfies Envelope, null, 2);
+    const key = this.keys().write;
+    if (!key) return JSON.stringify({ version: 1, account } satisfies Envelope, null, 2);
     const iv = randomBytes(12);
-    const cipher = createCipheriv('aes-256-gcm', this.key, iv);
+    const cipher = createCipheriv('aes-256-gcm', key, iv);
     const data = Buffer.concat([cipher.update(JSON.stringify(account), 'utf8'), cipher.final()]);
     const env: Envelope = { version: 1, encrypted: 'aes-256-gcm', iv: iv.toString('base64'), tag: cipher.getAuthTag().toString('base64'), data: data.toString('base64') };
     return JSON.stringify(env);
   }
 
   private decode(text: string): StoredAccount {
+    return this.decodeEntry(text).account;
+  }
+
+  /** Decodes a file; `outdated` when it is not written the way `encode` would write it now. */
+  private decodeEntry(text: string): { account: StoredAccount; outdated: boolean } {
     let env: Envelope;
     try {
       env = JSON.parse(text) as Envelope;
@@ -165,20 +295,38 @@ export class TokenStore {
       throw new Error('not JSON');
     }
     if (!env || env.version !== 1) throw new Error('unknown format');
+    const keys = this.keys();
     let account: unknown = env.account;
+    let outdated = !!keys.write;
     if (env.encrypted) {
-      if (!this.key) throw new Error('encrypted, but Node-RED has no credential secret');
-      try {
-        const decipher = createDecipheriv('aes-256-gcm', this.key, Buffer.from(env.iv ?? '', 'base64'));
-        decipher.setAuthTag(Buffer.from(env.tag ?? '', 'base64'));
-        const plain = Buffer.concat([decipher.update(Buffer.from(env.data ?? '', 'base64')), decipher.final()]);
-        account = JSON.parse(plain.toString('utf8'));
-      } catch {
-        throw new Error('cannot decrypt: the credential secret changed');
+      if (keys.read.length === 0) throw new Error('encrypted, but Node-RED has no credential secret');
+      account = undefined;
+      for (const key of keys.read) {
+        try {
+          const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(env.iv ?? '', 'base64'));
+          decipher.setAuthTag(Buffer.from(env.tag ?? '', 'base64'));
+          const plain = Buffer.concat([decipher.update(Buffer.from(env.data ?? '', 'base64')), decipher.final()]);
+          account = JSON.parse(plain.toString('utf8'));
+          outdated = key !== keys.write;
+          break;
+        } catch {
+          // try the next secret
+        }
       }
+      if (account === undefined) throw new Error('cannot decrypt: the credential secret changed');
     }
     if (!isStoredAccount(account)) throw new Error('missing fields');
-    return account;
+    return { account, outdated };
+  }
+}
+
+/** Whether a process of this machine still runs (EPERM: it does, as another user). */
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

@@ -45,7 +45,8 @@ export interface AccountNode extends Node<AccountCredentials> {
 export function storeFor(RED: NodeAPI): TokenStore {
   const settings = nodeRedSettings(RED);
   const userDir = (RED.settings as { userDir?: string }).userDir || process.cwd();
-  return new TokenStore({ dir: path.join(userDir, 'netatmo-tokens'), secret: credentialSecret(RED), lockStaleMs: settings.lockStaleMs });
+  // Asked at each read and write: Node-RED generates its secret only when it first loads the flows' credentials.
+  return new TokenStore({ dir: path.join(userDir, 'netatmo-tokens'), secret: () => credentialSecrets(RED), lockStaleMs: settings.lockStaleMs });
 }
 
 export function nodeRedSettings(RED: NodeAPI): NetatmoSettings {
@@ -53,8 +54,12 @@ export function nodeRedSettings(RED: NodeAPI): NetatmoSettings {
   return s && typeof s === 'object' ? s : {};
 }
 
-/** Node-RED's own credential secret (settings.js), or the one it generated in .config.runtime.json. */
-function credentialSecret(RED: NodeAPI): string | undefined {
+/**
+ * Node-RED's credential secrets, first the one that encrypts: `credentialSecret` of settings.js, else
+ * the one Node-RED generated in .config.runtime.json. The generated one stays usable for decrypting
+ * files written before the user set their own (`credentialSecret: false`: written in clear text).
+ */
+function credentialSecrets(RED: NodeAPI): Array<string | undefined> {
   const get = (key: string): unknown => {
     try {
       return (RED.settings as { get(k: string): unknown }).get(key);
@@ -63,10 +68,11 @@ function credentialSecret(RED: NodeAPI): string | undefined {
     }
   };
   const user = get('credentialSecret');
-  if (user === false) return undefined;
-  if (typeof user === 'string' && user) return user;
-  const generated = get('_credentialSecret');
-  return typeof generated === 'string' && generated ? generated : undefined;
+  const generatedValue = get('_credentialSecret');
+  const generated = typeof generatedValue === 'string' && generatedValue ? generatedValue : undefined;
+  if (user === false) return [undefined, generated];
+  if (typeof user === 'string' && user) return [user, generated];
+  return [generated];
 }
 
 /** Builds the OAuth client of an account, or explains why it cannot. */

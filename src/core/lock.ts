@@ -1,0 +1,36 @@
+import * as lockfile from 'proper-lockfile';
+import { NetatmoError } from './errors';
+
+export interface FileLockOptions {
+  /** A lock older than this (its holder died) is taken over. Default 10 s, as TokenStore. */
+  staleMs?: number;
+  /** How long to wait for another process holding the lock. Default 60 s, as TokenStore. */
+  waitMs?: number;
+}
+
+/**
+ * Runs `fn` while holding an inter-process lock on `file` (a `<file>.lock` folder beside it,
+ * the same proper-lockfile scheme and timings as `TokenStore.withLock`). The file itself need
+ * not exist. Used by the command line tool for the PHP script's token files.
+ */
+export async function withFileLock<T>(file: string, fn: () => Promise<T>, opts: FileLockOptions = {}): Promise<T> {
+  const staleMs = opts.staleMs ?? 10_000;
+  const waitMs = opts.waitMs ?? 60_000;
+  let release: () => Promise<void>;
+  try {
+    release = await lockfile.lock(file, {
+      realpath: false,
+      stale: staleMs,
+      update: Math.max(1000, Math.floor(staleMs / 2)),
+      retries: { retries: Math.ceil(waitMs / 200), factor: 1, minTimeout: 50, maxTimeout: 200, randomize: true },
+      onCompromised: () => undefined,
+    });
+  } catch (err) {
+    throw new NetatmoError('STORE', `${file} is locked by another process (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  try {
+    return await fn();
+  } finally {
+    await release().catch(() => undefined);
+  }
+}
