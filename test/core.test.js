@@ -661,10 +661,24 @@ describe('core: TokenManager', () => {
     const err = await rejectsWith(p, 'STORE');
     env.assertNoSecret(err.message, 'STORE error');
     assert.equal(mgr.fresh(), undefined);
-    assert.equal(mgr.state.status, 'error');
+    // Netatmo has rotated: the unsaved pair is the login now. It is kept (unused) and stored on the next try.
+    assert.equal(mgr.state.status, 'retrying');
     assert.equal(mgr.state.error.code, 'STORE');
+    const rotated = env.sim.currentRefreshTokens();
+    assert.equal(env.sim.isValidRefreshToken(old.refresh_token), false);
+    env.now = mgr.state.retry_at - 1;
+    await rejectsWith(mgr.getToken(), 'STORE');
     fs.rmSync(env.dir, { force: true });
+    // The lock folder went away with the token folder and could not be released there.
+    fs.rmSync(path.join(moved, `${ACCOUNT}.json.lock`), { recursive: true, force: true });
     fs.renameSync(moved, env.dir);
+    env.now = mgr.state.retry_at + 1;
+    const t = await mgr.getToken();
+    assert.deepEqual(env.sim.currentRefreshTokens(), rotated, 'no new request: the kept pair was stored');
+    assert.equal(t.refresh_token, rotated[0]);
+    assert.deepEqual(env.onDisk(), { tokens: t });
+    assert.equal(mgr.state.status, 'ok');
+    assert.equal(env.sim.stats.refreshRequests, 1);
   });
 
   it('invalid_grant: REAUTHORIZE, marked in the file, then throttled without requests', async () => {
