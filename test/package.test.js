@@ -52,6 +52,13 @@ describe('the packed package', function () {
     });
     after(() => red && red.stop());
 
+    it('runs the Node-RED line under test', async () => {
+      const settings = await (await fetch(`${red.adminUrl}settings`)).json();
+      const expected = require(`${process.env.NODE_RED_MODULE || 'node-red'}/package.json`).version;
+      console.log(`      Node-RED ${settings.version} on Node.js ${process.version}`);
+      assert.equal(settings.version.replace(/-git$/, ''), expected);
+    });
+
     it('registers both node types', async () => {
       const res = await fetch(`${red.adminUrl}nodes`, { headers: { Accept: 'application/json' } });
       const sets = await res.json();
