@@ -178,8 +178,23 @@ function oneMessage(entry, sink) {
 // ------------------------------------------------------------------ set-up
 
 function flows(sims) {
-  const account = (id, sim) => ({ id, type: 'netatmo-account', name: `account ${id}`, scope: 'read_station', redirectUri: 'http://127.0.0.1/callback', apiBase: sim.url });
-  const token = (id, acc, sink) => ({ id, type: 'netatmo-token', z: 'tab', name: `token ${id}`, account: acc, interval: 0, wires: [[sink]] });
+  const account = (id, sim) => ({
+    id,
+    type: 'netatmo-account',
+    name: `account ${id}`,
+    scope: 'read_station',
+    redirectUri: 'http://127.0.0.1/callback',
+    apiBase: sim.url,
+  });
+  const token = (id, acc, sink) => ({
+    id,
+    type: 'netatmo-token',
+    z: 'tab',
+    name: `token ${id}`,
+    account: acc,
+    interval: 0,
+    wires: [[sink]],
+  });
   const sink = (id) => ({ id, type: 'bench-sink', z: 'tab', name: `sink ${id}`, wires: [] });
   return [
     { id: 'tab', type: 'tab', label: 'bench' },
@@ -187,7 +202,10 @@ function flows(sims) {
     token('tokH', 'accH', 'sinkT'),
     sink('sinkT'),
     {
-      id: 'chg', type: 'change', z: 'tab', name: 'baseline',
+      id: 'chg',
+      type: 'change',
+      z: 'tab',
+      name: 'baseline',
       rules: [{ t: 'set', p: 'access_token', pt: 'msg', to: 'bench', tot: 'str' }],
       wires: [['sinkC']],
     },
@@ -353,7 +371,8 @@ async function main() {
         await withTimeout(new Promise((resolve) => mgr.once('state', () => queueMicrotask(resolve))), 10_000, 'stampede load');
       }
       const st = mgr.state;
-      const stateAtBurst = st.expires_at === undefined ? 'not loaded yet' : st.expires_at < Date.now() ? `expired, ${st.status}` : 'FRESH: case invalid';
+      const stateAtBurst =
+        st.expires_at === undefined ? 'not loaded yet' : st.expires_at < Date.now() ? `expired, ${st.status}` : 'FRESH: case invalid';
       const sentAt = new Array(P.stampede);
       let got = 0;
       let maxUs = 0;
@@ -368,13 +387,18 @@ async function main() {
         sentAt[i] = now();
         tokS.receive({ payload: i });
       }
-      const probe = variant === 'a'
-        ? oneMessage(node('tokH'), node('sinkT')).then((us) => {
-          R.restart_flows_requests = sims.hot.stats.tokenRequests;
-          R.restart_flows_first_us = us;
-        })
-        : undefined;
-      await withTimeout(Promise.all([all, probe]), 30_000, `stampede ${variant} (${got}/${P.stampede} served; errors: ${errors.slice(0, 3).join(' | ')})`);
+      const probe =
+        variant === 'a'
+          ? oneMessage(node('tokH'), node('sinkT')).then((us) => {
+              R.restart_flows_requests = sims.hot.stats.tokenRequests;
+              R.restart_flows_first_us = us;
+            })
+          : undefined;
+      await withTimeout(
+        Promise.all([all, probe]),
+        30_000,
+        `stampede ${variant} (${got}/${P.stampede} served; errors: ${errors.slice(0, 3).join(' | ')})`,
+      );
       sinkS.onMessage = null;
       return { state: stateAtBurst, requests: sims.stampede.stats.tokenRequests, maxMs: round(maxUs / 1000, 2) };
     };
@@ -426,7 +450,9 @@ async function main() {
       let got = 0;
       let sending = true;
       let finish;
-      const done = new Promise((resolve) => { finish = resolve; });
+      const done = new Promise((resolve) => {
+        finish = resolve;
+      });
       sinkB.onMessage = (msg) => {
         const i = msg.payload;
         const us = usSince(sentAt[i]);
@@ -497,33 +523,84 @@ function report(R, errors) {
       [i ? '' : '3 stampede', `${'ab'[i]}) state when ${P.stampede} msgs arrived`, x.state, '', ''],
       ['', `${'ab'[i]}) token requests / slowest wait (ms)`, `${x.requests} / ${x.maxMs}`, '', ''],
     ]),
-    ['', 'token requests (worst of a, b)', R.stampede_token_requests, `= ${TARGET.stampede}`, pass(R.stampede_token_requests === TARGET.stampede)],
+    [
+      '',
+      'token requests (worst of a, b)',
+      R.stampede_token_requests,
+      `= ${TARGET.stampede}`,
+      pass(R.stampede_token_requests === TARGET.stampede),
+    ],
     ['', 'slowest message wait (ms, worst of a, b)', R.stampede_max_wait_ms, '', ''],
-    ['4 boundary', `msgs sent (1 per ${P.boundaryPeriodMs} ms tick, ${P.boundaryMs / 1000} s, TTL ${P.boundaryTtlS} s)`, R.boundary_messages, '', ''],
+    [
+      '4 boundary',
+      `msgs sent (1 per ${P.boundaryPeriodMs} ms tick, ${P.boundaryMs / 1000} s, TTL ${P.boundaryTtlS} s)`,
+      R.boundary_messages,
+      '',
+      '',
+    ],
     ['', 'refreshes during the run', R.boundary_refreshes, '', ''],
     ['', 'msgs served by fresh() / slow / max ms', `${R.boundary.count[0]} / ${R.boundary.slow[0]} / ${R.boundary.maxMs[0]}`, '', ''],
-    ['', 'msgs served cached by getToken() / slow / max ms', `${R.boundary.count[1]} / ${R.boundary.slow[1]} / ${R.boundary.maxMs[1]}`, '', ''],
-    ['', 'msgs that waited for the token request / slow / max ms', `${R.boundary.count[2]} / ${R.boundary.slow[2]} / ${R.boundary.maxMs[2]}`, '', ''],
+    [
+      '',
+      'msgs served cached by getToken() / slow / max ms',
+      `${R.boundary.count[1]} / ${R.boundary.slow[1]} / ${R.boundary.maxMs[1]}`,
+      '',
+      '',
+    ],
+    [
+      '',
+      'msgs that waited for the token request / slow / max ms',
+      `${R.boundary.count[2]} / ${R.boundary.slow[2]} / ${R.boundary.maxMs[2]}`,
+      '',
+      '',
+    ],
     ['', `(slow: > ${P.waitMs} ms from receive() to the sink)`, '', '', ''],
     ['', 'boundary waits', R.boundary_waits, `= ${TARGET.boundary}`, pass(R.boundary_waits === TARGET.boundary)],
     ['5 restart', 'token requests before 1st msg (runtime start)', R.restart_start_requests, '', ''],
     ['', 'token requests before 1st msg (flows restart)', R.restart_flows_requests, '', ''],
     ['', 'total', R.restart_token_requests, `= ${TARGET.restart}`, pass(R.restart_token_requests === TARGET.restart)],
-    ['', '1st msg latency: start / flows restart (ms)', `${round(R.restart_start_first_us / 1000, 2)} / ${round(R.restart_flows_first_us / 1000, 2)}`, '', ''],
+    [
+      '',
+      '1st msg latency: start / flows restart (ms)',
+      `${round(R.restart_start_first_us / 1000, 2)} / ${round(R.restart_flows_first_us / 1000, 2)}`,
+      '',
+      '',
+    ],
     ['6 soak', `${fmt(P.soak)} msgs through token -> sink (msg/s)`, fmt(R.soak_msgs_per_s), '', ''],
     ['', 'heap after GC: end - start (MB)', R.soak_heap_mb, `< ${TARGET.soakMb}`, pass(R.soak_heap_mb < TARGET.soakMb)],
     ['', 'messages that ended in an error', R.errors, '', ''],
   ];
   const head = ['case', 'figure', 'value', 'target', ''];
   const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
-  const line = (r) => r.map((c, i) => String(c).padEnd(w[i])).join('  ').trimEnd();
-  console.log(`\nnetatmo-token bench: Node-RED ${typeof RED.version === 'function' ? RED.version() : RED.version}, Node ${process.version}, ${os.cpus().length} CPU(s)${QUICK ? ', --quick' : ''}, ${R.bench_seconds} s`);
+  const line = (r) =>
+    r
+      .map((c, i) => String(c).padEnd(w[i]))
+      .join('  ')
+      .trimEnd();
+  console.log(
+    `\nnetatmo-token bench: Node-RED ${typeof RED.version === 'function' ? RED.version() : RED.version}, Node ${process.version}, ${os.cpus().length} CPU(s)${QUICK ? ', --quick' : ''}, ${R.bench_seconds} s`,
+  );
   console.log(line(head));
-  console.log(w.map((n) => '-'.repeat(n)).join('  ').trimEnd());
+  console.log(
+    w
+      .map((n) => '-'.repeat(n))
+      .join('  ')
+      .trimEnd(),
+  );
   for (const r of rows) console.log(line(r));
   if (errors.length) console.log(`errors (first 3): ${errors.slice(0, 3).join(' | ')}`);
-  const keys = ['throughput_ratio', 'token_msgs_per_s', 'change_msgs_per_s', 'p50_added_us', 'p99_added_us', 'stampede_token_requests',
-    'stampede_max_wait_ms', 'boundary_waits', 'restart_token_requests', 'soak_heap_mb'];
+  const keys = [
+    'throughput_ratio',
+    'token_msgs_per_s',
+    'change_msgs_per_s',
+    'p50_added_us',
+    'p99_added_us',
+    'stampede_token_requests',
+    'stampede_max_wait_ms',
+    'boundary_waits',
+    'restart_token_requests',
+    'soak_heap_mb',
+  ];
   const out = {};
   for (const k of keys) out[k] = R[k];
   console.log(JSON.stringify(out));

@@ -15,7 +15,6 @@ const { authorizeStates } = require('../dist/nodes/authorize-state.js');
 const { startSimulator } = require('./simulator');
 const { startNodeRed, hashPassword, adminToken } = require('./helpers/nodered-process');
 
-
 const CLIENT_ID = 'admin-test-client';
 const CLIENT_SECRET = 'admin-test-secret-0123456789';
 const REDIRECT_URI = 'http://localhost/';

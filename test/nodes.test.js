@@ -216,7 +216,11 @@ describe('admin routes: paste a code, a URL or a refresh token; status', functio
   it('takes the whole redirected URL', async () => {
     await load();
     const code = sim.issueCode({ clientId: rt.CLIENT_ID, redirectUri: 'http://localhost/', scope: 'read_station' });
-    const res = await helper.request().post('/netatmo-tokens/acc1/code').send({ url: `http://localhost/?state=abc&code=${code}` }).expect(200);
+    const res = await helper
+      .request()
+      .post('/netatmo-tokens/acc1/code')
+      .send({ url: `http://localhost/?state=abc&code=${code}` })
+      .expect(200);
     assert.equal(res.body.authorized, true);
   });
 
@@ -232,7 +236,14 @@ describe('admin routes: paste a code, a URL or a refresh token; status', functio
 
   it('refuses bad input with a clear message and changes nothing', async () => {
     await load();
-    for (const body of [{ code: '' }, { code: 'abc def!' }, { url: 'http://localhost/?state=x' }, { url: 'http://localhost/?error=access_denied' }, {}, { code: 42 }]) {
+    for (const body of [
+      { code: '' },
+      { code: 'abc def!' },
+      { url: 'http://localhost/?state=x' },
+      { url: 'http://localhost/?error=access_denied' },
+      {},
+      { code: 42 },
+    ]) {
       const res = await helper.request().post('/netatmo-tokens/acc1/code').send(body).expect(400);
       assert.equal(res.body.error.code, 'INVALID_INPUT', JSON.stringify(body));
       assert.ok(res.body.error.message.length > 10);

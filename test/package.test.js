@@ -33,9 +33,19 @@ describe('the packed package', function () {
 
   it('ships only what Node-RED needs: no tests, sources, maps or secrets', () => {
     for (const f of files) {
-      assert.match(f, /^(dist\/(core|nodes|cli)\/[\w-]+\.js|nodes\/.+\.(js|html|json|svg)|examples\/.+\.json|README\.md|LICENSE|CHANGELOG\.md|package\.json)$/, f);
+      assert.match(
+        f,
+        /^(dist\/(core|nodes|cli)\/[\w-]+\.js|nodes\/.+\.(js|html|json|svg)|examples\/.+\.json|README\.md|LICENSE|CHANGELOG\.md|package\.json)$/,
+        f,
+      );
     }
-    for (const must of ['nodes/netatmo-account.js', 'nodes/netatmo-token.html', 'dist/nodes/netatmo-token.js', 'nodes/icons/netatmo.svg', 'LICENSE']) {
+    for (const must of [
+      'nodes/netatmo-account.js',
+      'nodes/netatmo-token.html',
+      'dist/nodes/netatmo-token.js',
+      'nodes/icons/netatmo.svg',
+      'LICENSE',
+    ]) {
       assert.ok(files.includes(must), `missing ${must}`);
     }
   });
@@ -135,7 +145,10 @@ describe('Node-RED scorecard checks (as node-red-dev validate would)', () => {
       } catch {
         this.skip(); // the registry is not reachable from here
       }
-      assert.ok(semver.satisfies(latest, range) || semver.major(latest) === semver.minVersion(range).major, `${name} ${range} vs ${latest}`);
+      assert.ok(
+        semver.satisfies(latest, range) || semver.major(latest) === semver.minVersion(range).major,
+        `${name} ${range} vs ${latest}`,
+      );
     }
   });
 });

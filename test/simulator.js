@@ -57,7 +57,10 @@ function bearerToken(header) {
 
 /** Form fields of a urlencoded body; any other content type yields no fields. */
 function parseForm(headers, body) {
-  const type = String(headers['content-type'] || '').split(';')[0].trim().toLowerCase();
+  const type = String(headers['content-type'] || '')
+    .split(';')[0]
+    .trim()
+    .toLowerCase();
   return type === FORM_TYPE ? Object.fromEntries(new URLSearchParams(body)) : {};
 }
 
@@ -72,8 +75,11 @@ function readBody(req) {
 
 // ---------------------------------------------------------------- replies
 
-const json = (status, body, headers = {}) =>
-  ({ status, headers: { 'Content-Type': 'application/json; charset=utf-8', ...headers }, body: JSON.stringify(body) });
+const json = (status, body, headers = {}) => ({
+  status,
+  headers: { 'Content-Type': 'application/json; charset=utf-8', ...headers },
+  body: JSON.stringify(body),
+});
 const html = (status, body) => ({ status, headers: { 'Content-Type': 'text/html; charset=utf-8' }, body });
 const redirect = (location) => ({ status: 302, headers: { Location: location }, body: '' });
 const oauthError = (error, description) => json(400, description ? { error, error_description: description } : { error });
@@ -81,8 +87,10 @@ const invalidGrantType = () => oauthError('invalid_request', 'Invalid or Missing
 const apiError = (code, message) => json(403, { error: { code, message } });
 
 function page(title, content) {
-  return `<!DOCTYPE html><html><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head>` +
-    `<body><h1>${escapeHtml(title)}</h1>${content}</body></html>`;
+  return (
+    `<!DOCTYPE html><html><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head>` +
+    `<body><h1>${escapeHtml(title)}</h1>${content}</body></html>`
+  );
 }
 const errorPage = (error, description) => html(400, page(error, `<p id="error">${escapeHtml(error)}: ${escapeHtml(description)}</p>`));
 
@@ -91,8 +99,12 @@ const FAULT_REPLIES = {
   http500: () => json(500, { error: { code: 500, message: 'Internal Server Error' } }),
   http503: () => html(503, '<html><body><h1>503 Service Unavailable</h1></body></html>'),
   http504: () => html(504, '<html><body><h1>504 Gateway Time-out</h1></body></html>'),
-  http429: (fault) => json(429, { error: { code: 26, message: 'User usage reached' } },
-    fault.retryAfter !== undefined ? { 'Retry-After': String(fault.retryAfter) } : {}),
+  http429: (fault) =>
+    json(
+      429,
+      { error: { code: 26, message: 'User usage reached' } },
+      fault.retryAfter !== undefined ? { 'Retry-After': String(fault.retryAfter) } : {},
+    ),
   notjson: () => html(200, '<html>oops</html>'),
   invalid_grant: () => oauthError('invalid_grant'),
   invalid_client: () => oauthError('invalid_client'),
@@ -117,9 +129,9 @@ class NetatmoSimulator {
     this.acceptAnyClient = Boolean(options.acceptAnyClient);
     this.delayMs = 0;
     this.clients = new Map();
-    this.codes = new Map();           // code -> { clientId, redirectUri, scope, expiresAt }
+    this.codes = new Map(); // code -> { clientId, redirectUri, scope, expiresAt }
     this.grantsByRefresh = new Map(); // current refresh token -> grant { clientId, scope, refreshToken }
-    this.accessTokens = new Map();    // access token -> { expiresAt }
+    this.accessTokens = new Map(); // access token -> { expiresAt }
     this.issued = new Set();
     this.faults = [];
     this.sockets = new Set();
@@ -161,7 +173,12 @@ class NetatmoSimulator {
 
   resetStats() {
     Object.assign(this.stats, {
-      tokenRequests: 0, authCodeRequests: 0, refreshRequests: 0, apiRequests: 0, authorizePages: 0, faultsServed: 0,
+      tokenRequests: 0,
+      authCodeRequests: 0,
+      refreshRequests: 0,
+      apiRequests: 0,
+      authorizePages: 0,
+      faultsServed: 0,
     });
     this.lastTokenRequest = undefined;
     this.tokenRequestLog = [];
@@ -262,8 +279,10 @@ class NetatmoSimulator {
 
   authorizeParams(query) {
     const params = compact({
-      client_id: query.get('client_id'), redirect_uri: query.get('redirect_uri'),
-      scope: query.get('scope'), state: query.get('state'),
+      client_id: query.get('client_id'),
+      redirect_uri: query.get('redirect_uri'),
+      scope: query.get('scope'),
+      state: query.get('state'),
     });
     if (!this.isKnownClient(params.client_id)) return { problem: errorPage('invalid_client', 'Unknown application') };
     if (!params.redirect_uri) return { problem: errorPage('invalid_request', 'Missing redirect_uri') };
@@ -274,19 +293,27 @@ class NetatmoSimulator {
     const { params, problem } = this.authorizeParams(query);
     if (problem) return problem;
     const link = (decision) => escapeHtml(`/oauth2/authorize/decide?${querystring.stringify({ ...params, decision })}`);
-    const scopes = parseScope(params.scope).map((s) => `<li>${escapeHtml(s)}</li>`).join('');
-    return html(200, page('Netatmo simulator - authorization',
-      `<p>The application <strong id="client-id">${escapeHtml(params.client_id)}</strong> requests access to:</p>` +
-      `<ul id="scopes">${scopes}</ul>` +
-      `<p><a id="accept" href="${link('accept')}">Accept</a> <a id="refuse" href="${link('refuse')}">Refuse</a></p>`));
+    const scopes = parseScope(params.scope)
+      .map((s) => `<li>${escapeHtml(s)}</li>`)
+      .join('');
+    return html(
+      200,
+      page(
+        'Netatmo simulator - authorization',
+        `<p>The application <strong id="client-id">${escapeHtml(params.client_id)}</strong> requests access to:</p>` +
+          `<ul id="scopes">${scopes}</ul>` +
+          `<p><a id="accept" href="${link('accept')}">Accept</a> <a id="refuse" href="${link('refuse')}">Refuse</a></p>`,
+      ),
+    );
   }
 
   decide(query) {
     const { params, problem } = this.authorizeParams(query);
     if (problem) return problem;
-    const outcome = query.get('decision') === 'accept'
-      ? { code: this.issueCode({ clientId: params.client_id, redirectUri: params.redirect_uri, scope: params.scope }) }
-      : { error: 'access_denied' };
+    const outcome =
+      query.get('decision') === 'accept'
+        ? { code: this.issueCode({ clientId: params.client_id, redirectUri: params.redirect_uri, scope: params.scope }) }
+        : { error: 'access_denied' };
     return redirect(appendQuery(params.redirect_uri, { ...compact({ state: params.state }), ...outcome }));
   }
 
@@ -370,11 +397,21 @@ function parseArgs(argv) {
       return value;
     };
     switch (argv[i]) {
-      case '--port': options.port = number(); break;
-      case '--ttl': options.ttlSeconds = number(); break;
-      case '--code-ttl': options.codeTtlSeconds = number(); break;
-      case '--any-client': options.acceptAnyClient = true; break;
-      case '--quiet': options.log = false; break;
+      case '--port':
+        options.port = number();
+        break;
+      case '--ttl':
+        options.ttlSeconds = number();
+        break;
+      case '--code-ttl':
+        options.codeTtlSeconds = number();
+        break;
+      case '--any-client':
+        options.acceptAnyClient = true;
+        break;
+      case '--quiet':
+        options.log = false;
+        break;
       case '--client': {
         const value = next();
         const colon = value.indexOf(':');
@@ -382,7 +419,8 @@ function parseArgs(argv) {
         options.clients[value.slice(0, colon)] = value.slice(colon + 1);
         break;
       }
-      default: throw new Error(`unknown argument: ${argv[i]}`);
+      default:
+        throw new Error(`unknown argument: ${argv[i]}`);
     }
   }
   if (!Object.keys(options.clients).length) options.clients[DEFAULT_CLIENT.id] = DEFAULT_CLIENT.secret;
@@ -394,7 +432,9 @@ async function main(argv) {
   try {
     options = parseArgs(argv);
   } catch (err) {
-    console.error(`${err.message}\nusage: node test/simulator.js [--port N] [--client ID:SECRET]... [--ttl S] [--code-ttl S] [--any-client] [--quiet]`);
+    console.error(
+      `${err.message}\nusage: node test/simulator.js [--port N] [--client ID:SECRET]... [--ttl S] [--code-ttl S] [--any-client] [--quiet]`,
+    );
     process.exit(2);
   }
   const sim = await startSimulator(options);

@@ -29,21 +29,35 @@ describe('Netatmo simulator', function () {
       headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...headers },
       body: new URLSearchParams(fields).toString(),
     });
-  const exchange = (code, extra = {}) => postToken({
-    grant_type: 'authorization_code', client_id: CLIENT_ID, client_secret: CLIENT_SECRET,
-    code, redirect_uri: REDIRECT_URI, ...extra,
-  });
-  const refresh = (refreshToken, extra = {}) => postToken({
-    grant_type: 'refresh_token', refresh_token: refreshToken, client_id: CLIENT_ID, client_secret: CLIENT_SECRET, ...extra,
-  });
-  const callApi = (token, apiPath = '/api/homesdata') =>
-    fetch(`${sim.url}${apiPath}`, { headers: { Authorization: `Bearer ${token}` } });
-  const newCode = (scope = 'read_station read_thermostat') =>
-    sim.issueCode({ clientId: CLIENT_ID, redirectUri: REDIRECT_URI, scope });
+  const exchange = (code, extra = {}) =>
+    postToken({
+      grant_type: 'authorization_code',
+      client_id: CLIENT_ID,
+      client_secret: CLIENT_SECRET,
+      code,
+      redirect_uri: REDIRECT_URI,
+      ...extra,
+    });
+  const refresh = (refreshToken, extra = {}) =>
+    postToken({
+      grant_type: 'refresh_token',
+      refresh_token: refreshToken,
+      client_id: CLIENT_ID,
+      client_secret: CLIENT_SECRET,
+      ...extra,
+    });
+  const callApi = (token, apiPath = '/api/homesdata') => fetch(`${sim.url}${apiPath}`, { headers: { Authorization: `Bearer ${token}` } });
+  const newCode = (scope = 'read_station read_thermostat') => sim.issueCode({ clientId: CLIENT_ID, redirectUri: REDIRECT_URI, scope });
   const login = () => sim.issueTokens({ clientId: CLIENT_ID, scope: 'read_station' });
-  const authorizeUrl = (params) => `${sim.url}/oauth2/authorize?${new URLSearchParams({
-    response_type: 'code', client_id: CLIENT_ID, redirect_uri: REDIRECT_URI, scope: 'read_station read_thermostat', state: 'st4te', ...params,
-  })}`;
+  const authorizeUrl = (params) =>
+    `${sim.url}/oauth2/authorize?${new URLSearchParams({
+      response_type: 'code',
+      client_id: CLIENT_ID,
+      redirect_uri: REDIRECT_URI,
+      scope: 'read_station read_thermostat',
+      state: 'st4te',
+      ...params,
+    })}`;
   const hrefOf = (pageHtml, id) => {
     const match = new RegExp(`<a id="${id}" href="([^"]+)"`).exec(pageHtml);
     assert.ok(match, `link #${id} not found`);
@@ -124,8 +138,7 @@ describe('Netatmo simulator', function () {
 
     it('defaults the scope to read_station and splits on commas', async () => {
       assert.deepEqual((await (await exchange(newCode(''))).json()).scope, ['read_station']);
-      assert.deepEqual((await (await exchange(newCode('read_station,read_homecoach'))).json()).scope,
-        ['read_station', 'read_homecoach']);
+      assert.deepEqual((await (await exchange(newCode('read_station,read_homecoach'))).json()).scope, ['read_station', 'read_homecoach']);
     });
 
     it('a code is single use', async () => {
@@ -157,15 +170,25 @@ describe('Netatmo simulator', function () {
 
     it('refuses parameters sent in the query string', async () => {
       const code = newCode();
-      const response = await postToken({}, { query: {
-        grant_type: 'authorization_code', client_id: CLIENT_ID, client_secret: CLIENT_SECRET, code, redirect_uri: REDIRECT_URI,
-      } });
+      const response = await postToken(
+        {},
+        {
+          query: {
+            grant_type: 'authorization_code',
+            client_id: CLIENT_ID,
+            client_secret: CLIENT_SECRET,
+            code,
+            redirect_uri: REDIRECT_URI,
+          },
+        },
+      );
       await assertOAuthError(response, 'invalid_request', refused);
     });
 
     it('refuses a JSON body and a missing or unknown grant_type', async () => {
       const jsonResponse = await fetch(`${sim.url}/oauth2/token`, {
-        method: 'POST', headers: { 'Content-Type': 'application/json' },
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
         body: JSON.stringify({ grant_type: 'refresh_token', refresh_token: login().refresh_token }),
       });
       await assertOAuthError(jsonResponse, 'invalid_request', refused);
@@ -174,9 +197,15 @@ describe('Netatmo simulator', function () {
     });
 
     it('accepts a charset after the form content type', async () => {
-      const response = await postToken({
-        grant_type: 'refresh_token', refresh_token: login().refresh_token, client_id: CLIENT_ID, client_secret: CLIENT_SECRET,
-      }, { headers: { 'Content-Type': 'application/x-www-form-urlencoded;charset=UTF-8' } });
+      const response = await postToken(
+        {
+          grant_type: 'refresh_token',
+          refresh_token: login().refresh_token,
+          client_id: CLIENT_ID,
+          client_secret: CLIENT_SECRET,
+        },
+        { headers: { 'Content-Type': 'application/x-www-form-urlencoded;charset=UTF-8' } },
+      );
       assert.equal(response.status, 200);
     });
   });
@@ -210,7 +239,10 @@ describe('Netatmo simulator', function () {
       sim.addClient('other-id', 'other-secret');
       const tokens = login();
       await assertOAuthError(await refresh('0|0'), 'invalid_grant');
-      await assertOAuthError(await refresh(tokens.refresh_token, { client_id: 'other-id', client_secret: 'other-secret' }), 'invalid_grant');
+      await assertOAuthError(
+        await refresh(tokens.refresh_token, { client_id: 'other-id', client_secret: 'other-secret' }),
+        'invalid_grant',
+      );
       await assertOAuthError(await refresh(tokens.refresh_token, { client_secret: 'bad' }), 'invalid_client');
       assert.ok(sim.isValidRefreshToken(tokens.refresh_token));
     });
@@ -236,7 +268,8 @@ describe('Netatmo simulator', function () {
       assert.equal(body.time_server, Math.floor(clock / 1000));
       assert.equal((await fetch(`${sim.url}/api/homestatus?access_token=${encodeURIComponent(token)}`)).status, 200);
       const form = await fetch(`${sim.url}/api/homesdata`, {
-        method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
         body: new URLSearchParams({ access_token: token }).toString(),
       });
       assert.equal(form.status, 200);
@@ -261,7 +294,11 @@ describe('Netatmo simulator', function () {
   // ------------------------------------------------------------ faults
 
   describe('faults', () => {
-    for (const [kind, status] of [['http500', 500], ['http503', 503], ['http504', 504]]) {
+    for (const [kind, status] of [
+      ['http500', 500],
+      ['http503', 503],
+      ['http504', 504],
+    ]) {
       it(`${kind} answers ${status} without rotating`, async () => {
         const tokens = login();
         sim.injectFault(kind);
@@ -311,8 +348,10 @@ describe('Netatmo simulator', function () {
       sim.injectFault('hang');
       const controller = new AbortController();
       const timer = setTimeout(() => controller.abort(), 300);
-      const hung = postToken({ grant_type: 'refresh_token', refresh_token: tokens.refresh_token,
-        client_id: CLIENT_ID, client_secret: CLIENT_SECRET }, { signal: controller.signal });
+      const hung = postToken(
+        { grant_type: 'refresh_token', refresh_token: tokens.refresh_token, client_id: CLIENT_ID, client_secret: CLIENT_SECRET },
+        { signal: controller.signal },
+      );
       await assert.rejects(hung, { name: 'AbortError' });
       clearTimeout(timer);
       assert.ok(sim.isValidRefreshToken(tokens.refresh_token));
@@ -364,11 +403,21 @@ describe('Netatmo simulator', function () {
     await refresh(tokens.refresh_token); // fails: rotated
     await postToken({});
     await callApi(tokens.access_token);
-    assert.deepEqual({ ...sim.stats }, {
-      tokenRequests: 4, authCodeRequests: 1, refreshRequests: 2, apiRequests: 1, authorizePages: 0, faultsServed: 0,
-    });
-    assert.deepEqual(sim.tokenRequestLog.map((e) => e.grant_type),
-      ['authorization_code', 'refresh_token', 'refresh_token', undefined]);
+    assert.deepEqual(
+      { ...sim.stats },
+      {
+        tokenRequests: 4,
+        authCodeRequests: 1,
+        refreshRequests: 2,
+        apiRequests: 1,
+        authorizePages: 0,
+        faultsServed: 0,
+      },
+    );
+    assert.deepEqual(
+      sim.tokenRequestLog.map((e) => e.grant_type),
+      ['authorization_code', 'refresh_token', 'refresh_token', undefined],
+    );
     assert.equal(sim.tokenRequestLog[0].at, clock);
     assert.deepEqual(sim.lastTokenRequest, {});
     await refresh(tokens.refresh_token);
@@ -402,14 +451,22 @@ describe('Netatmo simulator', function () {
       const page = await fetch(`${any.url}/oauth2/authorize?client_id=whatever&redirect_uri=${encodeURIComponent(REDIRECT_URI)}`);
       assert.equal(page.status, 200);
       const code = any.issueCode({ clientId: 'whatever', redirectUri: REDIRECT_URI });
-      const body = new URLSearchParams({ grant_type: 'authorization_code', client_id: 'whatever', client_secret: 's3',
-        code, redirect_uri: REDIRECT_URI }).toString();
+      const body = new URLSearchParams({
+        grant_type: 'authorization_code',
+        client_id: 'whatever',
+        client_secret: 's3',
+        code,
+        redirect_uri: REDIRECT_URI,
+      }).toString();
       const response = await fetch(`${any.url}/oauth2/token`, {
-        method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body,
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+        body,
       });
       assert.equal(response.status, 200);
       const empty = await fetch(`${any.url}/oauth2/token`, {
-        method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
         body: new URLSearchParams({ grant_type: 'refresh_token', client_id: 'x', client_secret: '', refresh_token: 'y' }).toString(),
       });
       assert.equal(empty.status, 400);
@@ -430,8 +487,11 @@ describe('Netatmo simulator', function () {
   });
 
   it('runs standalone and stops on SIGTERM', async () => {
-    const child = spawn(process.execPath, [path.join(__dirname, 'simulator.js'), '--client', 'cli-id:cli:secret', '--ttl', '42', '--quiet'],
-      { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(
+      process.execPath,
+      [path.join(__dirname, 'simulator.js'), '--client', 'cli-id:cli:secret', '--ttl', '42', '--quiet'],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
     try {
       const url = await new Promise((resolve, reject) => {
         let out = '';
@@ -443,8 +503,14 @@ describe('Netatmo simulator', function () {
         child.once('exit', (code) => reject(new Error(`exited with ${code}`)));
       });
       const response = await fetch(`${url}/oauth2/token`, {
-        method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ grant_type: 'refresh_token', client_id: 'cli-id', client_secret: 'cli:secret', refresh_token: 'x' }).toString(),
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({
+          grant_type: 'refresh_token',
+          client_id: 'cli-id',
+          client_secret: 'cli:secret',
+          refresh_token: 'x',
+        }).toString(),
       });
       await assertOAuthError(response, 'invalid_grant'); // client accepted, token unknown
     } finally {

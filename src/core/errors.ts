@@ -19,13 +19,7 @@ export type ErrorCode =
   | 'STORE' // the token file cannot be read or written
   | 'STORE_CORRUPT'; // the token file is damaged (kept aside)
 
-const RETRYABLE: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
-  'NETWORK',
-  'TIMEOUT',
-  'SERVER',
-  'BAD_RESPONSE',
-  'RATE_LIMITED',
-]);
+const RETRYABLE: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['NETWORK', 'TIMEOUT', 'SERVER', 'BAD_RESPONSE', 'RATE_LIMITED']);
 
 export interface NetatmoErrorDetails {
   /** OAuth `error` field from Netatmo, e.g. `invalid_grant`. */

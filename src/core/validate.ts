@@ -7,14 +7,16 @@ function invalid(message: string): NetatmoError {
 }
 
 export function checkClientId(value: unknown): string {
-  if (typeof value !== 'string' || value.trim() === '') throw invalid('The client id is missing: copy it from your app at dev.netatmo.com.');
+  if (typeof value !== 'string' || value.trim() === '')
+    throw invalid('The client id is missing: copy it from your app at dev.netatmo.com.');
   const v = value.trim();
   if (!/^[A-Za-z0-9._-]{4,128}$/.test(v)) throw invalid('The client id has unexpected characters: copy it again from dev.netatmo.com.');
   return v;
 }
 
 export function checkClientSecret(value: unknown): string {
-  if (typeof value !== 'string' || value.trim() === '') throw invalid('The client secret is missing: copy it from your app at dev.netatmo.com.');
+  if (typeof value !== 'string' || value.trim() === '')
+    throw invalid('The client secret is missing: copy it from your app at dev.netatmo.com.');
   const v = value.trim();
   if (!/^[\x21-\x7e]{4,256}$/.test(v)) throw invalid('The client secret has unexpected characters: copy it again from dev.netatmo.com.');
   return v;
@@ -37,14 +39,16 @@ export function checkRedirectUri(value: unknown): string {
 export function checkCode(value: unknown): string {
   if (typeof value !== 'string' || value.trim() === '') throw invalid('The authorization code is empty.');
   const v = value.trim();
-  if (!/^[A-Za-z0-9]{8,256}$/.test(v)) throw invalid('The authorization code must be letters and digits only (copy the part after "code=").');
+  if (!/^[A-Za-z0-9]{8,256}$/.test(v))
+    throw invalid('The authorization code must be letters and digits only (copy the part after "code=").');
   return v;
 }
 
 export function checkRefreshToken(value: unknown): string {
   if (typeof value !== 'string' || value.trim() === '') throw invalid('The refresh token is empty.');
   const v = value.trim();
-  if (!/^[\x21-\x7e]{8,512}$/.test(v)) throw invalid('The refresh token has unexpected characters (it looks like 24 hex digits, "|", 32 hex digits).');
+  if (!/^[\x21-\x7e]{8,512}$/.test(v))
+    throw invalid('The refresh token has unexpected characters (it looks like 24 hex digits, "|", 32 hex digits).');
   return v;
 }
 
@@ -68,8 +72,12 @@ export function parsePastedRedirect(text: unknown): PastedRedirect {
     throw invalid('The pasted text is not a URL.');
   }
   const error = params.get('error');
-  if (error === 'access_denied') throw new NetatmoError('INVALID_INPUT', 'The Netatmo login was refused (access_denied): authorize again and click "Accept".', { oauthError: error });
-  if (error) throw new NetatmoError('INVALID_INPUT', `Netatmo sent back an error instead of a code: ${error.slice(0, 60)}`, { oauthError: error });
+  if (error === 'access_denied')
+    throw new NetatmoError('INVALID_INPUT', 'The Netatmo login was refused (access_denied): authorize again and click "Accept".', {
+      oauthError: error,
+    });
+  if (error)
+    throw new NetatmoError('INVALID_INPUT', `Netatmo sent back an error instead of a code: ${error.slice(0, 60)}`, { oauthError: error });
   const code = params.get('code');
   if (!code) throw invalid('The pasted URL has no "code=" in it: paste the address the browser was sent to after you accepted.');
   return { code: checkCode(code), state: params.get('state') ?? undefined };

@@ -32,7 +32,11 @@ function linkPackage() {
   fs.symlinkSync(ROOT, link, 'dir');
   fs.writeFileSync(
     path.join(USER_DIR, 'package.json'),
-    JSON.stringify({ name: 'netatmo-tokens-dev', private: true, dependencies: { 'node-red-contrib-netatmo-tokens': `file:${ROOT}` } }, null, 2),
+    JSON.stringify(
+      { name: 'netatmo-tokens-dev', private: true, dependencies: { 'node-red-contrib-netatmo-tokens': `file:${ROOT}` } },
+      null,
+      2,
+    ),
   );
 }
 
@@ -61,7 +65,13 @@ async function seedOffline(sim) {
   fs.writeFileSync(path.join(USER_DIR, 'flows_cred.json'), JSON.stringify(creds, null, 2));
   const issued = sim.issueTokens({ clientId: SIM_CLIENT.id, scope: account.scope });
   const now = Date.now();
-  const tokens = { access_token: issued.access_token, refresh_token: issued.refresh_token, scope: issued.scope, obtained_at: now, expires_at: now + issued.expires_in * 1000 };
+  const tokens = {
+    access_token: issued.access_token,
+    refresh_token: issued.refresh_token,
+    scope: issued.scope,
+    obtained_at: now,
+    expires_at: now + issued.expires_in * 1000,
+  };
   await new TokenStore({ dir: path.join(USER_DIR, 'netatmo-tokens') }).write(account.id, { tokens });
 }
 
@@ -79,7 +89,9 @@ async function main() {
     fs.copyFileSync(EXAMPLE, path.join(USER_DIR, 'flows.json'));
   }
   const settingsFile = writeSettings(apiBase === REAL_API ? undefined : apiBase);
-  const red = spawn(process.execPath, [require.resolve('node-red/red.js'), '--userDir', USER_DIR, '--settings', settingsFile], { stdio: 'inherit' });
+  const red = spawn(process.execPath, [require.resolve('node-red/red.js'), '--userDir', USER_DIR, '--settings', settingsFile], {
+    stdio: 'inherit',
+  });
   console.log(`Node-RED starting on http://127.0.0.1:${PORT}/ (Ctrl-C to stop)`);
   const stop = () => red.kill('SIGTERM');
   process.on('SIGINT', stop);

@@ -46,7 +46,15 @@ function readStored(userDir, accountId) {
 }
 
 function account(sim, extra = {}) {
-  return { id: 'acc1', type: 'netatmo-account', name: 'home', scope: 'read_station', redirectUri: 'http://localhost/', apiBase: sim.url, ...extra };
+  return {
+    id: 'acc1',
+    type: 'netatmo-account',
+    name: 'home',
+    scope: 'read_station',
+    redirectUri: 'http://localhost/',
+    apiBase: sim.url,
+    ...extra,
+  };
 }
 
 function credentials(id = 'acc1') {
@@ -66,7 +74,10 @@ function collect(node, count) {
 
 /** Resolves with the first status (already shown, or to come) of `node` that `test` accepts. */
 function statusWhere(node, test) {
-  const seen = node.status.getCalls().map((c) => c.args[0]).find(test);
+  const seen = node.status
+    .getCalls()
+    .map((c) => c.args[0])
+    .find(test);
   if (seen) return Promise.resolve(seen);
   return new Promise((resolve) => {
     const on = (call) => {
@@ -84,4 +95,19 @@ function activeTimeouts() {
   return process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
 }
 
-module.exports = { NODE_RED_MODULE, helper, NODES, CLIENT_ID, CLIENT_SECRET, tmpDir, useUserDir, seedTokens, readStored, account, credentials, collect, statusWhere, activeTimeouts };
+module.exports = {
+  NODE_RED_MODULE,
+  helper,
+  NODES,
+  CLIENT_ID,
+  CLIENT_SECRET,
+  tmpDir,
+  useUserDir,
+  seedTokens,
+  readStored,
+  account,
+  credentials,
+  collect,
+  statusWhere,
+  activeTimeouts,
+};
