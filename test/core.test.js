@@ -99,7 +99,13 @@ function useEnv() {
   /** A login the simulator knows, as a TokenSet obtained at `now`. */
   env.login = (scope = 'read_station') => {
     const r = env.sim.issueTokens({ clientId: CLIENT_ID, scope });
-    return { access_token: r.access_token, refresh_token: r.refresh_token, scope: r.scope, expires_at: env.now + r.expires_in * 1000, obtained_at: env.now };
+    return {
+      access_token: r.access_token,
+      refresh_token: r.refresh_token,
+      scope: r.scope,
+      expires_at: env.now + r.expires_in * 1000,
+      obtained_at: env.now,
+    };
   };
   env.storedLogin = async (store = env.store()) => {
     const tokens = env.login();
@@ -235,7 +241,11 @@ describe('core: OAuthClient', () => {
         if (kind.startsWith('invalid_')) assert.equal(err.oauthError, kind);
         assert.equal(env.sim.stats.faultsServed, 1);
         assert.equal(env.sim.isValidRefreshToken(t.refresh_token), !processed);
-        for (const [what, text] of [['message', err.message], ['JSON', JSON.stringify(err)], ['inspect', util.inspect(err)]]) {
+        for (const [what, text] of [
+          ['message', err.message],
+          ['JSON', JSON.stringify(err)],
+          ['inspect', util.inspect(err)],
+        ]) {
           env.assertNoSecret(text, `${kind}: ${what}`);
         }
         if (!processed) {
@@ -272,18 +282,23 @@ describe('core: parseTokenResponse', () => {
 
   it('accepts expires_in and expire_in, preferring expires_in', () => {
     const both = parseTokenResponse(raw(200, { ...ok, expires_in: 100, expire_in: 999 }), now);
-    assert.deepEqual(both, { access_token: 'acc|1234567890', refresh_token: 'ref|1234567890', scope: ['read_station'], expires_at: now + 100_000, obtained_at: now });
+    assert.deepEqual(both, {
+      access_token: 'acc|1234567890',
+      refresh_token: 'ref|1234567890',
+      scope: ['read_station'],
+      expires_at: now + 100_000,
+      obtained_at: now,
+    });
     assert.equal(parseTokenResponse(raw(200, { ...ok, expires_in: 10800 }), now).expires_at, now + 10_800_000);
     assert.equal(parseTokenResponse(raw(200, { ...ok, expire_in: 10800 }), now).expires_at, now + 10_800_000);
     assert.equal(parseTokenResponse(raw(200, { ...ok, expires_in: '60' }), now).expires_at, now + 60_000);
   });
 
   it('accepts scope as an array, a string, or missing', () => {
-    assert.deepEqual(parseTokenResponse(raw(200, { ...ok, expires_in: 1, scope: 'read_station read_thermostat,write_thermostat' }), now).scope, [
-      'read_station',
-      'read_thermostat',
-      'write_thermostat',
-    ]);
+    assert.deepEqual(
+      parseTokenResponse(raw(200, { ...ok, expires_in: 1, scope: 'read_station read_thermostat,write_thermostat' }), now).scope,
+      ['read_station', 'read_thermostat', 'write_thermostat'],
+    );
     assert.deepEqual(parseTokenResponse(raw(200, { ...ok, expires_in: 1, scope: ['a_b', 3, 'c_d'] }), now).scope, ['a_b', 'c_d']);
     assert.deepEqual(parseTokenResponse(raw(200, { access_token: 'a', refresh_token: 'r', expires_in: 1 }), now).scope, []);
   });
@@ -322,7 +337,10 @@ describe('core: parseTokenResponse', () => {
   });
 
   it('maps 429 (with Retry-After) and API error 26 to RATE_LIMITED', () => {
-    const e1 = throwsWith(() => parseTokenResponse(raw(429, { error: { code: 26, message: 'User usage reached' } }, { 'retry-after': '30' }), now), 'RATE_LIMITED');
+    const e1 = throwsWith(
+      () => parseTokenResponse(raw(429, { error: { code: 26, message: 'User usage reached' } }, { 'retry-after': '30' }), now),
+      'RATE_LIMITED',
+    );
     assert.equal(e1.retryAfterMs, 30_000);
     assert.equal(e1.status, 429);
     assert.equal(e1.retryable, true);
@@ -343,7 +361,10 @@ describe('core: parseTokenResponse', () => {
     const c = throwsWith(() => parseTokenResponse(raw(400, { error: 'invalid_client' }), now), 'INVALID_CLIENT');
     assert.equal(c.oauthError, 'invalid_client');
     assert.equal(c.retryable, false);
-    const o = throwsWith(() => parseTokenResponse(raw(400, { error: 'invalid_scope', error_description: 'bad scope' }), now), 'OAUTH_ERROR');
+    const o = throwsWith(
+      () => parseTokenResponse(raw(400, { error: 'invalid_scope', error_description: 'bad scope' }), now),
+      'OAUTH_ERROR',
+    );
     assert.equal(o.oauthError, 'invalid_scope');
     assert.equal(o.message, 'Netatmo refused the request (invalid_scope)');
     const long = throwsWith(() => parseTokenResponse(raw(400, { error: 'x'.repeat(500) }), now), 'OAUTH_ERROR');
@@ -517,7 +538,12 @@ describe('core: TokenStore', () => {
     assert.equal(await bStarted, 'b');
     assert.deepEqual(order, ['a-in', 'a-out', 'b-in', 'b-out']);
     // The lock is released after a failure too.
-    await assert.rejects(store.withLock(ACCOUNT, async () => { throw new Error('boom'); }), /boom/);
+    await assert.rejects(
+      store.withLock(ACCOUNT, async () => {
+        throw new Error('boom');
+      }),
+      /boom/,
+    );
     assert.equal(await store.withLock(ACCOUNT, async () => 'c'), 'c');
   });
 
@@ -795,7 +821,7 @@ describe('core: TokenManager', () => {
     assert.equal(env.sim.lastTokenRequest.refresh_token, old.refresh_token);
   });
 
-  it("a lost answer then invalid_grant says the refresh may have succeeded", async () => {
+  it('a lost answer then invalid_grant says the refresh may have succeeded', async () => {
     const old = await env.storedLogin();
     const mgr = env.manager();
     await mgr.start();
@@ -950,10 +976,18 @@ describe('core: TokenManager', () => {
   it('logs every step without a secret, with 4-character prefixes in debug lines', async () => {
     const logger = {
       lines: [],
-      debug(m) { this.lines.push(['debug', m]); },
-      info(m) { this.lines.push(['info', m]); },
-      warn(m) { this.lines.push(['warn', m]); },
-      error(m) { this.lines.push(['error', m]); },
+      debug(m) {
+        this.lines.push(['debug', m]);
+      },
+      info(m) {
+        this.lines.push(['info', m]);
+      },
+      warn(m) {
+        this.lines.push(['warn', m]);
+      },
+      error(m) {
+        this.lines.push(['error', m]);
+      },
     };
     const old = await env.storedLogin();
     const mgr = env.manager({ logger });
@@ -972,7 +1006,10 @@ describe('core: TokenManager', () => {
     const levels = new Set(logger.lines.map(([l]) => l));
     assert.deepEqual([...levels].sort(), ['debug', 'error', 'info', 'warn']);
     env.assertNoSecret(logger.lines.map(([, m]) => m).join('\n'), 'log');
-    const debug = logger.lines.filter(([l]) => l === 'debug').map(([, m]) => m).join('\n');
+    const debug = logger.lines
+      .filter(([l]) => l === 'debug')
+      .map(([, m]) => m)
+      .join('\n');
     assert.ok(debug.includes(`${old.refresh_token.slice(0, 4)}…`), debug);
     assert.ok(debug.includes(`${t.refresh_token.slice(0, 4)}…`), debug);
     assert.ok(debug.includes(`${t.access_token.slice(0, 4)}…`), debug);

@@ -121,10 +121,12 @@ export class TokenManager extends EventEmitter {
   async start(): Promise<void> {
     this.running = true;
     try {
-      const stored = await this.store.read(this.accountId);
+      const stored = await this.readStore();
       if (stored) {
         this.adopt(stored);
-        this.log.debug(`start: stored refresh token ${redact(stored.tokens.refresh_token)}, access token ${redact(stored.tokens.access_token)} valid until ${iso(stored.tokens.expires_at)}${stored.invalid ? ` (refused: ${stored.invalid.code})` : ''}${stored.pending ? ' (a refresh was interrupted)' : ''}`);
+        this.log.debug(
+          `start: stored refresh token ${redact(stored.tokens.refresh_token)}, access token ${redact(stored.tokens.access_token)} valid until ${iso(stored.tokens.expires_at)}${stored.invalid ? ` (refused: ${stored.invalid.code})` : ''}${stored.pending ? ' (a refresh was interrupted)' : ''}`,
+        );
       } else {
         this.log.debug(`start: no token file ${this.store.file(this.accountId)}`);
       }
@@ -134,24 +136,41 @@ export class TokenManager extends EventEmitter {
       // Written in clear text before Node-RED had a credential secret, or with a secret since replaced.
       if (stored && this.store.isOutdated?.(this.accountId)) {
         await this.store.upgrade(this.accountId).then(
-          (done) => done && this.log.info(`The token file ${this.store.file(this.accountId)} is now encrypted with Node-RED's current credential secret`),
+          (done) =>
+            done &&
+            this.log.info(`The token file ${this.store.file(this.accountId)} is now encrypted with Node-RED's current credential secret`),
           (err) => this.log.warn(asNetatmoError(err).message),
         );
       }
     } catch (err) {
       this.lastError = asNetatmoError(err);
-      if (this.lastError.code === 'STORE_CORRUPT') this.storeProblem = this.lastError;
       this.log.error(this.lastError.message);
       this.setState();
     }
     this.schedule();
   }
 
-  /** Clears every timer. An in-flight refresh still completes and persists its result. */
-  stop(): void {
+  /**
+   * Clears every timer. A refresh under way still completes and persists its result: the promise
+   * settles then (or after `waitMs`), so that a runtime closing its nodes and then calling
+   * process.exit() (Node-RED on SIGTERM) does not die between Netatmo's rotation and the write.
+   */
+  stop(waitMs = 12_000): Promise<void> {
     this.running = false;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
+    const inflight = this.inflight;
+    if (!inflight) return Promise.resolve();
+    this.log.debug('stop: waiting for the refresh under way to be stored');
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, waitMs);
+      timer.unref?.();
+      const settle = (): void => {
+        clearTimeout(timer);
+        resolve();
+      };
+      inflight.then(settle, settle);
+    });
   }
 
   /** The cached access token if it needs no network call at all: the hot path. */
@@ -207,8 +226,8 @@ export class TokenManager extends EventEmitter {
 
   /** Forgets the login: removes the token file (the account was deleted). */
   async forget(): Promise<void> {
-    this.stop();
     // A refresh under way would store its pair after the removal: let it finish first.
+    await this.stop();
     await this.inflight?.catch(() => undefined);
     await this.store.withLock(this.accountId, () => this.store.remove(this.accountId)).catch(() => this.store.remove(this.accountId));
     this.tokens = undefined;
@@ -258,8 +277,9 @@ export class TokenManager extends EventEmitter {
   private async withoutLock(): Promise<TokenSet | undefined> {
     let stored: StoredAccount | null;
     try {
-      stored = await this.store.read(this.accountId);
-    } catch {
+      stored = await this.readStore();
+    } catch (err) {
+      if (asNetatmoError(err).code === 'STORE_CORRUPT') throw err; // already set aside: say why now
       return undefined; // reported under the lock
     }
     if (!stored) return undefined;
@@ -283,9 +303,22 @@ export class TokenManager extends EventEmitter {
     return e;
   }
 
+  /** Reads the token file; remembers a damaged one (set aside by the store) until the next login. */
+  private async readStore(): Promise<StoredAccount | null> {
+    try {
+      const stored = await this.store.read(this.accountId);
+      if (stored) this.storeProblem = undefined;
+      return stored;
+    } catch (err) {
+      const e = asNetatmoError(err);
+      if (e.code === 'STORE_CORRUPT') this.storeProblem = e;
+      throw e;
+    }
+  }
+
   private async refreshUnderLock(force = false): Promise<TokenSet> {
     const known = this.tokens?.refresh_token;
-    const stored = await this.store.read(this.accountId);
+    const stored = await this.readStore();
     const now = this.clock();
     if (this.unsaved) {
       const kept = await this.storeUnsaved(stored);
@@ -327,7 +360,9 @@ export class TokenManager extends EventEmitter {
       next = await this.client.refresh(rt);
     } catch (err) {
       const e = asNetatmoError(err);
-      this.log.debug(`refresh: failed with ${e.code}${e.oauthError ? ` (${e.oauthError})` : ''}${e.uncertain ? ', Netatmo may have rotated the token' : ''}`);
+      this.log.debug(
+        `refresh: failed with ${e.code}${e.oauthError ? ` (${e.oauthError})` : ''}${e.uncertain ? ', Netatmo may have rotated the token' : ''}`,
+      );
       if (e.code === 'INVALID_GRANT' || e.code === 'INVALID_CLIENT') {
         // Refused because someone else rotated it meanwhile (a lock taken over, a tool that does not lock)?
         const current = await this.store.read(this.accountId).catch(() => null);
@@ -349,7 +384,9 @@ export class TokenManager extends EventEmitter {
       throw e;
     }
     this.redactor.add(next.access_token, next.refresh_token);
-    this.log.debug(`refresh: received refresh token ${redact(next.refresh_token)}, access token ${redact(next.access_token)}; storing them`);
+    this.log.debug(
+      `refresh: received refresh token ${redact(next.refresh_token)}, access token ${redact(next.access_token)}; storing them`,
+    );
     // Persist before use: nobody sees the new access token before the new pair is on disk.
     try {
       await this.store.write(this.accountId, { tokens: next });
@@ -360,7 +397,9 @@ export class TokenManager extends EventEmitter {
       const e = asNetatmoError(err);
       throw new NetatmoError('STORE', `${e.message}; the new tokens are kept in memory and stored as soon as the file can be written`);
     }
-    this.log.debug(`refresh: stored new refresh token ${redact(next.refresh_token)}, access token ${redact(next.access_token)} valid until ${iso(next.expires_at)}`);
+    this.log.debug(
+      `refresh: stored new refresh token ${redact(next.refresh_token)}, access token ${redact(next.access_token)} valid until ${iso(next.expires_at)}`,
+    );
     this.uncertain = false;
     this.tokens = next;
     this.invalid = undefined;
@@ -415,12 +454,13 @@ export class TokenManager extends EventEmitter {
       }
       const what = this.unsaved ? 'Storing the new tokens failed' : 'Token refresh failed';
       const how = this.unsaved ? 'keeping them in memory until then' : 'with the same refresh token';
-      this.log.warn(`${what} (${e.code}: ${e.message}); retrying in ${Math.round((this.retryAt - now) / 1000)} s ${how}`);
+      this.log.warn(`${what} (${e.code}: ${e.message}); retrying in ${seconds(this.retryAt - now)} s ${how}`);
     } else {
       this.retryAt = undefined;
       // One line per new problem: a message every 100 ms must not repeat it every 100 ms.
       const repeated = quiet.has(e) || (prev !== undefined && prev.code === e.code && prev.message === e.message);
-      const line = e.code === 'REAUTHORIZE' ? `${e.message}. Open the Netatmo account in the Node-RED editor and click Authorize.` : e.message;
+      const line =
+        e.code === 'REAUTHORIZE' ? `${e.message}. Open the Netatmo account in the Node-RED editor and click Authorize.` : e.message;
       if (repeated) this.log.debug(`refresh: ${e.code} again`);
       else this.log.error(line);
     }
@@ -505,6 +545,11 @@ export class TokenManager extends EventEmitter {
     this._state = next;
     if (JSON.stringify(prev) !== JSON.stringify(next)) this.emit('state', next);
   }
+}
+
+/** A delay in seconds for a log line: 0.4, 2.5, 120. */
+function seconds(ms: number): string {
+  return ms < 10_000 ? (Math.round(ms / 100) / 10).toString() : Math.round(ms / 1000).toString();
 }
 
 function iso(ms: number): string {

@@ -162,7 +162,9 @@ export function parseTokenResponse(res: RawResponse, now: number): TokenSet {
   const apiError = body.error && typeof body.error === 'object' ? (body.error as { code?: unknown }) : undefined;
 
   if (res.status === 429 || apiError?.code === 26) {
-    return fail('RATE_LIMITED', 'Netatmo asks us to slow down (rate limit)', res, { retryAfterMs: retryAfterMs(res.headers['retry-after']) });
+    return fail('RATE_LIMITED', 'Netatmo asks us to slow down (rate limit)', res, {
+      retryAfterMs: retryAfterMs(res.headers['retry-after']),
+    });
   }
   if (res.status >= 500) return fail('SERVER', `Netatmo answered HTTP ${res.status}; will try again`, res);
   if (typeof body.error === 'string') {
@@ -194,6 +196,11 @@ export function parseTokenResponse(res: RawResponse, now: number): TokenSet {
   return { access_token, refresh_token, scope, expires_at: now + expiresIn * 1000, obtained_at: now };
 }
 
-function fail(code: ErrorCode, message: string, res: RawResponse, extra: { oauthError?: string; retryAfterMs?: number; uncertain?: boolean } = {}): never {
+function fail(
+  code: ErrorCode,
+  message: string,
+  res: RawResponse,
+  extra: { oauthError?: string; retryAfterMs?: number; uncertain?: boolean } = {},
+): never {
   throw new NetatmoError(code, message, { status: res.status, ...extra });
 }

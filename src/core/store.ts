@@ -26,10 +26,7 @@ export interface StoredAccount {
  * No secret (or an empty first one): files are written in clear text.
  */
 export type SecretSource =
-  | string
-  | undefined
-  | ReadonlyArray<string | undefined>
-  | (() => string | undefined | ReadonlyArray<string | undefined>);
+  string | undefined | ReadonlyArray<string | undefined> | (() => string | undefined | ReadonlyArray<string | undefined>);
 
 export interface TokenStoreOptions {
   /** Folder holding one file per account; created 0700. */
@@ -89,7 +86,10 @@ export class TokenStore {
       text = await fs.readFile(file, 'utf8');
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-      throw new NetatmoError('STORE', `Cannot read the token file ${file} (${(err as NodeJS.ErrnoException).code}): check its owner and permissions`);
+      throw new NetatmoError(
+        'STORE',
+        `Cannot read the token file ${file} (${(err as NodeJS.ErrnoException).code}): check its owner and permissions`,
+      );
     }
     let decoded: { account: StoredAccount; outdated: boolean };
     try {
@@ -97,7 +97,10 @@ export class TokenStore {
     } catch (err) {
       const aside = `${file}.corrupt-${Date.now()}-${randomBytes(3).toString('hex')}`; // unique: rename would overwrite an earlier one
       await fs.rename(file, aside).catch(() => undefined);
-      throw new NetatmoError('STORE_CORRUPT', `The token file ${file} is damaged (${(err as Error).message}); it was kept as ${path.basename(aside)}. Authorize again.`);
+      throw new NetatmoError(
+        'STORE_CORRUPT',
+        `The token file ${file} is damaged (${(err as Error).message}); it was kept as ${path.basename(aside)}. Authorize again.`,
+      );
     }
     if (decoded.outdated) this.outdated.add(accountId);
     else this.outdated.delete(accountId);
@@ -152,12 +155,18 @@ export class TokenStore {
       text = await fs.readFile(file, 'utf8');
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-      throw new NetatmoError('STORE', `Cannot read the token file ${file} (${(err as NodeJS.ErrnoException).code}): check its owner and permissions`);
+      throw new NetatmoError(
+        'STORE',
+        `Cannot read the token file ${file} (${(err as NodeJS.ErrnoException).code}): check its owner and permissions`,
+      );
     }
     try {
       return this.decode(text);
     } catch (err) {
-      throw new NetatmoError('STORE_CORRUPT', `The token file ${file} cannot be decoded (${(err as Error).message}); it was left untouched`);
+      throw new NetatmoError(
+        'STORE_CORRUPT',
+        `The token file ${file} cannot be decoded (${(err as Error).message}); it was left untouched`,
+      );
     }
   }
 
@@ -222,7 +231,10 @@ export class TokenStore {
         onCompromised: () => undefined, // the write that follows is still atomic; nothing to crash for
       });
     } catch (err) {
-      throw new NetatmoError('STORE', `The token file ${file} is locked by another process (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+      throw new NetatmoError(
+        'STORE',
+        `The token file ${file} is locked by another process (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+      );
     }
     try {
       return await fn();
@@ -257,7 +269,8 @@ export class TokenStore {
     } catch {
       value = undefined;
     }
-    const list: ReadonlyArray<string | undefined> = typeof value === 'string' || value === undefined || value === null ? [value ?? undefined] : value;
+    const list: ReadonlyArray<string | undefined> =
+      typeof value === 'string' || value === undefined || value === null ? [value ?? undefined] : value;
     const keyOf = (secret: string): Buffer => {
       let key = this.keyCache.get(secret);
       if (!key) {
@@ -278,7 +291,13 @@ export class TokenStore {
     const iv = randomBytes(12);
     const cipher = createCipheriv('aes-256-gcm', key, iv);
     const data = Buffer.concat([cipher.update(JSON.stringify(account), 'utf8'), cipher.final()]);
-    const env: Envelope = { version: 1, encrypted: 'aes-256-gcm', iv: iv.toString('base64'), tag: cipher.getAuthTag().toString('base64'), data: data.toString('base64') };
+    const env: Envelope = {
+      version: 1,
+      encrypted: 'aes-256-gcm',
+      iv: iv.toString('base64'),
+      tag: cipher.getAuthTag().toString('base64'),
+      data: data.toString('base64'),
+    };
     return JSON.stringify(env);
   }
 

@@ -46,7 +46,11 @@ export function storeFor(RED: NodeAPI): TokenStore {
   const settings = nodeRedSettings(RED);
   const userDir = (RED.settings as { userDir?: string }).userDir || process.cwd();
   // Asked at each read and write: Node-RED generates its secret only when it first loads the flows' credentials.
-  return new TokenStore({ dir: path.join(userDir, 'netatmo-tokens'), secret: () => credentialSecrets(RED), lockStaleMs: settings.lockStaleMs });
+  return new TokenStore({
+    dir: path.join(userDir, 'netatmo-tokens'),
+    secret: () => credentialSecrets(RED),
+    lockStaleMs: settings.lockStaleMs,
+  });
 }
 
 export function nodeRedSettings(RED: NodeAPI): NetatmoSettings {
@@ -161,11 +165,11 @@ export default function (RED: NodeAPI): void {
 
     node.on('close', (removed: boolean, done: () => void) => {
       node.manager.removeListener('state', pushStatus);
-      node.manager.stop();
       users.clear();
-      // A deleted account takes its login with it; a restart or an edit keeps it.
+      // A deleted account takes its login with it; a restart or an edit keeps it. Either way a refresh
+      // under way is stored before `done`: Node-RED may exit right after closing the nodes.
       if (removed) node.manager.forget().then(done, done);
-      else done();
+      else node.manager.stop().then(done, done);
     });
   }
 
