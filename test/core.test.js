@@ -630,11 +630,11 @@ describe('core: TokenManager', () => {
     assert.equal(env.sim.stats.tokenRequests, 0);
 
     env.now = old.expires_at - 4 * MIN;
-    assert.equal(mgr.fresh(), undefined);
     env.sim.delayMs = 50;
-    const handed = await mgr.getToken();
-    assert.deepEqual(handed, old, 'the old token is handed out at once');
+    assert.deepEqual(mgr.fresh(), old, 'the old token is handed out at once, synchronously');
     assert.equal(mgr.state.status, 'refreshing', 'a background refresh was started');
+    const handed = await mgr.getToken();
+    assert.deepEqual(handed, old, 'getToken hands it out too');
     assert.deepEqual(await mgr.getToken(), old, 'a second caller meanwhile gets the old token too');
     const next = await mgr.refresh(); // joins the one under way
     assert.equal(env.sim.stats.refreshRequests, 1);
@@ -656,8 +656,13 @@ describe('core: TokenManager', () => {
     await mgr.start();
     env.now = old.expires_at - 61_000;
     assert.deepEqual(mgr.fresh(), old);
+    assert.equal(mgr.state.status, 'ok', 'outside the margin: no refresh');
     env.now = old.expires_at - 59_000;
-    assert.equal(mgr.fresh(), undefined);
+    assert.deepEqual(mgr.fresh(), old, 'inside the margin the token is still handed out');
+    assert.equal(mgr.state.status, 'refreshing', 'and a refresh starts behind it');
+    const next = await mgr.refresh();
+    assert.notEqual(next.access_token, old.access_token);
+    assert.equal(env.sim.stats.refreshRequests, 1);
   });
 
   it('persists the new pair before handing it out', async () => {

@@ -154,6 +154,18 @@ describe('netatmo-token in a Node-RED runtime', function () {
     assert.ok(sim.isValidRefreshToken(stored.tokens.refresh_token));
   });
 
+  it('a transient failure sends SERVER to Catch and shows the yellow retrying status, not red', async () => {
+    await rt.seedTokens(userDir, 'acc1', sim, { expiresInMs: -1000 });
+    sim.injectFault('http500');
+    await helper.load(NODES, flow(), rt.credentials());
+    const caught = rt.collect(helper.getNode('caught'), 1);
+    const tok = helper.getNode('tok');
+    tok.receive({ n: 1 });
+    const [msg] = await caught;
+    assert.equal(msg.error.code, 'SERVER');
+    assert.deepEqual(tok.status.lastCall.args[0], { fill: 'yellow', shape: 'ring', text: 'netatmo-account.status.retrying' });
+  });
+
   it('a refused refresh token sends REAUTHORIZE to Catch and the status says so', async () => {
     await rt.seedTokens(userDir, 'acc1', sim, { expiresInMs: -1000 });
     sim.injectFault('invalid_grant');

@@ -438,7 +438,7 @@ async function codeToStore(ctx: Ctx, arg: { code: string; state?: string; pasted
     }
     throw new CliExit(EXIT.CODE_HTTP, oauthFailure(ctx, e, 'code', file));
   } finally {
-    mgr.stop();
+    await mgr.stop();
     if (hadState && client.requests) await removeState(ctx.opts.dir);
   }
   ctx.io.out(RULE);
@@ -628,7 +628,7 @@ async function refreshStore(ctx: Ctx): Promise<number> {
     }
     throw new CliExit(EXIT.REFRESH_HTTP, oauthFailure(ctx, e, 'refresh', file));
   } finally {
-    mgr.stop();
+    await mgr.stop();
   }
   ctx.io.out(RULE);
   printTokens(ctx, t);

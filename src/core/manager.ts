@@ -173,26 +173,27 @@ export class TokenManager extends EventEmitter {
     });
   }
 
-  /** The cached access token if it needs no network call at all: the hot path. */
+  /**
+   * The cached access token when no message needs to wait for the network: the hot path, synchronous.
+   * When the token is due for refresh but still good, it is handed out and one refresh starts behind it.
+   */
   fresh(): TokenSet | undefined {
     const t = this.tokens;
-    if (t && !this.invalid && this.clock() < t.expires_at - this.margin(t)) return t;
+    if (!t || this.invalid) return undefined;
+    const now = this.clock();
+    if (now < t.expires_at - this.margin(t)) return t;
+    if (now < t.expires_at - this.minRemaining(t)) {
+      if (!this.inflight && (!this.retryAt || now >= this.retryAt)) this.refresh().catch(() => undefined);
+      return t;
+    }
     return undefined;
   }
 
   /** A valid access token: cached, or from the one shared refresh. */
   getToken(): Promise<TokenSet> {
-    const t = this.tokens;
-    const now = this.clock();
-    if (t && !this.invalid) {
-      if (now < t.expires_at - this.margin(t)) return Promise.resolve(t);
-      if (now < t.expires_at - this.minRemaining(t)) {
-        // Due for refresh but still good: hand it out, refresh behind it.
-        if (!this.retryAt || now >= this.retryAt) this.refresh().catch(() => undefined);
-        return Promise.resolve(t);
-      }
-    }
-    if (this.retryAt && now < this.retryAt && this.lastError && !this.inflight) return Promise.reject(this.lastError);
+    const t = this.fresh();
+    if (t) return Promise.resolve(t);
+    if (this.retryAt && this.clock() < this.retryAt && this.lastError && !this.inflight) return Promise.reject(this.lastError);
     return this.refresh();
   }
 

@@ -42,10 +42,13 @@ export default function (RED: NodeAPI): void {
     const manager = account.manager;
     account.register(node);
 
-    /** The one error path: a typed error with a stable code, shown as a red status. */
+    /**
+     * The one error path: a typed error with a stable code. A failure that will be retried shows the
+     * account's (yellow, retrying) status; any other is shown red with its code.
+     */
     const report = (err: unknown): NetatmoError => {
       const e = asNetatmoError(err);
-      node.status({ fill: 'red', shape: 'dot', text: e.code });
+      node.status(e.retryable ? account.statusOf(manager.state) : { fill: 'red', shape: 'dot', text: e.code });
       return e;
     };
 
