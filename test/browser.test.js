@@ -9,12 +9,31 @@
  */
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
-const os = require('node:os');
 const path = require('node:path');
 const { startSimulator } = require('./simulator');
 const { startNodeRed } = require('./helpers/nodered-process');
 
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+
+/** Debian's Chromium, headless, with a new empty profile (Playwright makes one per launch) and no background traffic. */
+function launchChromium() {
+  const { chromium } = require('playwright-core');
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--no-first-run',
+      '--disable-quic',
+      '--disable-sync',
+      '--disable-dev-shm-usage',
+    ],
+  });
+}
 const ARTIFACTS = path.join(__dirname, 'artifacts');
 const CLIENT_ID = 'browser-test-client';
 const CLIENT_SECRET = 'browser-test-secret-9876543210';
@@ -94,40 +113,21 @@ function flows(simUrl) {
 
 describe('editor in a real browser: authorize, deploy, call the API', function () {
   this.timeout(90000);
-  let chromium;
   let sim;
   let red;
   let browser;
-  let profileDir;
 
   before(async function () {
     if (!fs.existsSync(CHROMIUM)) this.skip(`${CHROMIUM} is missing (apt-get install chromium); the CI installs it`);
-    ({ chromium } = require('playwright-core'));
     sim = await startSimulator({ acceptAnyClient: true });
     red = await startNodeRed({ settings: { netatmoTokens: { apiBase: sim.url } }, flows: flows(sim.url) });
-    profileDir = fs.mkdtempSync(path.join(os.tmpdir(), 'netatmo-chromium-'));
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--no-first-run',
-        '--disable-quic',
-        '--disable-sync',
-        '--disable-dev-shm-usage',
-      ],
-    });
+    browser = await launchChromium();
   });
 
   after(async () => {
     if (browser) await browser.close();
     if (red) await red.stop();
     if (sim) await sim.close();
-    if (profileDir) fs.rmSync(profileDir, { recursive: true, force: true });
   });
 
   const admin = (route, init) => fetch(red.adminUrl + route, init);
@@ -276,23 +276,8 @@ describe('editor in a real browser: the redirect URI under another httpAdminRoot
 
   before(async function () {
     if (!fs.existsSync(CHROMIUM)) this.skip(`${CHROMIUM} is missing (apt-get install chromium); the CI installs it`);
-    const { chromium } = require('playwright-core');
     red = await startNodeRed({ settings: { httpAdminRoot: '/admin/', httpNodeRoot: '/api/' }, flows: flows('http://127.0.0.1:9') });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--no-first-run',
-        '--disable-quic',
-        '--disable-sync',
-        '--disable-dev-shm-usage',
-      ],
-    });
+    browser = await launchChromium();
   });
   after(async () => {
     if (browser) await browser.close();
@@ -306,8 +291,12 @@ describe('editor in a real browser: the redirect URI under another httpAdminRoot
     await page.waitForFunction(() => window.RED && RED.nodes && RED.nodes.node('tok') && RED.nodes.getType('netatmo-account'), null, {
       timeout: 30000,
     });
-    await page.locator('g.red-ui-flow-node-group[id="tok"] rect.red-ui-flow-node').dblclick();
+    const tokenNode = page.locator('g.red-ui-flow-node-group[id="tok"] rect.red-ui-flow-node');
+    await tokenNode.waitFor();
+    await tokenNode.dblclick();
+    await page.locator('#node-input-account').waitFor({ state: 'attached' });
     await page.locator('#node-input-btn-account-add').click();
+    await page.locator('#node-config-input-clientId').waitFor();
     const shown = await page.locator('#netatmo-account-callback-url').textContent();
     assert.equal(shown, `${red.url}/admin/netatmo-tokens/callback/`);
     // The user's override wins: it is what the Authorize button sends.

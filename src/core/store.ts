@@ -81,16 +81,8 @@ export class TokenStore {
 
   async read(accountId: string): Promise<StoredAccount | null> {
     const file = this.file(accountId);
-    let text: string;
-    try {
-      text = await fs.readFile(file, 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-      throw new NetatmoError(
-        'STORE',
-        `Cannot read the token file ${file} (${(err as NodeJS.ErrnoException).code}): check its owner and permissions`,
-      );
-    }
+    const text = await readText(file);
+    if (text === null) return null;
     let decoded: { account: StoredAccount; outdated: boolean };
     try {
       decoded = this.decodeEntry(text);
@@ -150,16 +142,8 @@ export class TokenStore {
    */
   async peek(accountId: string): Promise<StoredAccount | null> {
     const file = this.file(accountId);
-    let text: string;
-    try {
-      text = await fs.readFile(file, 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-      throw new NetatmoError(
-        'STORE',
-        `Cannot read the token file ${file} (${(err as NodeJS.ErrnoException).code}): check its owner and permissions`,
-      );
-    }
+    const text = await readText(file);
+    if (text === null) return null;
     try {
       return this.decode(text);
     } catch (err) {
@@ -359,4 +343,17 @@ function isStoredAccount(v: unknown): v is StoredAccount {
     typeof t.expires_at === 'number' &&
     Array.isArray(t.scope)
   );
+}
+
+/** The file's text, or null when there is none; any other failure is a STORE error naming the file. */
+async function readText(file: string): Promise<string | null> {
+  try {
+    return await fs.readFile(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw new NetatmoError(
+      'STORE',
+      `Cannot read the token file ${file} (${(err as NodeJS.ErrnoException).code}): check its owner and permissions`,
+    );
+  }
 }
