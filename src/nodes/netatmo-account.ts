@@ -99,7 +99,9 @@ export default function (RED: NodeAPI): void {
     RED.nodes.createNode(this, config);
     const node = this;
     const users = new Map<string, Node>();
-    node.scope = parseScopeOr(config.scope, node);
+    node.scope = parseScopeOr(config.scope, (message) =>
+      node.error(RED._('netatmo-account.log.bad-scope', { message, scope: DEFAULT_SCOPE })),
+    );
     node.redirectUri = (config.redirectUri || '').trim();
     node.apiBase = (config.apiBase || settings.apiBase || DEFAULT_API_BASE).trim();
 
@@ -180,11 +182,11 @@ export default function (RED: NodeAPI): void {
 }
 
 /** A bad scope string is reported and replaced by the default, so the account still loads. */
-function parseScopeOr(scope: string | undefined, node: Node): string {
+function parseScopeOr(scope: string | undefined, report: (message: string) => void): string {
   try {
     return parseScope(scope).join(' ');
   } catch (err) {
-    node.error(`Invalid scopes (${(err as Error).message}); using ${DEFAULT_SCOPE}`);
+    report((err as Error).message);
     return DEFAULT_SCOPE;
   }
 }
