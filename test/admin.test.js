@@ -8,9 +8,7 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { helper } = require('./helpers/runtime'); // initialised for NODE_RED_MODULE
-const accountNode = require('../nodes/netatmo-account.js');
-const tokenNode = require('../nodes/netatmo-token.js');
+const { helper, NODES } = require('./helpers/runtime'); // initialised for NODE_RED_MODULE, nodes with their catalog
 const { authorizeStates } = require('../dist/nodes/authorize-state.js');
 const { startSimulator } = require('./simulator');
 const { startNodeRed, hashPassword, adminToken } = require('./helpers/nodered-process');
@@ -71,8 +69,8 @@ describe('admin routes (authorize from the editor)', function () {
     ...extra,
   });
 
-  const loadDeployed = () => helper.load([accountNode, tokenNode], [account(), tokenUser(), sink], creds);
-  const loadEmpty = () => helper.load([accountNode, tokenNode], [sink], {});
+  const loadDeployed = () => helper.load(NODES, [account(), tokenUser(), sink], creds);
+  const loadEmpty = () => helper.load(NODES, [sink], {});
 
   const keep = (res) => {
     answers.push(res.text);

@@ -6,7 +6,7 @@ import { DEFAULT_API_BASE } from '../core/oauth';
 import { DEFAULT_SCOPE, SCOPE_GROUPS, parseScope } from '../core/scopes';
 import type { TokenStore } from '../core/store';
 import { checkAccountId, checkCode, checkRedirectUri, checkRefreshToken, parsePastedRedirect } from '../core/validate';
-import { PendingLogin, StateProblem, authorizeStates } from './authorize-state';
+import { PendingLogin, authorizeStates } from './authorize-state';
 import { AccountNode, clientFor, nodeRedSettings } from './netatmo-account';
 
 export const ROUTE_BASE = '/netatmo-tokens';
@@ -96,33 +96,14 @@ function sendPage(res: Response, status: number, ok: boolean, title: string, par
     );
 }
 
-const AGAIN = 'Nothing was changed. To log in, click Authorize again in the Netatmo account of the Node-RED editor.';
-
-const STATE_PAGES: Record<StateProblem, string> = {
-  missing:
-    'This address is where Netatmo sends your browser back after you log in, but it was opened without a login in progress (no state).',
-  unknown:
-    'This login is unknown to Node-RED (unknown state): Node-RED may have been restarted since you clicked Authorize, or the link was not made by this Node-RED.',
-  used: 'This login was already completed: a login link works only once (reloading this page does not repeat it).',
-  expired: 'This login was started more than 10 minutes ago and has expired.',
-  mismatch: 'This login was started for another Netatmo account.',
-};
+/** The callback pages' texts, from `locales/<lang>/netatmo-account.json` (`netatmo-account.callback.*`). */
+type Say = (key: string, params?: Record<string, string>) => string;
 
 /** What to do when Netatmo refused to give tokens for a code. */
-function exchangeHint(e: NetatmoError, login: { redirectUri: string }): string {
-  switch (e.code) {
-    case 'INVALID_GRANT':
-      return `Check that the redirect URI of your app at dev.netatmo.com is exactly ${login.redirectUri} (including the final "/"). A code works only once and only for a short time: click Authorize again.`;
-    case 'INVALID_CLIENT':
-      return 'Check the client id and the client secret against your app at dev.netatmo.com, then click Authorize again.';
-    case 'NETWORK':
-    case 'TIMEOUT':
-      return 'Node-RED could not reach Netatmo. Check its internet access (or the API base URL in the advanced settings), then click Authorize again.';
-    case 'RATE_LIMITED':
-      return 'Netatmo asks to slow down. Wait a few minutes, then click Authorize again.';
-    default:
-      return 'Click Authorize again in the Netatmo account of the Node-RED editor.';
-  }
+function exchangeHint(say: Say, e: NetatmoError, login: { redirectUri: string }): string {
+  const known = ['INVALID_GRANT', 'INVALID_CLIENT', 'NETWORK', 'RATE_LIMITED'];
+  const code = e.code === 'TIMEOUT' ? 'NETWORK' : e.code;
+  return say(known.includes(code) ? `hint-${code}` : 'hint-other', { redirectUri: login.redirectUri });
 }
 
 // ------------------------------------------------------------------ routes
@@ -154,6 +135,7 @@ export function registerAdminRoutes(RED: NodeAPI, store: TokenStore): void {
   const read = RED.auth.needsPermission('netatmo-account.read');
   const write = RED.auth.needsPermission('netatmo-account.write');
   const states = authorizeStates;
+  const say: Say = (key, params) => RED._(`netatmo-account.callback.${key}`, params);
 
   const deployedAccount = (id: string): AccountNode | undefined => {
     const node = RED.nodes.getNode(checkAccountId(id)) as AccountNode | null;
@@ -285,46 +267,38 @@ export function registerAdminRoutes(RED: NodeAPI, store: TokenStore): void {
     const q = req.query as Record<string, unknown>;
     const taken = states.take(q.state);
     if (!taken.ok) {
-      sendPage(res, 400, false, 'Netatmo login refused', [STATE_PAGES[taken.problem], AGAIN]);
+      sendPage(res, 400, false, say('title-refused'), [say(`state-${taken.problem}`), say('again')]);
       return;
     }
     const login: PendingLogin = taken.login;
     const error = typeof q.error === 'string' ? q.error.slice(0, 100) : undefined;
     if (error === 'access_denied') {
-      sendPage(res, 400, false, 'Netatmo access refused', ['Access was refused on the Netatmo page (access_denied).', AGAIN]);
+      sendPage(res, 400, false, say('title-denied'), [say('denied'), say('again')]);
       return;
     }
     if (error !== undefined) {
       const description = typeof q.error_description === 'string' ? `: ${q.error_description.slice(0, 200)}` : '';
-      sendPage(res, 400, false, 'Netatmo login failed', [
-        `Netatmo answered with an error instead of a code (${error}${description}).`,
-        AGAIN,
-      ]);
+      sendPage(res, 400, false, say('title-failed'), [say('oauth-error', { error: error + description }), say('again')]);
       return;
     }
     let code: string;
     try {
       code = checkCode(q.code);
     } catch (err) {
-      sendPage(res, 400, false, 'Netatmo login failed', [`Netatmo sent back no usable code: ${(err as Error).message}`, AGAIN]);
+      sendPage(res, 400, false, say('title-failed'), [say('no-code', { message: (err as Error).message }), say('again')]);
       return;
     }
     try {
       const done = await install(login.accountId, login, (m) => m.authorizeWithCode(code, login.redirectUri, login.scope));
       const scopes = done.state.scope?.join(' ') || login.scope;
-      const next = !done.deployed
-        ? 'Deploy the flow in the Node-RED editor to start using them.'
-        : done.sameClient
-          ? 'The account uses them now.'
-          : 'The account has unsaved changes (client id or secret): deploy the flow so that it uses them.';
-      sendPage(res, 200, true, 'Netatmo: authorized', [
-        `Authorized for scopes ${scopes}.`,
-        `The tokens are stored by Node-RED. ${next}`,
-        'You can close this tab and go back to the Node-RED editor.',
-      ]);
+      const next = !done.deployed ? 'next-deploy' : done.sameClient ? 'next-now' : 'next-unsaved';
+      sendPage(res, 200, true, say('title-ok'), [say('ok-scopes', { scopes }), say(next), say('close')]);
     } catch (err) {
       const e = asNetatmoError(err);
-      sendPage(res, HTTP_STATUS[e.code] ?? 502, false, 'Netatmo login failed', [`${e.message}.`, exchangeHint(e, login)]);
+      sendPage(res, HTTP_STATUS[e.code] ?? 502, false, say('title-failed'), [
+        say('failed', { message: e.message }),
+        exchangeHint(say, e, login),
+      ]);
     }
   });
 
@@ -350,7 +324,7 @@ export function registerAdminRoutes(RED: NodeAPI, store: TokenStore): void {
         const taken = states.take(pasted.state, id);
         if (taken.ok) pending = taken.login;
         else if (taken.problem !== 'unknown')
-          throw new NetatmoError('INVALID_INPUT', `${STATE_PAGES[taken.problem]} Click Authorize again.`);
+          throw new NetatmoError('INVALID_INPUT', `${say(`state-${taken.problem}`)} ${say('click-again')}`);
       }
       const cfg: LoginConfig = pending ?? loginConfig(body, deployedAccount(id));
       let done;

@@ -14,27 +14,7 @@ const { findSecrets } = require('../helpers/fault-sim');
 const { helper } = rt;
 const REDIRECT = 'http://localhost/';
 
-/**
- * The test helper's RED._ returns the bare key; the rows check what a user reads, so our nodes get
- * the real English texts of nodes/locales/en-US with their substitutions.
- */
-const LOCALES = ['netatmo-account', 'netatmo-token'].map((n) => require(`../../nodes/locales/en-US/${n}.json`));
-function translate(key, subs = {}) {
-  let v;
-  for (const messages of LOCALES) {
-    v = key.split('.').reduce((o, k) => (o && typeof o === 'object' ? o[k] : undefined), messages);
-    if (typeof v === 'string') break;
-  }
-  if (typeof v !== 'string') return key;
-  return v.replace(/__([a-zA-Z0-9_]+)__/g, (m, name) => (name in subs ? String(subs[name]) : m));
-}
-const NODES = rt.NODES.map((mod) => {
-  const wrapped = function (RED) {
-    RED._ = translate;
-    return mod(RED);
-  };
-  return wrapped;
-});
+const { NODES } = rt; // translated with our en-US catalog, as Node-RED would
 
 describe('faults: bad input, one row each', function () {
   this.timeout(20000);

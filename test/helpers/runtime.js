@@ -12,7 +12,25 @@ helper.init(require.resolve(NODE_RED_MODULE));
 
 const accountNode = require('../../nodes/netatmo-account.js');
 const tokenNode = require('../../nodes/netatmo-token.js');
-const NODES = [accountNode, tokenNode];
+
+/**
+ * The helper's runtime answers RED._(key) with the key itself. Node-RED translates with the node's
+ * catalog in nodes/locales; give our nodes that catalog, so tests see the texts users see.
+ */
+const LOCALES = ['netatmo-account', 'netatmo-token'].map((n) => require(`../../nodes/locales/en-US/${n}.json`));
+function translate(key, subs = {}) {
+  for (const messages of LOCALES) {
+    const v = key.split('.').reduce((o, k) => (o && typeof o === 'object' ? o[k] : undefined), messages);
+    if (typeof v === 'string') return v.replace(/__([a-zA-Z0-9_]+)__/g, (m, name) => (name in subs ? String(subs[name]) : m));
+  }
+  return key;
+}
+const withCatalog = (nodeModule) =>
+  function (RED) {
+    RED._ = translate;
+    return nodeModule(RED);
+  };
+const NODES = [withCatalog(accountNode), withCatalog(tokenNode)];
 
 const CLIENT_ID = 'test-client-id';
 const CLIENT_SECRET = 'test-client-secret-0123456789';
