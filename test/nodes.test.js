@@ -59,7 +59,7 @@ describe('netatmo-token in a Node-RED runtime', function () {
     assert.equal(res.status, 200);
   });
 
-  it('without a login: the message goes to Catch with NOT_AUTHORIZED, nothing is sent, status is red', async () => {
+  it('without a login: the message goes to Catch with NOT_AUTHORIZED, nothing is sent, status is grey not authorized', async () => {
     await helper.load(NODES, flow(), rt.credentials());
     const tok = helper.getNode('tok');
     let sent = 0;
@@ -72,7 +72,19 @@ describe('netatmo-token in a Node-RED runtime', function () {
     assert.match(msg.error.message, /Authorize/);
     assert.equal(sent, 0);
     const status = tok.status.lastCall.args[0];
-    assert.deepEqual(status, { fill: 'red', shape: 'dot', text: 'NOT_AUTHORIZED' });
+    assert.deepEqual(status, { fill: 'grey', shape: 'ring', text: 'not authorized' });
+  });
+
+  it("msg.netatmo.scope is the message's own copy", async () => {
+    await rt.seedTokens(userDir, 'acc1', sim);
+    await helper.load(NODES, flow(), rt.credentials());
+    const out = rt.collect(helper.getNode('out'), 2);
+    helper.getNode('tok').receive({});
+    helper.getNode('tok').receive({});
+    const [a, b] = await out;
+    a.netatmo.scope.push('changed_by_a_flow');
+    assert.deepEqual(b.netatmo.scope, ['read_station']);
+    assert.deepEqual(helper.getNode('acc1').manager.state.scope, ['read_station']);
   });
 
   it('a msg.headers that is not an object goes to Catch with INVALID_INPUT', async () => {

@@ -21,13 +21,16 @@ export function withToken(msg: TokenMessage, t: TokenSet): TokenMessage {
   headers.Authorization = `Bearer ${t.access_token}`;
   msg.access_token = t.access_token;
   msg.headers = headers;
-  msg.netatmo = { expires_at: t.expires_at, scope: t.scope };
+  msg.netatmo = { expires_at: t.expires_at, scope: t.scope.slice() }; // a copy: flows may change theirs
   return msg;
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v) && !Buffer.isBuffer(v);
 }
+
+/** setInterval's limit: a longer interval would fire at once, every millisecond. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export default function (RED: NodeAPI): void {
   function TokenNodeCtor(this: Node, config: TokenConfig): void {
@@ -43,12 +46,12 @@ export default function (RED: NodeAPI): void {
     account.register(node);
 
     /**
-     * The one error path: a typed error with a stable code. A failure that will be retried shows the
-     * account's (yellow, retrying) status; any other is shown red with its code.
+     * The one error path: a typed error with a stable code. The status shows the account's state
+     * (grey not authorized, yellow retrying, red re-authorization needed...); a bad message, red.
      */
     const report = (err: unknown): NetatmoError => {
       const e = asNetatmoError(err);
-      node.status(e.retryable ? account.statusOf(manager.state) : { fill: 'red', shape: 'dot', text: e.code });
+      node.status(e.code === 'INVALID_INPUT' ? { fill: 'red', shape: 'dot', text: e.code } : account.statusOf(manager.state));
       return e;
     };
 
@@ -64,24 +67,27 @@ export default function (RED: NodeAPI): void {
         done();
         return;
       }
-      manager.getToken().then(
-        (t) => {
+      manager
+        .getToken()
+        .then((t) => {
           send(withToken(m, t));
           done();
-        },
-        (err) => done(report(err)),
-      );
+        })
+        .catch((err) => done(report(err)));
     });
 
     const seconds = Number(config.interval) || 0;
     let timer: NodeJS.Timeout | undefined;
     if (seconds > 0) {
-      timer = setInterval(() => {
-        manager.getToken().then(
-          (t) => node.send(withToken({ payload: t.access_token, _msgid: RED.util.generateId() }, t)),
-          (err) => node.error(report(err), { _msgid: RED.util.generateId(), payload: undefined }),
-        );
-      }, seconds * 1000);
+      timer = setInterval(
+        () => {
+          manager
+            .getToken()
+            .then((t) => node.send(withToken({ payload: t.access_token, _msgid: RED.util.generateId() }, t)))
+            .catch((err) => node.error(report(err), { _msgid: RED.util.generateId(), payload: undefined }));
+        },
+        Math.min(seconds * 1000, MAX_TIMER_MS),
+      );
     }
 
     node.on('close', (_removed: boolean, done: () => void) => {
