@@ -163,6 +163,42 @@ describe('admin routes (authorize from the editor)', function () {
     assert.equal(url.searchParams.get('redirect_uri'), 'http://127.0.0.1:1880/netatmo-tokens/callback/');
   });
 
+  it('the saved secret only goes to the saved client id and API base; a typed secret may go elsewhere', async () => {
+    await loadDeployed();
+    for (const body of [{ apiBase: 'http://127.0.0.1:9/' }, { clientId: 'another-client' }]) {
+      const res = await post('/netatmo-tokens/acc1/authorize', { redirectUri: REDIRECT_URI, ...body });
+      assert.equal(res.status, 400, res.text);
+      assert.equal(res.body.error.code, 'CONFIG');
+      assert.match(res.body.error.message, /Type the client secret again/);
+      const pasted = await post('/netatmo-tokens/acc1/code', { code: 'abcdef0123456789abcdef0123456789', ...body });
+      assert.equal(pasted.body.error.code, 'CONFIG');
+    }
+    assert.equal(sim.stats.tokenRequests, 0, 'nothing was sent anywhere');
+    const url = await authorize('acc1', { apiBase: 'http://127.0.0.1:9/', clientSecret: 'a-typed-secret' });
+    assert.equal(url.origin, 'http://127.0.0.1:9');
+  });
+
+  it('a login for new, undeployed credentials is stored for the deploy; the deployed account keeps its client meanwhile', async () => {
+    sim.addClient('new-client', 'new-client-secret-123');
+    await loadDeployed();
+    const before = await status('acc1');
+    const back = await consent(await authorize('acc1', { clientId: 'new-client', clientSecret: 'new-client-secret-123' }));
+    const res = await callback(back);
+    assert.equal(res.status, 200, res.text);
+    assert.match(res.text, /deploy the flow so that it uses them/);
+    assert.ok(sim.isValidRefreshToken(storedTokens('acc1').refresh_token), 'stored for the deploy');
+    const after = await status('acc1');
+    assert.deepEqual(after, before, 'the deployed account with the old client does not take the new login');
+    await helper.unload();
+    await helper.load(NODES, [account(), tokenUser(), sink], { acc1: { clientId: 'new-client', clientSecret: 'new-client-secret-123' } });
+    const deployed = await until(async () => {
+      const st = await status('acc1');
+      return st.authorized && st;
+    }, 'the deployed account to use the new login');
+    assert.deepEqual(deployed.scope, ['read_station', 'read_thermostat']);
+    assertNoSecrets(answers);
+  });
+
   it('authorize refuses bad input with a clear 400', async () => {
     await loadEmpty();
     const missing = await post('/netatmo-tokens/newacc/authorize', typed({ clientSecret: '' }));

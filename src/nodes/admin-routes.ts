@@ -146,9 +146,9 @@ export function registerAdminRoutes(RED: NodeAPI, store: TokenStore): void {
   const loginConfig = (body: Record<string, unknown>, account: AccountNode | undefined): LoginConfig => {
     const creds = account?.credentials ?? {};
     const typedSecret = text(body.clientSecret);
-    const clientSecret = typedSecret && typedSecret !== SAVED_PASSWORD ? typedSecret : creds.clientSecret;
-    const clientId = text(body.clientId) ?? creds.clientId;
-    if (!clientId || !clientSecret) {
+    const typed = typedSecret && typedSecret !== SAVED_PASSWORD ? typedSecret : undefined;
+    const clientId = text(body.clientId) ?? text(creds.clientId);
+    if (!clientId || !(typed ?? creds.clientSecret)) {
       throw new NetatmoError('CONFIG', 'Enter the client id and the client secret of your app at dev.netatmo.com first.');
     }
     let scope: string;
@@ -160,12 +160,20 @@ export function registerAdminRoutes(RED: NodeAPI, store: TokenStore): void {
     const redirect = 'redirectUri' in body ? text(body.redirectUri) : account?.redirectUri || undefined;
     const typedBase = 'apiBase' in body ? text(body.apiBase) : account?.apiBase;
     const apiBase = checkApiBase(typedBase || nodeRedSettings(RED).apiBase || DEFAULT_API_BASE);
+    // The saved secret only goes to the server and the app it was saved for.
+    if (!typed && account && (clientId !== text(creds.clientId) || apiBase !== account.apiBase.replace(/\/+$/, ''))) {
+      throw new NetatmoError(
+        'CONFIG',
+        'Type the client secret again: the saved one is only used with the saved client id and API base URL.',
+      );
+    }
+    const clientSecret = (typed ?? text(creds.clientSecret)) as string;
     return { clientId, clientSecret, scope, redirectUri: redirect ? checkRedirectUri(redirect) : undefined, apiBase };
   };
 
   const sameLogin = (account: AccountNode, cfg: Omit<LoginConfig, 'scope' | 'redirectUri'>): boolean =>
-    account.credentials?.clientId === cfg.clientId &&
-    account.credentials?.clientSecret === cfg.clientSecret &&
+    text(account.credentials?.clientId) === cfg.clientId &&
+    text(account.credentials?.clientSecret) === cfg.clientSecret &&
     account.apiBase.replace(/\/+$/, '') === cfg.apiBase;
 
   const logger = (id: string): Logger => {
@@ -181,7 +189,8 @@ export function registerAdminRoutes(RED: NodeAPI, store: TokenStore): void {
   /**
    * Stores a new login for an account. The deployed account does it itself when it has the
    * same client, so its state changes at once; otherwise (not deployed yet, or new credentials
-   * not deployed yet) a manager over the same store writes the file the account reads on start.
+   * not deployed yet) a manager over the same store writes the file the account reads on its
+   * next start, after the deploy.
    */
   const install = async (
     id: string,
@@ -201,8 +210,8 @@ export function registerAdminRoutes(RED: NodeAPI, store: TokenStore): void {
       logger: logger(id),
     });
     await obtain(manager);
-    // The deployed account reloads the file, so its status shows the new login until the next deploy.
-    if (account) await account.manager.start();
+    // A deployed account with other credentials keeps its client until the deploy the page asks for:
+    // it must not refresh this login with the old client.
     return { state: manager.state, deployed: !!account, sameClient: false };
   };
 
@@ -219,7 +228,7 @@ export function registerAdminRoutes(RED: NodeAPI, store: TokenStore): void {
         return;
       }
       // Not deployed yet: tell what the store holds for it (tokens obtained before the first deploy).
-      const stored = await store.read(String(req.params.id));
+      const stored = await store.peek(String(req.params.id)); // a GET never moves a file aside
       const state: AccountState = stored
         ? {
             status: stored.invalid ? 'reauthorize' : 'ok',
