@@ -756,6 +756,27 @@ describe('core: TokenManager', () => {
     assert.equal(env.sim.stats.tokenRequests, requests + 2);
   });
 
+  it('invalid_client: a restarted manager (fixed secret, redeployed) gets one try despite the throttle', async () => {
+    const old = await env.storedLogin();
+    const bad = env.manager({ client: env.client({ clientSecret: 'a-wrong-secret-123' }), reauthThrottleMs: 5 * MIN });
+    await bad.start();
+    env.now = old.expires_at + 1;
+    const err = await rejectsWith(bad.getToken(), 'REAUTHORIZE');
+    assert.equal(err.oauthError, 'invalid_client');
+    assert.equal(env.onDisk().invalid.code, 'invalid_client');
+    const requests = env.sim.stats.tokenRequests;
+    await rejectsWith(bad.getToken(), 'REAUTHORIZE');
+    assert.equal(env.sim.stats.tokenRequests, requests, 'throttled while nothing changed');
+
+    const fixed = env.manager({ reauthThrottleMs: 5 * MIN });
+    await fixed.start();
+    const t = await fixed.getToken();
+    assert.equal(env.sim.stats.tokenRequests, requests + 1, 'one try for the redeployed client');
+    assert.notEqual(t.refresh_token, old.refresh_token);
+    assert.equal(env.onDisk().invalid, undefined);
+    assert.equal(fixed.state.status, 'ok');
+  });
+
   it('invalid_grant fault on refresh gives REAUTHORIZE too', async () => {
     const old = await env.storedLogin();
     const mgr = env.manager();

@@ -88,6 +88,8 @@ export class TokenManager extends EventEmitter {
   private unsaved?: { tokens: TokenSet; from: string };
   /** The token file was damaged (and set aside) or disappeared: said until the next authorization. */
   private storeProblem?: NetatmoError;
+  /** One token request despite the throttle: the account was refused as a client, and redeployed since. */
+  private clientRetry = false;
   private timer?: NodeJS.Timeout;
   private running = false;
   private _state: AccountState = { status: 'unauthorized', authorized: false };
@@ -131,7 +133,7 @@ export class TokenManager extends EventEmitter {
         this.log.debug(`start: no token file ${this.store.file(this.accountId)}`);
       }
       // A refused client gets one new try after a redeploy: the user may have fixed the secret.
-      if (this.invalid?.code === 'invalid_client') this.invalid = { ...this.invalid, at: 0 };
+      this.clientRetry = this.invalid?.code === 'invalid_client';
       this.setState();
       // Written in clear text before Node-RED had a credential secret, or with a secret since replaced.
       if (stored && this.store.isOutdated?.(this.accountId)) {
@@ -290,11 +292,18 @@ export class TokenManager extends EventEmitter {
       this.log.debug(`refresh: the stored token ${redact(stored.tokens.access_token)} is still fresh; no request`);
       return stored.tokens;
     }
-    if (stored.invalid && now - stored.invalid.at < this.reauthThrottleMs) {
+    if (this.isThrottled(stored, now)) {
       this.adopt(stored);
       throw this.throttled(stored);
     }
     return undefined;
+  }
+
+  /** While re-authorization is needed, at most one token request per `reauthThrottleMs`. */
+  private isThrottled(stored: StoredAccount, now: number): boolean {
+    if (!stored.invalid) return false;
+    if (this.clientRetry && stored.invalid.code === 'invalid_client') return false;
+    return now - stored.invalid.at < this.reauthThrottleMs;
   }
 
   private throttled(stored: StoredAccount): NetatmoError {
@@ -349,8 +358,9 @@ export class TokenManager extends EventEmitter {
       this.log.debug(`refresh: the stored token ${redact(stored.tokens.access_token)} is still fresh; no request`);
       return stored.tokens;
     }
-    if (stored.invalid && now - stored.invalid.at < this.reauthThrottleMs) throw this.throttled(stored);
+    if (this.isThrottled(stored, now)) throw this.throttled(stored);
     if (!this.client) throw new NetatmoError('CONFIG', 'The account has no client id or secret');
+    this.clientRetry = false;
     const rt = stored.tokens.refresh_token;
     // Marked before sending: if this process dies before the answer is stored, the next start knows.
     const marked: StoredAccount = { ...stored, pending: stored.pending ?? now };
