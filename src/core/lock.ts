@@ -10,8 +10,8 @@ export interface FileLockOptions {
 
 /**
  * Runs `fn` while holding an inter-process lock on `file` (a `<file>.lock` folder beside it,
- * the same proper-lockfile scheme and timings as `TokenStore.withLock`). The file itself need
- * not exist. Used by the command line tool for the PHP script's token files.
+ * proper-lockfile; a holder that died is taken over after `staleMs`). The file itself need not
+ * exist. TokenStore locks its account files with it; the command line tool, the PHP script's files.
  */
 export async function withFileLock<T>(file: string, fn: () => Promise<T>, opts: FileLockOptions = {}): Promise<T> {
   const staleMs = opts.staleMs ?? 10_000;
@@ -23,7 +23,7 @@ export async function withFileLock<T>(file: string, fn: () => Promise<T>, opts: 
       stale: staleMs,
       update: Math.max(1000, Math.floor(staleMs / 2)),
       retries: { retries: Math.ceil(waitMs / 200), factor: 1, minTimeout: 50, maxTimeout: 200, randomize: true },
-      onCompromised: () => undefined,
+      onCompromised: () => undefined, // the write that follows is still atomic; nothing to crash for
     });
   } catch (err) {
     throw new NetatmoError('STORE', `${file} is locked by another process (${(err as NodeJS.ErrnoException).code ?? 'error'})`);

@@ -1,8 +1,8 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import * as lockfile from 'proper-lockfile';
 import { NetatmoError } from './errors';
+import { withFileLock } from './lock';
 import type { TokenSet } from './oauth';
 import { checkAccountId } from './validate';
 
@@ -205,26 +205,7 @@ export class TokenStore {
   async withLock<T>(accountId: string, fn: () => Promise<T>): Promise<T> {
     const file = this.file(accountId);
     await this.ensureDir();
-    let release: () => Promise<void>;
-    try {
-      release = await lockfile.lock(file, {
-        realpath: false,
-        stale: this.lockStaleMs,
-        update: Math.max(1000, Math.floor(this.lockStaleMs / 2)),
-        retries: { retries: Math.ceil(this.lockWaitMs / 200), factor: 1, minTimeout: 50, maxTimeout: 200, randomize: true },
-        onCompromised: () => undefined, // the write that follows is still atomic; nothing to crash for
-      });
-    } catch (err) {
-      throw new NetatmoError(
-        'STORE',
-        `The token file ${file} is locked by another process (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
-      );
-    }
-    try {
-      return await fn();
-    } finally {
-      await release().catch(() => undefined);
-    }
+    return withFileLock(file, fn, { staleMs: this.lockStaleMs, waitMs: this.lockWaitMs });
   }
 
   private async ensureDir(): Promise<void> {
