@@ -59,10 +59,6 @@ export class NetatmoError extends Error {
   }
 }
 
-export function isNetatmoError(err: unknown): err is NetatmoError {
-  return err instanceof NetatmoError;
-}
-
 /** Turns anything thrown into a NetatmoError without carrying foreign details (which may hold secrets). */
 export function asNetatmoError(err: unknown, fallback: ErrorCode = 'STORE'): NetatmoError {
   if (err instanceof NetatmoError) return err;

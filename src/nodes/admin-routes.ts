@@ -64,7 +64,7 @@ export function classifyPasted(text: unknown): Pasted {
   const v = text.trim();
   if (v.includes('|') && !/[?&=]/.test(v)) return { kind: 'refresh_token', refreshToken: checkRefreshToken(v) };
   if (/[?&=]|:\/\//.test(v)) return { kind: 'url', ...parsePastedRedirect(v) };
-  if (/^[A-Za-z0-9]{8,64}$/.test(v)) return { kind: 'code', code: checkCode(v) };
+  if (/^[A-Za-z0-9]+$/.test(v)) return { kind: 'code', code: checkCode(v) }; // refresh tokens hold a '|'
   return { kind: 'refresh_token', refreshToken: checkRefreshToken(v) };
 }
 

@@ -17,20 +17,23 @@ const tokenNode = require('../../nodes/netatmo-token.js');
  * The helper's runtime answers RED._(key) with the key itself. Node-RED translates with the node's
  * catalog in nodes/locales; give our nodes that catalog, so tests see the texts users see.
  */
-const LOCALES = ['netatmo-account', 'netatmo-token'].map((n) => require(`../../nodes/locales/en-US/${n}.json`));
-function translate(key, subs = {}) {
-  for (const messages of LOCALES) {
+const catalog = (name) => require(`../../nodes/locales/en-US/${name}.json`);
+/** Like Node-RED, each node set sees only its own catalog: a key used from the wrong file stays a bare key. */
+const withCatalog = (nodeModule, name) => {
+  const messages = catalog(name);
+  const translate = (key, subs = {}) => {
     const v = key.split('.').reduce((o, k) => (o && typeof o === 'object' ? o[k] : undefined), messages);
-    if (typeof v === 'string') return v.replace(/__([a-zA-Z0-9_]+)__/g, (m, name) => (name in subs ? String(subs[name]) : m));
-  }
-  return key;
-}
-const withCatalog = (nodeModule) =>
-  function (RED) {
-    RED._ = translate;
-    return nodeModule(RED);
+    if (typeof v !== 'string') return key;
+    return v.replace(/__([a-zA-Z0-9_]+)__/g, (m, n) => (n in subs ? String(subs[n]) : m));
   };
-const NODES = [withCatalog(accountNode), withCatalog(tokenNode)];
+  return function (RED) {
+    // The helper hands one RED to every module: give each its own `_` on a view of it.
+    const own = Object.create(RED);
+    own._ = translate;
+    return nodeModule(own);
+  };
+};
+const NODES = [withCatalog(accountNode, 'netatmo-account'), withCatalog(tokenNode, 'netatmo-token')];
 
 const CLIENT_ID = 'test-client-id';
 const CLIENT_SECRET = 'test-client-secret-0123456789';
