@@ -712,6 +712,33 @@ describe('core: TokenManager', () => {
     assert.equal(env.sim.stats.refreshRequests, 1);
   });
 
+  it('a new login that could not be stored is kept and stored on the next try (the code is spent)', async () => {
+    const mgr = env.manager();
+    await mgr.start();
+    const code = env.sim.issueCode({ clientId: CLIENT_ID, redirectUri: 'http://localhost/', scope: 'read_station' });
+    env.sim.delayMs = 50;
+    const p = mgr.authorizeWithCode(code, 'http://localhost/', 'read_station');
+    while (env.sim.stats.authCodeRequests === 0) await tick();
+    const moved = `${env.dir}-moved`;
+    env.extraDirs.push(moved);
+    fs.renameSync(env.dir, moved);
+    fs.writeFileSync(env.dir, 'not a folder');
+    await rejectsWith(p, 'STORE');
+    assert.equal(mgr.state.status, 'retrying');
+    assert.equal(mgr.fresh(), undefined, 'not used before it is stored');
+    const login = env.sim.currentRefreshTokens();
+    assert.equal(login.length, 1);
+    fs.rmSync(env.dir, { force: true });
+    fs.rmSync(path.join(moved, `${ACCOUNT}.json.lock`), { recursive: true, force: true });
+    fs.renameSync(moved, env.dir);
+    env.now = mgr.state.retry_at + 1;
+    const t = await mgr.getToken();
+    assert.equal(t.refresh_token, login[0]);
+    assert.deepEqual(env.onDisk(), { tokens: t });
+    assert.equal(env.sim.stats.tokenRequests, 1, 'no second request: the kept pair was stored');
+    assert.equal(mgr.state.status, 'ok');
+  });
+
   it('invalid_grant: REAUTHORIZE, marked in the file, then throttled without requests', async () => {
     const old = await env.storedLogin();
     const mgr = env.manager({ reauthThrottleMs: 5 * MIN });

@@ -486,8 +486,9 @@ export class TokenManager extends EventEmitter {
     this.log.debug(`authorize: exchanging a ${what} for a new login`);
     const next = await this.store.withLock(this.accountId, async () => {
       // A file that cannot be read (owner, permissions) is kept aside, not overwritten.
+      let before: StoredAccount | null = null;
       try {
-        await this.store.read(this.accountId);
+        before = await this.store.read(this.accountId);
       } catch (err) {
         if (asNetatmoError(err).code === 'STORE') {
           const aside = await this.store.keepAside(this.accountId);
@@ -496,7 +497,13 @@ export class TokenManager extends EventEmitter {
       }
       const t = await obtain(client);
       this.redactor.add(t.access_token, t.refresh_token);
-      await this.store.write(this.accountId, { tokens: t });
+      try {
+        await this.store.write(this.accountId, { tokens: t });
+      } catch (err) {
+        // The code is spent (or the pasted refresh token rotated): keep the pair, store it on the next try.
+        this.unsaved = { tokens: t, from: before?.tokens.refresh_token ?? '' };
+        throw this.onFailure(asNetatmoError(err));
+      }
       return t;
     });
     this.tokens = next;
