@@ -97,7 +97,10 @@ async function main() {
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
   red.on('exit', async (code) => {
-    if (sim) await sim.close();
+    if (sim) {
+      console.log(`Netatmo simulator served ${sim.stats.apiRequests} API calls and ${sim.stats.tokenRequests} token requests`);
+      await sim.close();
+    }
     process.exit(code ?? 0);
   });
 }
