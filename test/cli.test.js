@@ -548,15 +548,7 @@ describe('netatmo-tokens (command line)', function () {
       if (settings !== undefined) fs.writeFileSync(path.join(userDir, 'settings.js'), `module.exports = ${settings};\n`);
       if (runtime !== undefined) fs.writeFileSync(path.join(userDir, '.config.runtime.json'), JSON.stringify(runtime));
       const store = new TokenStore({ dir: path.join(userDir, 'netatmo-tokens'), secret });
-      const issued = sim.issueTokens({ clientId: CLIENT_ID, scope: 'read_station' });
-      const now = Date.now();
-      const tokens = {
-        access_token: issued.access_token,
-        refresh_token: issued.refresh_token,
-        scope: issued.scope,
-        obtained_at: now,
-        expires_at: now + TTL * 1000,
-      };
+      const tokens = sim.issueTokenSet({ clientId: CLIENT_ID, scope: 'read_station' });
       await store.write(ACCOUNT, { tokens });
       return { userDir, store, tokens };
     }

@@ -97,16 +97,7 @@ function useEnv() {
     return m;
   };
   /** A login the simulator knows, as a TokenSet obtained at `now`. */
-  env.login = (scope = 'read_station') => {
-    const r = env.sim.issueTokens({ clientId: CLIENT_ID, scope });
-    return {
-      access_token: r.access_token,
-      refresh_token: r.refresh_token,
-      scope: r.scope,
-      expires_at: env.now + r.expires_in * 1000,
-      obtained_at: env.now,
-    };
-  };
+  env.login = (scope = 'read_station') => env.sim.issueTokenSet({ clientId: CLIENT_ID, scope, now: env.now });
   env.storedLogin = async (store = env.store()) => {
     const tokens = env.login();
     await store.write(ACCOUNT, { tokens });

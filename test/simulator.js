@@ -162,6 +162,18 @@ class NetatmoSimulator {
     return this.rotate({ clientId, scope: parseScope(scope), refreshToken: undefined });
   }
 
+  /** issueTokens, shaped as the TokenSet our store keeps: obtained at `now`, expiry in ms since epoch. */
+  issueTokenSet({ clientId, scope, now = this.now() } = {}) {
+    const r = this.issueTokens({ clientId, scope });
+    return {
+      access_token: r.access_token,
+      refresh_token: r.refresh_token,
+      scope: r.scope,
+      obtained_at: now,
+      expires_at: now + r.expires_in * 1000,
+    };
+  }
+
   injectFault(kind, { count = 1, path = '/oauth2/token', retryAfter } = {}) {
     if (!FAULT_KINDS.includes(kind)) throw new Error(`unknown fault kind: ${kind}`);
     if (count > 0) this.faults.push({ kind, remaining: count, path, retryAfter });

@@ -63,15 +63,7 @@ async function seedOffline(sim) {
   const account = flow.find((n) => n.type === 'netatmo-account');
   const creds = { [account.id]: { clientId: SIM_CLIENT.id, clientSecret: SIM_CLIENT.secret } };
   fs.writeFileSync(path.join(USER_DIR, 'flows_cred.json'), JSON.stringify(creds, null, 2));
-  const issued = sim.issueTokens({ clientId: SIM_CLIENT.id, scope: account.scope });
-  const now = Date.now();
-  const tokens = {
-    access_token: issued.access_token,
-    refresh_token: issued.refresh_token,
-    scope: issued.scope,
-    obtained_at: now,
-    expires_at: now + issued.expires_in * 1000,
-  };
+  const tokens = sim.issueTokenSet({ clientId: SIM_CLIENT.id, scope: account.scope });
   await new TokenStore({ dir: path.join(USER_DIR, 'netatmo-tokens') }).write(account.id, { tokens });
 }
 

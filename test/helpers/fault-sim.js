@@ -88,15 +88,9 @@ async function startFaultSimulator(options = {}) {
 
   /** Issues a new login (as if the user had authorized) and returns it as a TokenSet. */
   sim.login = (scope = 'read_station', now = Date.now()) => {
-    const r = sim.issueTokens({ clientId: CLIENT_ID, scope });
-    rec.issuedAt.set(r.access_token, now);
-    return {
-      access_token: r.access_token,
-      refresh_token: r.refresh_token,
-      scope: r.scope,
-      expires_at: now + r.expires_in * 1000,
-      obtained_at: now,
-    };
+    const t = sim.issueTokenSet({ clientId: CLIENT_ID, scope, now });
+    rec.issuedAt.set(t.access_token, now);
+    return t;
   };
 
   /**

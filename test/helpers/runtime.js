@@ -50,14 +50,8 @@ function useUserDir(userDir, netatmoTokens = {}) {
 
 /** Puts a login for `accountId` in the store, as if the user had authorized. Returns the TokenSet. */
 async function seedTokens(userDir, accountId, sim, { scope = 'read_station', now = Date.now(), expiresInMs } = {}) {
-  const issued = sim.issueTokens({ clientId: CLIENT_ID, scope });
-  const tokens = {
-    access_token: issued.access_token,
-    refresh_token: issued.refresh_token,
-    scope: issued.scope,
-    obtained_at: now,
-    expires_at: now + (expiresInMs ?? issued.expires_in * 1000),
-  };
+  const tokens = sim.issueTokenSet({ clientId: CLIENT_ID, scope, now });
+  if (expiresInMs !== undefined) tokens.expires_at = now + expiresInMs;
   await new TokenStore({ dir: path.join(userDir, 'netatmo-tokens') }).write(accountId, { tokens });
   return tokens;
 }
