@@ -18,7 +18,25 @@ const { OAuthClient } = require('../../dist/core/oauth');
 
 const ACCOUNT = 'acc1';
 const REDIRECT = 'http://localhost/';
-const DIST = path.resolve(__dirname, '..', '..', 'dist');
+const ROOT = path.resolve(__dirname, '..', '..');
+
+/**
+ * The core and its runtime dependencies, copied where any user can read them: a child running as
+ * `nobody` cannot load them from a checkout under a private folder (a clone in a 0700 temp dir).
+ */
+function stageCoreForAnyUser(stage) {
+  fs.cpSync(path.join(ROOT, 'dist', 'core'), path.join(stage, 'dist', 'core'), { recursive: true });
+  const copied = new Set();
+  const copy = (name) => {
+    const from = path.join(ROOT, 'node_modules', name);
+    if (copied.has(name) || !fs.existsSync(from)) return; // nested ones come with their parent
+    copied.add(name);
+    fs.cpSync(from, path.join(stage, 'node_modules', name), { recursive: true, dereference: true });
+    Object.keys(require(path.join(from, 'package.json')).dependencies || {}).forEach(copy);
+  };
+  Object.keys(require(path.join(ROOT, 'package.json')).dependencies).forEach(copy);
+  return stage;
+}
 
 describe('faults: damaged, unreadable or missing token store', function () {
   this.timeout(20000);
@@ -99,6 +117,7 @@ describe('faults: damaged, unreadable or missing token store', function () {
       // root reads anything: the node runs as another user (nobody) over a root-owned 0600 file.
       fs.chmodSync(dir, 0o755);
       fs.chownSync(tokenDir(), 65534, 65534);
+      const DIST = path.join(stageCoreForAnyUser(path.join(dir, 'stage')), 'dist'); // dir is 0755 now
       const script = `
         const { TokenStore } = require(${JSON.stringify(path.join(DIST, 'core/store'))});
         const { TokenManager } = require(${JSON.stringify(path.join(DIST, 'core/manager'))});
