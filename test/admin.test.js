@@ -37,6 +37,7 @@ describe('admin routes (authorize from the editor)', function () {
     authorizeStates.clock = Date.now;
     sim.resetStats();
     answers = [];
+    browserCookie = undefined;
   });
   afterEach(async () => {
     await helper.unload();
@@ -72,12 +73,17 @@ describe('admin routes (authorize from the editor)', function () {
   const loadDeployed = () => helper.load(NODES, [account(), tokenUser(), sink], creds);
   const loadEmpty = () => helper.load(NODES, [sink], {});
 
+  /** The cookie jar of the one browser these tests play: authorize binds a login to it. */
+  let browserCookie;
   const keep = (res) => {
     answers.push(res.text);
+    const set = (res.headers['set-cookie'] ?? []).find((c) => c.startsWith('netatmo_tokens_browser='));
+    if (set) browserCookie = set.split(';')[0];
     return res;
   };
-  const post = (url, body) => helper.request().post(url).send(body).then(keep);
-  const get = (url) => helper.request().get(url).then(keep);
+  const withCookie = (req) => (browserCookie ? req.set('Cookie', browserCookie) : req);
+  const post = (url, body) => withCookie(helper.request().post(url)).send(body).then(keep);
+  const get = (url) => withCookie(helper.request().get(url)).then(keep);
   const status = async (id) => {
     const res = await get(`/netatmo-tokens/${id}/status`);
     assert.equal(res.status, 200, res.text);
@@ -485,13 +491,23 @@ describe('admin routes with adminAuth (a real Node-RED process)', function () {
     if (sim) await sim.close();
   });
 
-  const call = (method, route, { token, body } = {}) =>
-    fetch(`${red.adminUrl}netatmo-tokens/${route}`, {
+  /** The browser's cookie: authorize binds the login to it, the callback wants it back. */
+  let cookie;
+  const call = async (method, route, { token, body } = {}) => {
+    const res = await fetch(`${red.adminUrl}netatmo-tokens/${route}`, {
       method,
       redirect: 'manual',
-      headers: { ...(token ? { Authorization: `Bearer ${token}` } : {}), ...(body ? { 'Content-Type': 'application/json' } : {}) },
+      headers: {
+        ...(token ? { Authorization: `Bearer ${token}` } : {}),
+        ...(body ? { 'Content-Type': 'application/json' } : {}),
+        ...(cookie ? { Cookie: cookie } : {}),
+      },
       body: body ? JSON.stringify(body) : undefined,
     });
+    const set = res.headers.getSetCookie().find((c) => c.startsWith('netatmo_tokens_browser='));
+    if (set) cookie = set.split(';')[0];
+    return res;
+  };
   const body = { clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, scope: SCOPE, redirectUri: REDIRECT_URI };
 
   it('authorize, code, status and scopes need an admin token; the callback does not', async () => {

@@ -3,6 +3,7 @@ import { ErrorCode, NetatmoError } from './errors';
 
 export const DEFAULT_API_BASE = 'https://api.netatmo.com';
 export const DEFAULT_TIMEOUT_MS = 15_000;
+export const MAX_ANSWER_BYTES = 64 * 1024;
 
 /** A token pair as we keep it: expiry turned into an absolute time. */
 export interface TokenSet {
@@ -57,6 +58,9 @@ export class OAuthClient {
       timeout: this.timeoutMs,
       maxRedirects: 0,
       responseType: 'text',
+      // A token answer is a few hundred bytes: a wrong API base must not fill our memory.
+      maxContentLength: MAX_ANSWER_BYTES,
+      maxBodyLength: MAX_ANSWER_BYTES,
       transformResponse: [(data: unknown) => data],
       validateStatus: () => true,
     });
@@ -118,6 +122,15 @@ function transportError(err: unknown, apiBase: string, timeoutMs: number): Netat
   if (code === 'ECONNABORTED' || code === 'ETIMEDOUT' || code === 'ERR_CANCELED' || code === 'ABORT_ERR') {
     return new NetatmoError('TIMEOUT', `No answer from ${host} within ${Math.round(timeoutMs / 1000)} s`, { uncertain: true });
   }
+  if (/maxContentLength/.test(String((err as { message?: unknown })?.message ?? ''))) {
+    return new NetatmoError(
+      'BAD_RESPONSE',
+      `The answer of ${host} is larger than ${MAX_ANSWER_BYTES / 1024} KiB: is the API base URL right?`,
+      {
+        uncertain: true,
+      },
+    );
+  }
   // A reset after the request was sent may hide a refresh that Netatmo did process.
   const uncertain = code === 'ECONNRESET' || code === 'EPIPE' || code === 'ERR_BAD_RESPONSE' || code === '';
   return new NetatmoError('NETWORK', `Cannot reach ${host}${code ? ` (${code})` : ''}`, { uncertain });
@@ -138,6 +151,16 @@ function retryAfterMs(value: string | undefined): number | undefined {
   const at = Date.parse(value);
   return Number.isFinite(at) ? Math.max(0, at - Date.now()) : undefined;
 }
+
+const OAUTH_ERROR_NAMES: ReadonlySet<string> = new Set([
+  'invalid_request',
+  'invalid_client',
+  'invalid_grant',
+  'unauthorized_client',
+  'unsupported_grant_type',
+  'invalid_scope',
+  'access_denied',
+]);
 
 const OAUTH_CODES: Record<string, ErrorCode> = {
   invalid_grant: 'INVALID_GRANT',
@@ -168,9 +191,9 @@ export function parseTokenResponse(res: RawResponse, now: number): TokenSet {
   }
   if (res.status >= 500) return fail('SERVER', `Netatmo answered HTTP ${res.status}; will try again`, res);
   if (typeof body.error === 'string') {
-    // Only a well-formed OAuth error name is repeated (a server echoing a token there must not leak it).
-    const name = body.error.slice(0, 64);
-    const oauthError = /^[a-z][a-z0-9_]*$/i.test(name) ? name : 'unknown_error';
+    // Only the error names of RFC 6749 (and Netatmo's access_denied) are repeated: a server echoing
+    // a token or the client secret there must not leak it through our messages.
+    const oauthError = OAUTH_ERROR_NAMES.has(body.error) ? body.error : 'unknown_error';
     const code = OAUTH_CODES[oauthError] ?? 'OAUTH_ERROR';
     const message = OAUTH_MESSAGES[oauthError] ?? `Netatmo refused the request (${oauthError})`;
     return fail(code, message, res, { oauthError });

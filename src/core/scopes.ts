@@ -50,6 +50,10 @@ export const ALL_SCOPES: readonly string[] = SCOPE_GROUPS.flatMap((g) => g.scope
 
 export const DEFAULT_SCOPE = 'read_station';
 
+/** Bounds on a scope list (26 scopes exist today; room for Netatmo's new ones). */
+export const MAX_SCOPES = 64;
+const MAX_SCOPE_LENGTH = 64 * 65;
+
 /**
  * Normalises a scope string typed by a user: space or comma separated, de-duplicated.
  * Unknown scopes are kept (Netatmo adds new ones) as long as they look like scopes.
@@ -57,7 +61,9 @@ export const DEFAULT_SCOPE = 'read_station';
 export function parseScope(input: unknown): string[] {
   if (input === undefined || input === null || input === '') return [DEFAULT_SCOPE];
   if (typeof input !== 'string') throw new TypeError('scope must be a string');
+  if (input.length > MAX_SCOPE_LENGTH) throw new TypeError(`the scope list is longer than ${MAX_SCOPE_LENGTH} characters`);
   const list = input.split(/[\s,]+/).filter(Boolean);
+  if (list.length > MAX_SCOPES) throw new TypeError(`more than ${MAX_SCOPES} scopes`);
   for (const s of list) {
     if (!/^[a-z][a-z0-9_]{1,63}$/.test(s)) throw new TypeError(`"${s.slice(0, 40)}" is not a Netatmo scope`);
   }

@@ -187,8 +187,9 @@ export class TokenStore {
       return;
     }
     for (const name of names) {
+      // Exactly the names `write` makes: `<id>.json.tmp-<pid>-<8 hex>`, nothing else.
       if (!name.startsWith(base)) continue;
-      const pid = Number(/^(\d+)-/.exec(name.slice(base.length))?.[1]);
+      const pid = Number(/^(\d+)-[0-9a-f]{8}$/.exec(name.slice(base.length))?.[1]);
       if (!Number.isInteger(pid) || pid === process.pid || processAlive(pid)) continue;
       await fs.unlink(path.join(this.dir, name)).catch(() => undefined);
     }

@@ -22,9 +22,14 @@ export function checkClientSecret(value: unknown): string {
   return v;
 }
 
+/** Bounds on what a request may make us keep in memory (pending logins hold these). */
+export const MAX_URI_LENGTH = 2048;
+export const MAX_API_BASE_LENGTH = 512;
+
 export function checkRedirectUri(value: unknown): string {
   if (typeof value !== 'string' || value.trim() === '') throw invalid('The redirect URI is missing.');
   const v = value.trim();
+  if (v.length > MAX_URI_LENGTH) throw invalid(`The redirect URI is longer than ${MAX_URI_LENGTH} characters.`);
   let url: URL;
   try {
     url = new URL(v);
@@ -64,6 +69,7 @@ export interface PastedRedirect {
 export function parsePastedRedirect(text: unknown): PastedRedirect {
   if (typeof text !== 'string' || text.trim() === '') throw invalid('Nothing was pasted.');
   const v = text.trim();
+  if (v.length > MAX_URI_LENGTH) throw invalid(`The pasted text is longer than ${MAX_URI_LENGTH} characters: paste only the address.`);
   if (!/[?&=]/.test(v)) return { code: checkCode(v) };
   let params: URLSearchParams;
   try {
@@ -83,8 +89,28 @@ export function parsePastedRedirect(text: unknown): PastedRedirect {
   return { code: checkCode(code), state: params.get('state') ?? undefined };
 }
 
-/** Node-RED ids and CLI account names become file names: keep them to a safe alphabet. */
+/**
+ * Node-RED ids and CLI account names become file names (`<id>.json`, with `<id>.json.tmp-…`,
+ * `<id>.json.lock` and `<id>.json.<why>-…` beside it): a safe alphabet, and no `.json` inside, so
+ * that no account's file name can start with another account's file name.
+ */
 export function checkAccountId(value: unknown): string {
-  if (typeof value !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(value)) throw invalid('The account id is not valid.');
+  if (typeof value !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(value) || /\.json/i.test(value))
+    throw invalid('The account id is not valid.');
   return value;
+}
+
+/** The API/OAuth server an account talks to: an http(s) URL, bounded, without trailing slashes. */
+export function checkApiBase(value: unknown): string {
+  if (typeof value !== 'string' || value.trim() === '') throw invalid('The API base URL is empty.');
+  const v = value.trim();
+  if (v.length > MAX_API_BASE_LENGTH) throw invalid(`The API base URL is longer than ${MAX_API_BASE_LENGTH} characters.`);
+  let url: URL;
+  try {
+    url = new URL(v);
+  } catch {
+    throw invalid('The API base URL is not a URL (leave it empty for https://api.netatmo.com).');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw invalid('The API base URL must start with http:// or https://.');
+  return v.replace(/\/+$/, '');
 }

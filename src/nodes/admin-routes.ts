@@ -5,9 +5,19 @@ import { AccountState, Logger, TokenManager } from '../core/manager';
 import { DEFAULT_API_BASE } from '../core/oauth';
 import { DEFAULT_SCOPE, SCOPE_GROUPS, parseScope } from '../core/scopes';
 import type { TokenStore } from '../core/store';
-import { checkAccountId, checkCode, checkRedirectUri, checkRefreshToken, parsePastedRedirect } from '../core/validate';
+import {
+  checkAccountId,
+  checkApiBase,
+  checkClientId,
+  checkClientSecret,
+  checkCode,
+  checkRedirectUri,
+  checkRefreshToken,
+  parsePastedRedirect,
+} from '../core/validate';
 import { PendingLogin, authorizeStates } from './authorize-state';
 import { AccountNode, clientFor, nodeRedSettings } from './netatmo-account';
+import { bindBrowser, sameBrowser, sameOriginWrites } from './request-guard';
 
 export const ROUTE_BASE = '/netatmo-tokens';
 
@@ -119,21 +129,10 @@ interface LoginConfig {
 
 const text = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined);
 
-function checkApiBase(value: string): string {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new NetatmoError('INVALID_INPUT', 'The API base URL is not a URL (leave it empty for https://api.netatmo.com).');
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:')
-    throw new NetatmoError('INVALID_INPUT', 'The API base URL must start with http:// or https://.');
-  return value.replace(/\/+$/, '');
-}
-
 export function registerAdminRoutes(RED: NodeAPI, store: TokenStore): void {
   const read = RED.auth.needsPermission('netatmo-account.read');
-  const write = RED.auth.needsPermission('netatmo-account.write');
+  // Writes need the permission (with adminAuth) and must come from the editor's own site (always).
+  const write = [RED.auth.needsPermission('netatmo-account.write'), sameOriginWrites];
   const states = authorizeStates;
   const say: Say = (key, params) => RED._(`netatmo-account.callback.${key}`, params);
 
@@ -146,8 +145,9 @@ export function registerAdminRoutes(RED: NodeAPI, store: TokenStore): void {
   const loginConfig = (body: Record<string, unknown>, account: AccountNode | undefined): LoginConfig => {
     const creds = account?.credentials ?? {};
     const typedSecret = text(body.clientSecret);
-    const typed = typedSecret && typedSecret !== SAVED_PASSWORD ? typedSecret : undefined;
-    const clientId = text(body.clientId) ?? text(creds.clientId);
+    const typed = typedSecret && typedSecret !== SAVED_PASSWORD ? checkClientSecret(typedSecret) : undefined;
+    const typedId = text(body.clientId);
+    const clientId = typedId ? checkClientId(typedId) : text(creds.clientId);
     if (!clientId || !(typed ?? creds.clientSecret)) {
       throw new NetatmoError('CONFIG', 'Enter the client id and the client secret of your app at dev.netatmo.com first.');
     }
@@ -257,7 +257,7 @@ export function registerAdminRoutes(RED: NodeAPI, store: TokenStore): void {
       if (!cfg.redirectUri)
         throw new NetatmoError('INVALID_INPUT', 'The redirect URI is missing: use the one registered in your app at dev.netatmo.com.');
       const client = clientFor(RED, cfg, cfg.apiBase);
-      const state = states.create({ accountId: id, ...cfg, redirectUri: cfg.redirectUri });
+      const state = states.create({ accountId: id, ...cfg, redirectUri: cfg.redirectUri, browser: bindBrowser(req, res) });
       res.json({
         url: client.authorizeUrl({ redirectUri: cfg.redirectUri, scope: cfg.scope, state }),
         redirectUri: cfg.redirectUri,
@@ -274,6 +274,12 @@ export function registerAdminRoutes(RED: NodeAPI, store: TokenStore): void {
    */
   RED.httpAdmin.get(`${ROUTE_BASE}/callback`, async (req: Request, res: Response) => {
     const q = req.query as Record<string, unknown>;
+    const found = states.peek(q.state);
+    if (found.ok && !sameBrowser(req, found.login.browser)) {
+      // Left pending: the dialog's paste box (same editor, same browser) can still finish it.
+      sendPage(res, 403, false, say('title-refused'), [say('state-other-browser')]);
+      return;
+    }
     const taken = states.take(q.state);
     if (!taken.ok) {
       sendPage(res, 400, false, say('title-refused'), [say(`state-${taken.problem}`), say('again')]);

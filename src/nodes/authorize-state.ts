@@ -11,6 +11,8 @@ export interface PendingLogin {
   scope: string;
   redirectUri: string;
   apiBase: string;
+  /** Hash of the cookie of the browser that asked (see request-guard.ts); only that browser may finish it. */
+  browser?: string;
   /** ms since epoch. */
   createdAt: number;
 }
@@ -84,6 +86,7 @@ export class AuthorizeStates {
    * account is refused and left as it is, so the right account can still use it.
    */
   take(state: unknown, accountId?: string): TakeResult {
+    this.sweep();
     const found = this.peek(state);
     if (!found.ok) {
       if (found.problem === 'expired') this.forget(state as string, 'expired');

@@ -226,12 +226,17 @@ describe('faults: bad input, one row each', function () {
     // The browser comes back the same way: the callback page says so, with a valid state.
     const start = await post('/netatmo-tokens/acc1/authorize', { redirectUri: REDIRECT }, 200);
     const state = new URL(start.body.url).searchParams.get('state');
-    let page = await helper.request().get(`/netatmo-tokens/callback?state=${state}&error=access_denied`);
+    // The browser that clicked Authorize (its cookie binds the login) comes back.
+    const cookie = start.headers['set-cookie'][0].split(';')[0];
+    let page = await helper.request().get(`/netatmo-tokens/callback?state=${state}&error=access_denied`).set('Cookie', cookie);
     texts.push(page.text);
     assert.equal(page.status, 400);
     assert.match(page.text, /access_denied/);
     const again = await post('/netatmo-tokens/acc1/authorize', { redirectUri: REDIRECT }, 200);
-    page = await helper.request().get(`/netatmo-tokens/callback?state=${new URL(again.body.url).searchParams.get('state')}`);
+    page = await helper
+      .request()
+      .get(`/netatmo-tokens/callback?state=${new URL(again.body.url).searchParams.get('state')}`)
+      .set('Cookie', again.headers['set-cookie'][0].split(';')[0]);
     texts.push(page.text);
     assert.equal(page.status, 400);
     assert.match(page.text, /code/);
@@ -279,6 +284,7 @@ describe('faults: bad input, one row each', function () {
     assert.equal(res.body.error.code, 'CONFIG');
     res = await helper.request().post('/netatmo-tokens/acc1/code').set('Content-Type', 'text/plain').send('garbage');
     texts.push(res.text);
-    assert.equal(res.status, 400);
+    assert.equal(res.status, 403, 'a write that is not JSON is refused (a form on another site could send it)');
+    assert.equal(res.body.error.code, 'CROSS_SITE');
   });
 });
