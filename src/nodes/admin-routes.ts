@@ -3,26 +3,25 @@ import type { NodeAPI } from 'node-red';
 import { ErrorCode, NetatmoError, asNetatmoError } from '../core/errors';
 import { AccountState, Logger, TokenManager } from '../core/manager';
 import { DEFAULT_API_BASE } from '../core/oauth';
-import { DEFAULT_SCOPE, SCOPE_GROUPS, parseScope } from '../core/scopes';
+import { DEFAULT_SCOPE, SCOPE_GROUPS } from '../core/scopes';
 import type { TokenStore } from '../core/store';
-import {
-  checkAccountId,
-  checkApiBase,
-  checkClientId,
-  checkClientSecret,
-  checkCode,
-  checkRedirectUri,
-  checkRefreshToken,
-  parsePastedRedirect,
-} from '../core/validate';
+import { checkAccountId, checkCode, checkRedirectUri, checkRefreshToken, parsePastedRedirect } from '../core/validate';
 import { PendingLogin, authorizeStates } from './authorize-state';
-import { AccountNode, clientFor, nodeRedSettings } from './netatmo-account';
+import { Say, exchangeHint, sendPage } from './callback-page';
+import { LoginConfig, SavedLogin, resolveLogin, sameClient } from './login-config';
 import { bindBrowser, sameBrowser, sameOriginWrites } from './request-guard';
+import { AccountNode, clientFor, nodeRedSettings } from './runtime';
 
 export const ROUTE_BASE = '/netatmo-tokens';
 
-/** What the editor shows for a saved password: the secret itself stays on the server. */
-const SAVED_PASSWORD = '__PWRD__';
+/** A deployed account's login settings, for resolveLogin. */
+const savedLogin = (account: AccountNode): SavedLogin => ({
+  clientId: account.credentials?.clientId,
+  clientSecret: account.credentials?.clientSecret,
+  scope: account.scope,
+  redirectUri: account.redirectUri,
+  apiBase: account.apiBase,
+});
 
 const HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
   INVALID_INPUT: 400,
@@ -56,10 +55,6 @@ export function sendError(res: Response, err: unknown): void {
   res.status(HTTP_STATUS[e.code] ?? 502).json({ error: { code: e.code, message: e.message, oauthError: e.oauthError ?? null } });
 }
 
-function e2s(err: Error): string {
-  return err.message.slice(0, 200);
-}
-
 // ------------------------------------------------------------------ what the editor pastes
 
 export type Pasted =
@@ -78,56 +73,7 @@ export function classifyPasted(text: unknown): Pasted {
   return { kind: 'refresh_token', refreshToken: checkRefreshToken(v) };
 }
 
-// ------------------------------------------------------------------ HTML pages for the browser tab
-
-const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-export const escapeHtml = (s: unknown): string => String(s).replace(/[&<>"']/g, (c) => ENTITIES[c]);
-
-const PAGE_HEADERS = {
-  'Content-Type': 'text/html; charset=utf-8',
-  'Cache-Control': 'no-store',
-  'Referrer-Policy': 'no-referrer',
-  'X-Content-Type-Options': 'nosniff',
-  'X-Frame-Options': 'DENY',
-  'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'",
-};
-
-/** A small page; every piece of text is escaped here. */
-function sendPage(res: Response, status: number, ok: boolean, title: string, paragraphs: string[]): void {
-  const body = paragraphs.map((p, i) => `<p${i === 0 ? ' id="message"' : ''}>${escapeHtml(p)}</p>`).join('\n');
-  res
-    .status(status)
-    .set(PAGE_HEADERS)
-    .send(
-      `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">` +
-        `<title>${escapeHtml(title)}</title><style>body{font-family:sans-serif;max-width:40em;margin:3em auto;padding:0 1em;line-height:1.5;color:#333}` +
-        `h1{font-size:1.4em;color:${ok ? '#2e7d32' : '#c62828'}}</style></head>` +
-        `<body class="${ok ? 'ok' : 'failed'}"><h1 id="title">${escapeHtml(title)}</h1>\n${body}\n</body></html>`,
-    );
-}
-
-/** The callback pages' texts, from `locales/<lang>/netatmo-account.json` (`netatmo-account.callback.*`). */
-type Say = (key: string, params?: Record<string, string>) => string;
-
-/** What to do when Netatmo refused to give tokens for a code. */
-function exchangeHint(say: Say, e: NetatmoError, login: { redirectUri: string }): string {
-  const known = ['INVALID_GRANT', 'INVALID_CLIENT', 'NETWORK', 'RATE_LIMITED'];
-  const code = e.code === 'TIMEOUT' ? 'NETWORK' : e.code;
-  return say(known.includes(code) ? `hint-${code}` : 'hint-other', { redirectUri: login.redirectUri });
-}
-
 // ------------------------------------------------------------------ routes
-
-/** The login an editor request asks for: what was typed in the dialog, completed by the deployed account. */
-interface LoginConfig {
-  clientId: string;
-  clientSecret: string;
-  scope: string;
-  redirectUri?: string;
-  apiBase: string;
-}
-
-const text = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined);
 
 export function registerAdminRoutes(RED: NodeAPI, store: TokenStore): void {
   const read = RED.auth.needsPermission('netatmo-account.read');
@@ -141,40 +87,9 @@ export function registerAdminRoutes(RED: NodeAPI, store: TokenStore): void {
     return node && node.type === 'netatmo-account' ? node : undefined;
   };
 
-  /** Body fields win (the dialog may hold unsaved edits); what is missing comes from the deployed account. */
-  const loginConfig = (body: Record<string, unknown>, account: AccountNode | undefined): LoginConfig => {
-    const creds = account?.credentials ?? {};
-    const typedSecret = text(body.clientSecret);
-    const typed = typedSecret && typedSecret !== SAVED_PASSWORD ? checkClientSecret(typedSecret) : undefined;
-    const typedId = text(body.clientId);
-    const clientId = typedId ? checkClientId(typedId) : text(creds.clientId);
-    if (!clientId || !(typed ?? creds.clientSecret)) {
-      throw new NetatmoError('CONFIG', 'Enter the client id and the client secret of your app at dev.netatmo.com first.');
-    }
-    let scope: string;
-    try {
-      scope = 'scope' in body ? parseScope(text(body.scope) ?? '').join(' ') : (account?.scope ?? DEFAULT_SCOPE);
-    } catch (err) {
-      throw new NetatmoError('INVALID_INPUT', `Scopes: ${e2s(err as Error)}`);
-    }
-    const redirect = 'redirectUri' in body ? text(body.redirectUri) : account?.redirectUri || undefined;
-    const typedBase = 'apiBase' in body ? text(body.apiBase) : account?.apiBase;
-    const apiBase = checkApiBase(typedBase || nodeRedSettings(RED).apiBase || DEFAULT_API_BASE);
-    // The saved secret only goes to the server and the app it was saved for.
-    if (!typed && account && (clientId !== text(creds.clientId) || apiBase !== account.apiBase.replace(/\/+$/, ''))) {
-      throw new NetatmoError(
-        'CONFIG',
-        'Type the client secret again: the saved one is only used with the saved client id and API base URL.',
-      );
-    }
-    const clientSecret = (typed ?? text(creds.clientSecret)) as string;
-    return { clientId, clientSecret, scope, redirectUri: redirect ? checkRedirectUri(redirect) : undefined, apiBase };
-  };
-
-  const sameLogin = (account: AccountNode, cfg: Omit<LoginConfig, 'scope' | 'redirectUri'>): boolean =>
-    text(account.credentials?.clientId) === cfg.clientId &&
-    text(account.credentials?.clientSecret) === cfg.clientSecret &&
-    account.apiBase.replace(/\/+$/, '') === cfg.apiBase;
+  /** The dialog's fields over the deployed account's (see resolveLogin). */
+  const loginConfig = (body: Record<string, unknown>, account: AccountNode | undefined): LoginConfig =>
+    resolveLogin(body, account && savedLogin(account), nodeRedSettings(RED).apiBase || DEFAULT_API_BASE);
 
   const logger = (id: string): Logger => {
     const prefix = `[netatmo-account:${id}] `;
@@ -198,7 +113,7 @@ export function registerAdminRoutes(RED: NodeAPI, store: TokenStore): void {
     obtain: (m: TokenManager) => Promise<unknown>,
   ): Promise<{ state: AccountState; deployed: boolean; sameClient: boolean }> => {
     const account = deployedAccount(id);
-    if (account && sameLogin(account, cfg)) {
+    if (account && sameClient(savedLogin(account), cfg)) {
       await obtain(account.manager);
       return { state: account.manager.state, deployed: true, sameClient: true };
     }
@@ -347,7 +262,7 @@ export function registerAdminRoutes(RED: NodeAPI, store: TokenStore): void {
         const rt = pasted.refreshToken;
         done = await install(id, cfg, (m) => m.authorizeWithRefreshToken(rt));
       } else {
-        const redirect = cfg.redirectUri ?? text(body.redirect_uri);
+        const redirect = cfg.redirectUri ?? (typeof body.redirect_uri === 'string' ? body.redirect_uri : undefined);
         if (!redirect)
           throw new NetatmoError('INVALID_INPUT', 'The redirect URI is missing: use the one registered in your app at dev.netatmo.com.');
         const code = pasted.code;
