@@ -26,12 +26,33 @@ export interface Logger {
 
 export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 
+/** The timers the manager waits with (its refresh timer, callers waiting for a retry); tests pass virtual ones. */
+export interface Timers {
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+const realTimers: Timers = {
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+};
+
+export interface GetTokenOptions {
+  /**
+   * How long the caller may wait for the manager's own retries (after a transient failure of the
+   * refresh) before failing with the last error. Default 0: fail at once, as long as a retry is pending.
+   */
+  maxWaitMs?: number;
+}
+
 export interface TokenManagerOptions {
   accountId: string;
   store: TokenStore;
   /** Absent when the account has no client id/secret yet: refreshing then fails with CONFIG. */
   client?: OAuthClient;
   clock?: () => number;
+  /** Default: the global setTimeout/clearTimeout. */
+  timers?: Timers;
   /** Refresh this long before expiry (capped at half the token's lifetime). Default 5 minutes. */
   marginMs?: number;
   /** First retry delay after a transient failure; doubles each time, with jitter. Default 2 s. */
@@ -66,6 +87,7 @@ export class TokenManager extends EventEmitter {
   private readonly store: TokenStore;
   private readonly client?: OAuthClient;
   private readonly clock: () => number;
+  private readonly timers: Timers;
   private readonly marginMs: number;
   private readonly retryBaseMs: number;
   private readonly retryMaxMs: number;
@@ -76,6 +98,8 @@ export class TokenManager extends EventEmitter {
   private readonly redactor = new Redactor();
 
   private tokens?: TokenSet;
+  /** An access token Netatmo's API refused before its expiry: never handed out again. */
+  private refusedAccessToken?: string;
   private invalid?: StoredAccount['invalid'];
   private inflight?: Promise<TokenSet>;
   private lastError?: NetatmoError;
@@ -90,7 +114,9 @@ export class TokenManager extends EventEmitter {
   private storeProblem?: NetatmoError;
   /** One token request despite the throttle: the account was refused as a client, and redeployed since. */
   private clientRetry = false;
-  private timer?: NodeJS.Timeout;
+  private timer?: unknown;
+  /** Callers of getToken waiting for a retry: called with true to look again, false when the manager stops. */
+  private readonly waiting = new Set<(again: boolean) => void>();
   private running = false;
   private _state: AccountState = { status: 'unauthorized', authorized: false };
 
@@ -100,6 +126,7 @@ export class TokenManager extends EventEmitter {
     this.store = opts.store;
     this.client = opts.client;
     this.clock = opts.clock ?? Date.now;
+    this.timers = opts.timers ?? realTimers;
     this.marginMs = opts.marginMs ?? 5 * 60_000;
     this.retryBaseMs = opts.retryBaseMs ?? 2_000;
     this.retryMaxMs = opts.retryMaxMs ?? 5 * 60_000;
@@ -159,8 +186,9 @@ export class TokenManager extends EventEmitter {
    */
   stop(waitMs = 12_000): Promise<void> {
     this.running = false;
-    if (this.timer) clearTimeout(this.timer);
+    if (this.timer) this.timers.clearTimeout(this.timer);
     this.timer = undefined;
+    this.wakeWaiting(false);
     const inflight = this.inflight;
     if (!inflight) return Promise.resolve();
     this.log.debug('stop: waiting for the refresh under way to be stored');
@@ -181,7 +209,7 @@ export class TokenManager extends EventEmitter {
    */
   fresh(): TokenSet | undefined {
     const t = this.tokens;
-    if (!t || this.invalid) return undefined;
+    if (!t || this.invalid || t.access_token === this.refusedAccessToken) return undefined;
     const now = this.clock();
     if (now < t.expires_at - this.margin(t)) return t;
     if (now < t.expires_at - this.minRemaining(t)) {
@@ -191,12 +219,63 @@ export class TokenManager extends EventEmitter {
     return undefined;
   }
 
-  /** A valid access token: cached, or from the one shared refresh. */
-  getToken(): Promise<TokenSet> {
+  /**
+   * A valid access token: cached, or from the one shared refresh. With `maxWaitMs`, a caller that meets a
+   * transient failure waits for the manager's next retry when it comes within that time (and fails at once
+   * with the last error when it does not).
+   */
+  async getToken(opts: GetTokenOptions = {}): Promise<TokenSet> {
+    const maxWaitMs = Math.max(0, opts.maxWaitMs ?? 0);
+    if (maxWaitMs === 0) return this.tokenOrRefresh();
+    const deadline = this.clock() + maxWaitMs;
+    for (;;) {
+      try {
+        return await this.tokenOrRefresh();
+      } catch (err) {
+        const retryAt = this.retryAt;
+        if (retryAt === undefined || retryAt > deadline) throw err;
+        if (!(await this.waitUntil(retryAt))) throw err; // the manager stopped meanwhile
+      }
+    }
+  }
+
+  /**
+   * Netatmo's API refused this access token before its expiry (403, API error 2 or 3: re-authorized or
+   * revoked elsewhere). If it is still the current one, it is not handed out any more and one refresh
+   * starts (unless a retry is already scheduled), shared by every caller. A token already replaced is ignored.
+   */
+  rejectAccessToken(accessToken: string): void {
+    const t = this.tokens;
+    if (!t || t.access_token !== accessToken || this.refusedAccessToken === accessToken) return;
+    this.refusedAccessToken = accessToken;
+    this.log.warn(`Netatmo refused the access token ${redact(accessToken)} before its expiry (${iso(t.expires_at)}); getting a new one`);
+    const backingOff = this.retryAt !== undefined && this.clock() < this.retryAt;
+    if (!this.invalid && !this.inflight && !backingOff) this.refresh().catch(() => undefined);
+    this.setState();
+  }
+
+  private tokenOrRefresh(): Promise<TokenSet> {
     const t = this.fresh();
     if (t) return Promise.resolve(t);
     if (this.retryAt && this.clock() < this.retryAt && this.lastError && !this.inflight) return Promise.reject(this.lastError);
     return this.refresh();
+  }
+
+  /** Resolves true at `at` (or as soon as a new token is there), false if the manager stops first. */
+  private waitUntil(at: number): Promise<boolean> {
+    return new Promise<boolean>((resolve) => {
+      const wake = (again: boolean): void => {
+        this.waiting.delete(wake);
+        this.timers.clearTimeout(handle);
+        resolve(again);
+      };
+      const handle = this.timers.setTimeout(() => wake(true), Math.max(0, at - this.clock()));
+      this.waiting.add(wake);
+    });
+  }
+
+  private wakeWaiting(again: boolean): void {
+    for (const wake of [...this.waiting]) wake(again);
   }
 
   /**
@@ -266,6 +345,7 @@ export class TokenManager extends EventEmitter {
       this.retryAt = undefined;
       this.lastError = undefined;
       this.setState();
+      this.wakeWaiting(true);
       return next;
     } catch (err) {
       throw this.onFailure(asNetatmoError(err));
@@ -287,7 +367,11 @@ export class TokenManager extends EventEmitter {
     }
     if (!stored) return undefined;
     const now = this.clock();
-    if (!stored.invalid && now < stored.tokens.expires_at - this.margin(stored.tokens)) {
+    if (
+      !stored.invalid &&
+      stored.tokens.access_token !== this.refusedAccessToken &&
+      now < stored.tokens.expires_at - this.margin(stored.tokens)
+    ) {
       this.adopt(stored);
       this.log.debug(`refresh: the stored token ${redact(stored.tokens.access_token)} is still fresh; no request`);
       return stored.tokens;
@@ -353,7 +437,7 @@ export class TokenManager extends EventEmitter {
     // Forced: only a pair rotated by someone else since we last read the store is adopted.
     const adoptable = force
       ? known !== undefined && stored.tokens.refresh_token !== known
-      : now < stored.tokens.expires_at - this.margin(stored.tokens);
+      : stored.tokens.access_token !== this.refusedAccessToken && now < stored.tokens.expires_at - this.margin(stored.tokens);
     if (!stored.invalid && adoptable) {
       this.log.debug(`refresh: the stored token ${redact(stored.tokens.access_token)} is still fresh; no request`);
       return stored.tokens;
@@ -518,11 +602,12 @@ export class TokenManager extends EventEmitter {
     this.log.info(`Authorized for scopes ${next.scope.join(' ') || '(none)'}`);
     this.setState();
     this.schedule();
+    this.wakeWaiting(true);
     return next;
   }
 
   private schedule(): void {
-    if (this.timer) clearTimeout(this.timer);
+    if (this.timer) this.timers.clearTimeout(this.timer);
     this.timer = undefined;
     if (!this.running || !this.autoRefresh || this.inflight) return;
     let at: number | undefined;
@@ -530,7 +615,7 @@ export class TokenManager extends EventEmitter {
     else if (this.tokens && !this.invalid && !this.lastError) at = this.tokens.expires_at - this.margin(this.tokens);
     if (at === undefined) return;
     const delay = Math.min(Math.max(0, at - this.clock()), 2 ** 31 - 1);
-    this.timer = setTimeout(() => {
+    this.timer = this.timers.setTimeout(() => {
       this.timer = undefined;
       this.refresh().catch(() => undefined);
     }, delay);

@@ -1,0 +1,198 @@
+'use strict';
+/**
+ * TokenManager against the simulator on virtual time (see helpers/core-env.js): an access token
+ * refused by Netatmo's API before its expiry, and callers that wait through the manager's retries.
+ */
+const assert = require('node:assert/strict');
+
+const { NetatmoError } = require('../dist/core/errors');
+const { useCoreEnv, until, ACCOUNT, TTL } = require('./helpers/core-env');
+
+/** The NetatmoError `p` rejects with, after checking its code. */
+async function rejectsWith(p, code) {
+  const err = await p.then(
+    (v) => assert.fail(`expected a rejection with ${code}, got ${JSON.stringify(v)}`),
+    (e) => e,
+  );
+  assert.ok(err instanceof NetatmoError, `expected a NetatmoError, got ${err && err.stack}`);
+  assert.equal(err.code, code, `expected ${code}, got ${err.code}: ${err.message}`);
+  return err;
+}
+
+/** Whether `p` has settled once pending I/O callbacks ran (no time passes on the virtual clock). */
+async function settled(p) {
+  let done = false;
+  p.then(
+    () => (done = true),
+    () => (done = true),
+  );
+  for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
+  return done;
+}
+
+describe('manager: an access token refused by the API before its expiry', () => {
+  const env = useCoreEnv();
+
+  it('is not handed out any more; 100 callers then share one refresh and all get the new token', async () => {
+    const old = await env.storedLogin();
+    const m = env.manager();
+    await m.start();
+    assert.equal(m.fresh().access_token, old.access_token);
+    assert.equal(m.state.status, 'ok');
+
+    m.rejectAccessToken(old.access_token);
+    assert.equal(m.fresh(), undefined, 'the synchronous path still hands out the refused token');
+    assert.notEqual(m.state.status, 'ok', 'the account still says the refused token is valid');
+
+    const all = await Promise.all(Array.from({ length: 100 }, () => m.getToken()));
+    assert.equal(env.sim.stats.tokenRequests, 1, 'one token request for 100 callers');
+    const fresh = all[0];
+    assert.notEqual(fresh.access_token, old.access_token);
+    for (const t of all) assert.equal(t.access_token, fresh.access_token);
+    assert.equal(await env.apiStatus(fresh.access_token), 200);
+    assert.equal((await env.store().read(ACCOUNT)).tokens.refresh_token, fresh.refresh_token, 'stored before use');
+    assert.equal(m.fresh().access_token, fresh.access_token);
+    assert.equal(m.state.status, 'ok');
+  });
+
+  it('is not adopted again from the token file, where it still looks fresh', async () => {
+    const old = await env.storedLogin();
+    const m = env.manager();
+    await m.start();
+    m.rejectAccessToken(old.access_token);
+    const t = await m.getToken();
+    assert.notEqual(t.access_token, old.access_token);
+    assert.equal(env.sim.stats.refreshRequests, 1);
+  });
+
+  it('a token already replaced, or refused twice, is not dropped again: no second refresh', async () => {
+    const old = await env.storedLogin();
+    const m = env.manager();
+    await m.start();
+    m.rejectAccessToken(old.access_token);
+    m.rejectAccessToken(old.access_token);
+    const next = await m.getToken();
+    assert.equal(env.sim.stats.tokenRequests, 1);
+
+    m.rejectAccessToken(old.access_token); // a late 403 for the token already replaced
+    m.rejectAccessToken('not-a-token-we-know');
+    assert.equal(m.fresh().access_token, next.access_token);
+    assert.equal((await m.getToken()).access_token, next.access_token);
+    assert.equal(m.state.status, 'ok');
+    assert.equal(env.sim.stats.tokenRequests, 1, 'a stale or unknown token caused a request');
+  });
+
+  it('when the refresh itself is refused (invalid_grant), the account needs re-authorization', async () => {
+    const old = await env.storedLogin();
+    const m = env.manager();
+    await m.start();
+    env.sim.injectFault('invalid_grant');
+    m.rejectAccessToken(old.access_token);
+    await rejectsWith(m.getToken(), 'REAUTHORIZE');
+    assert.equal(m.state.status, 'reauthorize');
+    assert.equal(m.fresh(), undefined);
+    assert.equal(env.sim.stats.tokenRequests, 1);
+  });
+
+  it('during a backoff, waits for the scheduled retry instead of sending another request', async () => {
+    const old = await env.storedLogin();
+    const m = env.manager();
+    await m.start();
+    env.now += (TTL - 60) * 1000; // due for refresh, still handed out
+    env.sim.injectFault('http503');
+    await rejectsWith(m.refresh(), 'SERVER');
+    assert.equal(m.state.status, 'retrying');
+    m.rejectAccessToken(old.access_token);
+    assert.equal(m.fresh(), undefined);
+    await rejectsWith(m.getToken(), 'SERVER');
+    assert.equal(env.sim.stats.tokenRequests, 1, 'the refusal jumped the backoff');
+  });
+});
+
+describe('manager: a caller may wait through transient failures (maxWaitMs)', () => {
+  const env = useCoreEnv();
+
+  /** A manager whose stored token has expired, so that the next caller needs a refresh. */
+  async function expired() {
+    await env.storedLogin();
+    env.now += TTL * 1000 + 1;
+    const m = env.manager();
+    await m.start();
+    return m;
+  }
+
+  it('one 503, then success: the waiting caller gets the token from the retry', async () => {
+    const m = await expired();
+    env.sim.injectFault('http503');
+    const p = m.getToken({ maxWaitMs: 30_000 });
+    await until(() => m.state.status === 'retrying', 'the first attempt to fail');
+    assert.equal(await settled(p), false, 'the caller gave up at the first failure');
+    env.timers.advance(m.state.retry_at - env.now);
+    const t = await p;
+    assert.equal(await env.apiStatus(t.access_token), 200);
+    assert.equal(env.sim.stats.tokenRequests, 2);
+    assert.equal(m.state.status, 'ok');
+  });
+
+  it('a caller arriving during the backoff waits for the same retry; both share it', async () => {
+    const m = await expired();
+    env.sim.injectFault('http503');
+    await rejectsWith(m.getToken(), 'SERVER');
+    const a = m.getToken({ maxWaitMs: 30_000 });
+    const b = m.getToken({ maxWaitMs: 30_000 });
+    assert.equal(await settled(a), false);
+    env.timers.advance(m.state.retry_at - env.now);
+    const [ta, tb] = await Promise.all([a, b]);
+    assert.equal(ta.access_token, tb.access_token);
+    assert.equal(env.sim.stats.tokenRequests, 2);
+  });
+
+  it('maxWaitMs 0 (the default) fails at once with the transient error', async () => {
+    const m = await expired();
+    env.sim.injectFault('http503', { count: 2 });
+    const before = env.now;
+    await rejectsWith(m.getToken({ maxWaitMs: 0 }), 'SERVER');
+    await rejectsWith(m.getToken(), 'SERVER');
+    assert.equal(env.now, before, 'time had to pass');
+    assert.equal(env.sim.stats.tokenRequests, 1, 'the second caller did not wait for the backoff');
+  });
+
+  it('a retry later than maxWaitMs (429 with Retry-After 120) fails at once with the last error', async () => {
+    const m = await expired();
+    env.sim.injectFault('http429', { retryAfter: 120 });
+    const before = env.now;
+    await rejectsWith(m.getToken({ maxWaitMs: 30_000 }), 'RATE_LIMITED');
+    assert.equal(env.now, before);
+    assert.ok(m.state.retry_at >= before + 120_000);
+  });
+
+  it('several failures in a row: waits through each retry while they stay within maxWaitMs', async () => {
+    const m = await expired();
+    env.sim.injectFault('http503', { count: 2 });
+    const p = m.getToken({ maxWaitMs: 60_000 });
+    await until(() => m.state.status === 'retrying', 'the first failure');
+    env.timers.advance(m.state.retry_at - env.now);
+    await until(() => env.sim.stats.tokenRequests === 2 && m.state.status === 'retrying', 'the second failure');
+    assert.equal(await settled(p), false);
+    env.timers.advance(m.state.retry_at - env.now);
+    await p;
+    assert.equal(env.sim.stats.tokenRequests, 3);
+  });
+
+  it('a non-transient failure (invalid_grant) is not waited for', async () => {
+    const m = await expired();
+    env.sim.injectFault('invalid_grant');
+    await rejectsWith(m.getToken({ maxWaitMs: 30_000 }), 'REAUTHORIZE');
+    assert.equal(env.timers.pending(), 0, 'a caller is still waiting');
+  });
+
+  it('stopping the manager ends the wait with the last error', async () => {
+    const m = await expired();
+    env.sim.injectFault('http503');
+    const p = m.getToken({ maxWaitMs: 30_000 });
+    await until(() => m.state.status === 'retrying', 'the first failure');
+    await m.stop(0);
+    await rejectsWith(p, 'SERVER');
+    assert.equal(env.timers.pending(), 0);
+  });
+});
