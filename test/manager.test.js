@@ -196,3 +196,43 @@ describe('manager: a caller may wait through transient failures (maxWaitMs)', ()
     assert.equal(env.timers.pending(), 0);
   });
 });
+
+describe('manager: a programming error', () => {
+  const env = useCoreEnv();
+
+  it('reaches callers as INTERNAL (not STORE); the original is logged with its stack, tokens redacted', async () => {
+    const { TokenStore } = require('../dist/core/store');
+    const t = await env.storedLogin();
+    /** A store with a bug: its second read throws a TypeError quoting the stored refresh token. */
+    class BuggyStore extends TokenStore {
+      async read(id) {
+        this.reads = (this.reads || 0) + 1;
+        if (this.reads > 1) throw new TypeError(`cannot read property 'x' of ${t.refresh_token}`);
+        return super.read(id);
+      }
+    }
+    const lines = [];
+    const logger = { debug() {}, info() {}, warn: (m) => lines.push(m), error: (m) => lines.push(m) };
+    const m = env.manager({ store: new BuggyStore({ dir: env.dir }), logger });
+    await m.start();
+    env.now += TTL * 1000; // expired: the next caller refreshes, and meets the bug
+    const err = await rejectsWith(m.getToken(), 'INTERNAL');
+    assert.equal(err.message, 'Internal error (TypeError)');
+    assert.equal(m.state.error.code, 'INTERNAL');
+    const stack = lines.find((l) => l.includes('TypeError: cannot read property'));
+    assert.ok(stack, `the original is not logged: ${lines.join('\n')}`);
+    assert.ok(/\n\s+at /.test(stack), 'the stack is not logged');
+    for (const l of lines) assert.ok(!l.includes(t.refresh_token), `a log line holds the refresh token: ${l}`);
+    assert.ok(stack.includes(`${t.refresh_token.slice(0, 4)}…`));
+  });
+
+  it('asNetatmoError: a TypeError is INTERNAL, a system error keeps the fallback code', () => {
+    const { asNetatmoError } = require('../dist/core/errors');
+    assert.equal(asNetatmoError(new TypeError('x is not a function')).code, 'INTERNAL');
+    assert.equal(asNetatmoError(new RangeError('bad'), 'NETWORK').code, 'INTERNAL');
+    assert.equal(asNetatmoError(Object.assign(new Error('denied'), { code: 'EACCES' })).code, 'STORE');
+    assert.equal(asNetatmoError(Object.assign(new Error('reset'), { code: 'ECONNRESET' }), 'NETWORK').code, 'NETWORK');
+    const named = Object.assign(new Error('x'), { name: 'secret-abcdef-123' });
+    assert.equal(asNetatmoError(named).message, 'Internal error (Error)', 'an odd name is not repeated');
+  });
+});

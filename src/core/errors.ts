@@ -17,7 +17,8 @@ export type ErrorCode =
   | 'INVALID_INPUT' // bad input from the user or a message
   | 'CONFIG' // account not configured (client id/secret missing)
   | 'STORE' // the token file cannot be read or written
-  | 'STORE_CORRUPT'; // the token file is damaged (kept aside)
+  | 'STORE_CORRUPT' // the token file is damaged (kept aside)
+  | 'INTERNAL'; // a programming error (a TypeError...): a bug of this package, logged with its stack
 
 const RETRYABLE: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['NETWORK', 'TIMEOUT', 'SERVER', 'BAD_RESPONSE', 'RATE_LIMITED']);
 
@@ -59,9 +60,21 @@ export class NetatmoError extends Error {
   }
 }
 
-/** Turns anything thrown into a NetatmoError without carrying foreign details (which may hold secrets). */
+/**
+ * Turns anything thrown into a NetatmoError without carrying foreign details (which may hold secrets).
+ * An Error without a system code (a TypeError, a RangeError) is a bug of ours: INTERNAL, named by its
+ * class only (its message may quote data); the caller logs the original, redacted. Anything else
+ * (a system error such as EACCES, a thrown value) gets `fallback`.
+ */
 export function asNetatmoError(err: unknown, fallback: ErrorCode = 'STORE'): NetatmoError {
   if (err instanceof NetatmoError) return err;
   const code = (err as { code?: unknown } | null)?.code;
-  return new NetatmoError(fallback, `Unexpected failure${typeof code === 'string' ? ` (${code})` : ''}`);
+  if (typeof code === 'string') return new NetatmoError(fallback, `Unexpected failure (${code})`);
+  if (err instanceof Error) return new NetatmoError('INTERNAL', `Internal error (${safeName(err)})`);
+  return new NetatmoError(fallback, 'Unexpected failure');
+}
+
+/** An error's class name when it looks like one (TypeError), else "Error". */
+function safeName(err: Error): string {
+  return /^[A-Z][A-Za-z]{0,40}$/.test(err.name) ? err.name : 'Error';
 }

@@ -2,6 +2,8 @@ import { EventEmitter } from 'node:events';
 import { ErrorCode, NetatmoError, asNetatmoError } from './errors';
 import type { OAuthClient, TokenSet } from './oauth';
 import { Redactor, redact } from './redact';
+import { decideRefresh, refreshMargin, type RefreshDecision } from './refresh-decision';
+import { DEFAULT_RETRY_TIMING, type RetryTiming, retryDelayMs } from './retry-timing';
 import type { StoredAccount, TokenStore } from './store';
 
 export type AccountStatus = 'unauthorized' | 'ok' | 'refreshing' | 'retrying' | 'reauthorize' | 'error';
@@ -70,11 +72,41 @@ export interface TokenManagerOptions {
 
 /** Below this remaining lifetime a cached token is not handed out any more (a quarter of short lifetimes). */
 const MIN_REMAINING_MS = 10_000;
-/** The longest wait a 429 may impose (a Retry-After of days would disable the account). */
-const MAX_RATE_LIMIT_WAIT_MS = 60 * 60_000;
 
-/** Errors that repeat a state already reported (throttled REAUTHORIZE): not logged again. */
-const quiet = new WeakSet<NetatmoError>();
+/**
+ * What this manager knows of the login. Replaced as a whole by `newLogin` when a new pair is obtained
+ * and stored, or the login is forgotten; single fields change as the store or Netatmo tell more.
+ */
+interface Login {
+  tokens?: TokenSet;
+  /** Netatmo refused the refresh token or the client (as stored): re-authorization is needed. */
+  invalid?: StoredAccount['invalid'];
+  /** An access token Netatmo's API refused before its expiry: never handed out again. */
+  refusedAccessToken?: string;
+  /** A new pair that Netatmo gave but that could not be stored: kept, unused, until the store takes it. */
+  unsaved?: { tokens: TokenSet; from: string };
+  /** The last refresh may have reached Netatmo although its answer was lost: the refresh token may be spent. */
+  uncertain?: boolean;
+  /** The token file was damaged (and set aside) or disappeared: said until the next authorization. */
+  storeProblem?: NetatmoError;
+  /** One token request despite the throttle: the account was refused as a client, and redeployed since. */
+  clientRetry?: boolean;
+  lastRefresh?: number;
+}
+
+/** The failures since the last success, and when to try again. Cleared as a whole by `clearBackoff`. */
+interface Backoff {
+  failures: number;
+  retryAt?: number;
+  lastError?: NetatmoError;
+}
+
+/** A throttled re-authorization: repeats the state the account already shows, so it is not logged again. */
+class ThrottledReauthorization extends NetatmoError {
+  constructor(invalid: NonNullable<StoredAccount['invalid']>) {
+    super('REAUTHORIZE', invalid.message, { oauthError: invalid.code });
+  }
+}
 
 /**
  * The cached token of one Netatmo login. Hands out the cached access token,
@@ -89,34 +121,18 @@ export class TokenManager extends EventEmitter {
   private readonly clock: () => number;
   private readonly timers: Timers;
   private readonly marginMs: number;
-  private readonly retryBaseMs: number;
-  private readonly retryMaxMs: number;
-  private readonly rateLimitMs: number;
+  private readonly retryTiming: RetryTiming;
   private readonly reauthThrottleMs: number;
   private readonly autoRefresh: boolean;
   private readonly log: Logger;
   private readonly redactor = new Redactor();
-
-  private tokens?: TokenSet;
-  /** An access token Netatmo's API refused before its expiry: never handed out again. */
-  private refusedAccessToken?: string;
-  private invalid?: StoredAccount['invalid'];
-  private inflight?: Promise<TokenSet>;
-  private lastError?: NetatmoError;
-  private failures = 0;
-  private retryAt?: number;
-  private lastRefresh?: number;
-  /** The last refresh may have reached Netatmo although its answer was lost. */
-  private uncertain = false;
-  /** A new pair that Netatmo gave but that could not be stored: kept, unused, until the store takes it. */
-  private unsaved?: { tokens: TokenSet; from: string };
-  /** The token file was damaged (and set aside) or disappeared: said until the next authorization. */
-  private storeProblem?: NetatmoError;
-  /** One token request despite the throttle: the account was refused as a client, and redeployed since. */
-  private clientRetry = false;
-  private timer?: unknown;
   /** Callers of getToken waiting for a retry: called with true to look again, false when the manager stops. */
   private readonly waiting = new Set<(again: boolean) => void>();
+
+  private login: Login = {};
+  private backoff: Backoff = { failures: 0 };
+  private inflight?: Promise<TokenSet>;
+  private timer?: unknown;
   private running = false;
   private _state: AccountState = { status: 'unauthorized', authorized: false };
 
@@ -128,9 +144,12 @@ export class TokenManager extends EventEmitter {
     this.clock = opts.clock ?? Date.now;
     this.timers = opts.timers ?? realTimers;
     this.marginMs = opts.marginMs ?? 5 * 60_000;
-    this.retryBaseMs = opts.retryBaseMs ?? 2_000;
-    this.retryMaxMs = opts.retryMaxMs ?? 5 * 60_000;
-    this.rateLimitMs = opts.rateLimitMs ?? 60_000;
+    this.retryTiming = {
+      baseMs: opts.retryBaseMs ?? DEFAULT_RETRY_TIMING.baseMs,
+      maxMs: opts.retryMaxMs ?? DEFAULT_RETRY_TIMING.maxMs,
+      rateLimitMs: opts.rateLimitMs ?? DEFAULT_RETRY_TIMING.rateLimitMs,
+      maxRateLimitMs: DEFAULT_RETRY_TIMING.maxRateLimitMs,
+    };
     this.reauthThrottleMs = opts.reauthThrottleMs ?? 5 * 60_000;
     this.autoRefresh = opts.autoRefresh ?? true;
     const base = opts.logger ?? silentLogger;
@@ -160,7 +179,7 @@ export class TokenManager extends EventEmitter {
         this.log.debug(`start: no token file ${this.store.file(this.accountId)}`);
       }
       // A refused client gets one new try after a redeploy: the user may have fixed the secret.
-      this.clientRetry = this.invalid?.code === 'invalid_client';
+      this.login.clientRetry = this.login.invalid?.code === 'invalid_client';
       this.setState();
       // Written in clear text before Node-RED had a credential secret, or with a secret since replaced.
       if (stored && this.store.isOutdated?.(this.accountId)) {
@@ -168,12 +187,12 @@ export class TokenManager extends EventEmitter {
           (done) =>
             done &&
             this.log.info(`The token file ${this.store.file(this.accountId)} is now encrypted with Node-RED's current credential secret`),
-          (err) => this.log.warn(asNetatmoError(err).message),
+          (err) => this.log.warn(this.toError(err).message),
         );
       }
     } catch (err) {
-      this.lastError = asNetatmoError(err);
-      this.log.error(this.lastError.message);
+      this.backoff.lastError = this.toError(err);
+      this.log.error(this.backoff.lastError.message);
       this.setState();
     }
     this.schedule();
@@ -183,6 +202,7 @@ export class TokenManager extends EventEmitter {
    * Clears every timer. A refresh under way still completes and persists its result: the promise
    * settles then (or after `waitMs`), so that a runtime closing its nodes and then calling
    * process.exit() (Node-RED on SIGTERM) does not die between Netatmo's rotation and the write.
+   * Callers waiting for a retry get the last error now.
    */
   stop(waitMs = 12_000): Promise<void> {
     this.running = false;
@@ -208,12 +228,12 @@ export class TokenManager extends EventEmitter {
    * When the token is due for refresh but still good, it is handed out and one refresh starts behind it.
    */
   fresh(): TokenSet | undefined {
-    const t = this.tokens;
-    if (!t || this.invalid || t.access_token === this.refusedAccessToken) return undefined;
+    const { tokens: t, invalid, refusedAccessToken } = this.login;
+    if (!t || invalid || t.access_token === refusedAccessToken) return undefined;
     const now = this.clock();
-    if (now < t.expires_at - this.margin(t)) return t;
+    if (now < t.expires_at - refreshMargin(t, this.marginMs)) return t;
     if (now < t.expires_at - this.minRemaining(t)) {
-      if (!this.inflight && (!this.retryAt || now >= this.retryAt)) this.refresh().catch(() => undefined);
+      if (!this.inflight && !this.backingOff(now)) this.refresh().catch(() => undefined);
       return t;
     }
     return undefined;
@@ -232,7 +252,7 @@ export class TokenManager extends EventEmitter {
       try {
         return await this.tokenOrRefresh();
       } catch (err) {
-        const retryAt = this.retryAt;
+        const retryAt = this.backoff.retryAt;
         if (retryAt === undefined || retryAt > deadline) throw err;
         if (!(await this.waitUntil(retryAt))) throw err; // the manager stopped meanwhile
       }
@@ -245,37 +265,12 @@ export class TokenManager extends EventEmitter {
    * starts (unless a retry is already scheduled), shared by every caller. A token already replaced is ignored.
    */
   rejectAccessToken(accessToken: string): void {
-    const t = this.tokens;
-    if (!t || t.access_token !== accessToken || this.refusedAccessToken === accessToken) return;
-    this.refusedAccessToken = accessToken;
+    const t = this.login.tokens;
+    if (!t || t.access_token !== accessToken || this.login.refusedAccessToken === accessToken) return;
+    this.login.refusedAccessToken = accessToken;
     this.log.warn(`Netatmo refused the access token ${redact(accessToken)} before its expiry (${iso(t.expires_at)}); getting a new one`);
-    const backingOff = this.retryAt !== undefined && this.clock() < this.retryAt;
-    if (!this.invalid && !this.inflight && !backingOff) this.refresh().catch(() => undefined);
+    if (!this.login.invalid && !this.inflight && !this.backingOff(this.clock())) this.refresh().catch(() => undefined);
     this.setState();
-  }
-
-  private tokenOrRefresh(): Promise<TokenSet> {
-    const t = this.fresh();
-    if (t) return Promise.resolve(t);
-    if (this.retryAt && this.clock() < this.retryAt && this.lastError && !this.inflight) return Promise.reject(this.lastError);
-    return this.refresh();
-  }
-
-  /** Resolves true at `at` (or as soon as a new token is there), false if the manager stops first. */
-  private waitUntil(at: number): Promise<boolean> {
-    return new Promise<boolean>((resolve) => {
-      const wake = (again: boolean): void => {
-        this.waiting.delete(wake);
-        this.timers.clearTimeout(handle);
-        resolve(again);
-      };
-      const handle = this.timers.setTimeout(() => wake(true), Math.max(0, at - this.clock()));
-      this.waiting.add(wake);
-    });
-  }
-
-  private wakeWaiting(again: boolean): void {
-    for (const wake of [...this.waiting]) wake(again);
   }
 
   /**
@@ -285,7 +280,7 @@ export class TokenManager extends EventEmitter {
    */
   refresh(opts: { force?: boolean } = {}): Promise<TokenSet> {
     if (!this.inflight) {
-      this.inflight = this.refreshLocked(opts.force === true).finally(() => {
+      this.inflight = this.refreshAndRecord(opts.force === true).finally(() => {
         this.inflight = undefined;
         this.setState(); // leave 'refreshing' now that nothing is in flight
         this.schedule();
@@ -312,52 +307,107 @@ export class TokenManager extends EventEmitter {
     await this.stop();
     await this.inflight?.catch(() => undefined);
     await this.store.withLock(this.accountId, () => this.store.remove(this.accountId)).catch(() => this.store.remove(this.accountId));
-    this.tokens = undefined;
-    this.invalid = undefined;
-    this.unsaved = undefined;
+    this.newLogin();
     this.setState();
   }
 
-  private margin(t: TokenSet): number {
-    return Math.min(this.marginMs, Math.max(0, (t.expires_at - t.obtained_at) / 2));
+  // ---------------------------------------------------------------- the two groups of state
+
+  /** A new login (refreshed, authorized, kept tokens finally stored), or none: what was known of the old one goes. */
+  private newLogin(tokens?: TokenSet, at?: number): void {
+    this.login = tokens ? { tokens, lastRefresh: at } : {};
+  }
+
+  private clearBackoff(): void {
+    this.backoff = { failures: 0 };
+  }
+
+  /** A retry is scheduled and not due yet: until then, no new token request. */
+  private backingOff(now: number): boolean {
+    return this.backoff.retryAt !== undefined && now < this.backoff.retryAt;
+  }
+
+  /** Takes the stored pair (and whether it was refused) as the current one. */
+  private adopt(stored: StoredAccount): void {
+    this.login.tokens = stored.tokens;
+    this.login.invalid = stored.invalid;
+    this.redactor.add(stored.tokens.access_token, stored.tokens.refresh_token);
   }
 
   private minRemaining(t: TokenSet): number {
     return Math.min(MIN_REMAINING_MS, Math.max(0, (t.expires_at - t.obtained_at) / 4));
   }
 
-  private adopt(stored: StoredAccount): void {
-    this.tokens = stored.tokens;
-    this.invalid = stored.invalid;
-    this.redactor.add(stored.tokens.access_token, stored.tokens.refresh_token);
+  // ---------------------------------------------------------------- callers
+
+  private tokenOrRefresh(): Promise<TokenSet> {
+    const t = this.fresh();
+    if (t) return Promise.resolve(t);
+    const { lastError } = this.backoff;
+    if (lastError && this.backingOff(this.clock()) && !this.inflight) return Promise.reject(lastError);
+    return this.refresh();
   }
 
-  private async refreshLocked(force = false): Promise<TokenSet> {
+  /** Resolves true at `at` (or as soon as a new token is there), false if the manager stops first. */
+  private waitUntil(at: number): Promise<boolean> {
+    return new Promise<boolean>((resolve) => {
+      const wake = (again: boolean): void => {
+        this.waiting.delete(wake);
+        this.timers.clearTimeout(handle);
+        resolve(again);
+      };
+      const handle = this.timers.setTimeout(() => wake(true), Math.max(0, at - this.clock()));
+      this.waiting.add(wake);
+    });
+  }
+
+  private wakeWaiting(again: boolean): void {
+    for (const wake of [...this.waiting]) wake(again);
+  }
+
+  // ---------------------------------------------------------------- one refresh
+
+  /** One refresh; its outcome goes into the backoff (cleared, or one more failure and the next retry). */
+  private async refreshAndRecord(force: boolean): Promise<TokenSet> {
     try {
-      const quick = force || this.unsaved ? undefined : await this.withoutLock();
+      // Tokens kept in memory are stored under the lock, before anything else.
+      const quick = this.login.unsaved ? undefined : await this.answerWithoutLock(force);
       const next =
         quick ??
         (await this.store.withLock(this.accountId, () => {
           this.log.debug('refresh: lock taken');
-          return this.refreshUnderLock(force);
+          return this.refreshHoldingLock(force);
         }));
-      this.failures = 0;
-      this.retryAt = undefined;
-      this.lastError = undefined;
+      this.clearBackoff();
       this.setState();
       this.wakeWaiting(true);
       return next;
     } catch (err) {
-      throw this.onFailure(asNetatmoError(err));
+      throw this.recordFailure(this.toError(err));
     }
   }
 
+  /** The decision for what the store holds now (see refresh-decision.ts). */
+  private decide(stored: StoredAccount | null, force: boolean, known: string | undefined): RefreshDecision {
+    return decideRefresh({
+      stored,
+      now: this.clock(),
+      force,
+      known,
+      refusedAccessToken: this.login.refusedAccessToken,
+      marginMs: this.marginMs,
+      reauthThrottleMs: this.reauthThrottleMs,
+      clientRetry: this.login.clientRetry === true,
+    });
+  }
+
   /**
-   * What can be decided without the lock, from a read of the file (atomic: the old or the new one):
-   * a fresh pair stored by another process is adopted, a throttled re-authorization is answered.
-   * Anything else (a request is needed, the file cannot be read) goes on under the lock.
+   * What can be answered from a read of the file without the lock (atomic: the old or the new one):
+   * a pair stored by another process is adopted, a throttled re-authorization is answered.
+   * A request, a missing or unreadable file go on under the lock (undefined).
    */
-  private async withoutLock(): Promise<TokenSet | undefined> {
+  private async answerWithoutLock(force: boolean): Promise<TokenSet | undefined> {
+    const known = this.login.tokens?.refresh_token;
     let stored: StoredAccount | null;
     try {
       stored = await this.readStore();
@@ -365,86 +415,56 @@ export class TokenManager extends EventEmitter {
       if (asNetatmoError(err).code === 'STORE_CORRUPT') throw err; // already set aside: say why now
       return undefined; // reported under the lock
     }
-    if (!stored) return undefined;
-    const now = this.clock();
-    if (
-      !stored.invalid &&
-      stored.tokens.access_token !== this.refusedAccessToken &&
-      now < stored.tokens.expires_at - this.margin(stored.tokens)
-    ) {
-      this.adopt(stored);
-      this.log.debug(`refresh: the stored token ${redact(stored.tokens.access_token)} is still fresh; no request`);
-      return stored.tokens;
-    }
-    if (this.isThrottled(stored, now)) {
-      this.adopt(stored);
-      throw this.throttled(stored);
+    const decision = this.decide(stored, force, known);
+    if (decision.action === 'adopt') return this.adoptFresh(decision.stored);
+    if (decision.action === 'throttled') {
+      this.adopt(decision.stored);
+      throw new ThrottledReauthorization(decision.invalid);
     }
     return undefined;
   }
 
-  /** While re-authorization is needed, at most one token request per `reauthThrottleMs`. */
-  private isThrottled(stored: StoredAccount, now: number): boolean {
-    if (!stored.invalid) return false;
-    if (this.clientRetry && stored.invalid.code === 'invalid_client') return false;
-    return now - stored.invalid.at < this.reauthThrottleMs;
+  private async refreshHoldingLock(force: boolean): Promise<TokenSet> {
+    let known = this.login.tokens?.refresh_token;
+    let stored = await this.readStore();
+    const kept = this.login.unsaved && (await this.storeKeptTokens(stored));
+    if (kept) {
+      stored = { tokens: kept };
+      known = kept.refresh_token;
+    }
+    const decision = this.decide(stored, force, known);
+    if (decision.action === 'not authorized') throw this.nothingStored(known);
+    this.adopt(decision.stored);
+    if (decision.action === 'adopt') return this.adoptFresh(decision.stored);
+    if (decision.action === 'throttled') throw new ThrottledReauthorization(decision.invalid);
+    return this.requestNewPair(decision.stored);
   }
 
-  private throttled(stored: StoredAccount): NetatmoError {
-    const invalid = stored.invalid ?? { code: 'invalid_grant', message: 'Re-authorize the account', at: 0 };
-    const e = new NetatmoError('REAUTHORIZE', invalid.message, { oauthError: invalid.code });
-    quiet.add(e);
-    return e;
-  }
-
-  /** Reads the token file; remembers a damaged one (set aside by the store) until the next login. */
-  private async readStore(): Promise<StoredAccount | null> {
-    try {
-      const stored = await this.store.read(this.accountId);
-      if (stored) this.storeProblem = undefined;
-      return stored;
-    } catch (err) {
-      const e = asNetatmoError(err);
-      if (e.code === 'STORE_CORRUPT') this.storeProblem = e;
-      throw e;
-    }
-  }
-
-  private async refreshUnderLock(force = false): Promise<TokenSet> {
-    const known = this.tokens?.refresh_token;
-    const stored = await this.readStore();
-    const now = this.clock();
-    if (this.unsaved) {
-      const kept = await this.storeUnsaved(stored);
-      if (kept && !force && now < kept.expires_at - this.margin(kept)) return kept;
-      if (kept) return this.refreshUnderLock(force);
-    }
-    if (!stored) {
-      this.tokens = undefined;
-      this.invalid = undefined;
-      if (this.storeProblem) throw this.storeProblem;
-      if (known !== undefined) {
-        this.storeProblem = new NetatmoError(
-          'NOT_AUTHORIZED',
-          `The token file ${this.store.file(this.accountId)} has disappeared (removed outside Node-RED?): open the account in the editor and click Authorize`,
-        );
-        throw this.storeProblem;
-      }
-      throw new NetatmoError('NOT_AUTHORIZED', 'Not authorized yet: open the account in the editor and click Authorize');
-    }
+  private adoptFresh(stored: StoredAccount): TokenSet {
     this.adopt(stored);
-    // Another process (or the command line tool), or our own start-up, already has a fresh token: use it.
-    // Forced: only a pair rotated by someone else since we last read the store is adopted.
-    const adoptable = force
-      ? known !== undefined && stored.tokens.refresh_token !== known
-      : stored.tokens.access_token !== this.refusedAccessToken && now < stored.tokens.expires_at - this.margin(stored.tokens);
-    if (!stored.invalid && adoptable) {
-      this.log.debug(`refresh: the stored token ${redact(stored.tokens.access_token)} is still fresh; no request`);
-      return stored.tokens;
-    }
-    if (this.isThrottled(stored, now)) throw this.throttled(stored);
+    this.log.debug(`refresh: the stored token ${redact(stored.tokens.access_token)} is still fresh; no request`);
+    return stored.tokens;
+  }
+
+  /** The file is gone: a damaged one was set aside, or it disappeared, or there never was a login. */
+  private nothingStored(known: string | undefined): NetatmoError {
+    this.login.tokens = undefined;
+    this.login.invalid = undefined;
+    if (this.login.storeProblem) return this.login.storeProblem;
+    if (known === undefined)
+      return new NetatmoError('NOT_AUTHORIZED', 'Not authorized yet: open the account in the editor and click Authorize');
+    this.login.storeProblem = new NetatmoError(
+      'NOT_AUTHORIZED',
+      `The token file ${this.store.file(this.accountId)} has disappeared (removed outside Node-RED?): open the account in the editor and click Authorize`,
+    );
+    return this.login.storeProblem;
+  }
+
+  /** Sends the stored refresh token (under the lock) and stores the new pair before anyone sees it. */
+  private async requestNewPair(stored: StoredAccount): Promise<TokenSet> {
     if (!this.client) throw new NetatmoError('CONFIG', 'The account has no client id or secret');
-    this.clientRetry = false;
+    const now = this.clock();
+    this.login.clientRetry = false;
     const rt = stored.tokens.refresh_token;
     // Marked before sending: if this process dies before the answer is stored, the next start knows.
     const marked: StoredAccount = { ...stored, pending: stored.pending ?? now };
@@ -454,24 +474,12 @@ export class TokenManager extends EventEmitter {
     try {
       next = await this.client.refresh(rt);
     } catch (err) {
-      const e = asNetatmoError(err);
+      const e = this.toError(err);
       this.log.debug(
         `refresh: failed with ${e.code}${e.oauthError ? ` (${e.oauthError})` : ''}${e.uncertain ? ', Netatmo may have rotated the token' : ''}`,
       );
-      if (e.code === 'INVALID_GRANT' || e.code === 'INVALID_CLIENT') {
-        // Refused because someone else rotated it meanwhile (a lock taken over, a tool that does not lock)?
-        const current = await this.store.read(this.accountId).catch(() => null);
-        if (current && current.tokens.refresh_token !== rt && !current.invalid) {
-          this.log.warn('Netatmo refused a refresh token that another process had already replaced; using the newer one');
-          this.adopt(current);
-          return current.tokens;
-        }
-        const invalid = { code: e.oauthError ?? e.code, message: this.reauthMessage(e, stored.pending !== undefined), at: now };
-        await this.store.write(this.accountId, { tokens: stored.tokens, invalid });
-        this.invalid = invalid;
-        throw new NetatmoError('REAUTHORIZE', invalid.message, { oauthError: e.oauthError, status: e.status });
-      }
-      if (e.uncertain) this.uncertain = true;
+      if (e.code === 'INVALID_GRANT' || e.code === 'INVALID_CLIENT') return this.afterRefusal(e, stored, now);
+      if (e.uncertain) this.login.uncertain = true;
       else if (stored.pending === undefined) {
         // Netatmo answered and did not rotate: the mark would only mislead a later message.
         await this.store.write(this.accountId, stored).catch(() => undefined);
@@ -488,78 +496,101 @@ export class TokenManager extends EventEmitter {
     } catch (err) {
       // Netatmo has already killed the old refresh token: this pair is the login now. Keep it (unused)
       // and store it on the next try, rather than lose it.
-      this.unsaved = { tokens: next, from: rt };
-      const e = asNetatmoError(err);
+      this.login.unsaved = { tokens: next, from: rt };
+      const e = this.toError(err);
       throw new NetatmoError('STORE', `${e.message}; the new tokens are kept in memory and stored as soon as the file can be written`);
     }
     this.log.debug(
       `refresh: stored new refresh token ${redact(next.refresh_token)}, access token ${redact(next.access_token)} valid until ${iso(next.expires_at)}`,
     );
-    this.uncertain = false;
-    this.tokens = next;
-    this.invalid = undefined;
-    this.lastRefresh = now;
+    this.newLogin(next, now);
     return next;
   }
 
+  /** Netatmo refused the refresh token or the client: a pair stored meanwhile by someone else, or re-authorization. */
+  private async afterRefusal(e: NetatmoError, stored: StoredAccount, now: number): Promise<TokenSet> {
+    const rt = stored.tokens.refresh_token;
+    // Refused because someone else rotated it meanwhile (a lock taken over, a tool that does not lock)?
+    const current = await this.store.read(this.accountId).catch(() => null);
+    if (current && current.tokens.refresh_token !== rt && !current.invalid) {
+      this.log.warn('Netatmo refused a refresh token that another process had already replaced; using the newer one');
+      this.adopt(current);
+      return current.tokens;
+    }
+    const invalid = { code: e.oauthError ?? e.code, message: this.reauthMessage(e, stored.pending !== undefined), at: now };
+    await this.store.write(this.accountId, { tokens: stored.tokens, invalid });
+    this.login.invalid = invalid;
+    throw new NetatmoError('REAUTHORIZE', invalid.message, { oauthError: e.oauthError, status: e.status });
+  }
+
   /** Stores the pair kept in memory after a failed write, unless another process stored a newer login. */
-  private async storeUnsaved(stored: StoredAccount | null): Promise<TokenSet | undefined> {
-    const unsaved = this.unsaved;
+  private async storeKeptTokens(stored: StoredAccount | null): Promise<TokenSet | undefined> {
+    const unsaved = this.login.unsaved;
     if (!unsaved) return undefined;
     const onDisk = stored?.tokens.refresh_token;
     if (onDisk !== undefined && onDisk !== unsaved.from && onDisk !== unsaved.tokens.refresh_token) {
-      this.unsaved = undefined; // a newer login (another process, a new authorization) wins
+      this.login.unsaved = undefined; // a newer login (another process, a new authorization) wins
       return undefined;
     }
     await this.store.write(this.accountId, { tokens: unsaved.tokens });
     this.log.info(`The new tokens kept in memory are now stored in ${this.store.file(this.accountId)}`);
-    this.unsaved = undefined;
-    this.storeProblem = undefined;
-    this.tokens = unsaved.tokens;
-    this.invalid = undefined;
-    this.uncertain = false;
-    this.lastRefresh = unsaved.tokens.obtained_at;
+    this.newLogin(unsaved.tokens, unsaved.tokens.obtained_at);
     return unsaved.tokens;
+  }
+
+  /** Reads the token file; remembers a damaged one (set aside by the store) until the next login. */
+  private async readStore(): Promise<StoredAccount | null> {
+    try {
+      const stored = await this.store.read(this.accountId);
+      if (stored) this.login.storeProblem = undefined;
+      return stored;
+    } catch (err) {
+      if (err instanceof NetatmoError && err.code === 'STORE_CORRUPT') this.login.storeProblem = err;
+      throw err;
+    }
   }
 
   private reauthMessage(e: NetatmoError, interrupted = false): string {
     if (e.code === 'INVALID_CLIENT') {
       return 'Netatmo refused the client id or secret (invalid_client): check them against your app at dev.netatmo.com, deploy, and authorize again';
     }
-    if (this.uncertain || interrupted) {
+    if (this.login.uncertain || interrupted) {
       return "Netatmo refused the stored refresh token (invalid_grant). The last refresh may have succeeded on Netatmo's side but its answer was lost; re-authorize the account";
     }
     return 'Netatmo refused the stored refresh token (invalid_grant): the login is no longer valid; re-authorize the account';
   }
 
-  /** Decides what happens next after a failed refresh, and returns the error for the callers. */
-  private onFailure(e: NetatmoError): NetatmoError {
-    const prev = this.lastError;
-    this.lastError = e;
+  /** Counts a failed refresh, schedules the retry when one is worth it, logs once per new problem. */
+  private recordFailure(e: NetatmoError): NetatmoError {
+    const backoff = this.backoff;
+    const prev = backoff.lastError;
+    backoff.lastError = e;
     const now = this.clock();
-    if (e.retryable || this.unsaved) {
-      this.failures += 1;
-      const backoff = Math.min(this.retryMaxMs, this.retryBaseMs * 2 ** (this.failures - 1));
-      if (e.code === 'RATE_LIMITED') {
-        // As long as Netatmo asks (or a minute), never less: jitter only adds.
-        const asked = Math.min(MAX_RATE_LIMIT_WAIT_MS, Math.max(e.retryAfterMs ?? this.rateLimitMs, backoff));
-        this.retryAt = now + Math.round(asked * (1 + Math.random() * 0.25));
-      } else {
-        this.retryAt = now + Math.round(backoff * (0.75 + Math.random() * 0.5));
-      }
-      const what = this.unsaved ? 'Storing the new tokens failed' : 'Token refresh failed';
-      const how = this.unsaved ? 'keeping them in memory until then' : 'with the same refresh token';
-      this.log.warn(`${what} (${e.code}: ${e.message}); retrying in ${seconds(this.retryAt - now)} s ${how}`);
+    const unsaved = this.login.unsaved !== undefined;
+    if (e.retryable || unsaved) {
+      backoff.failures += 1;
+      const failure = { failures: backoff.failures, rateLimited: e.code === 'RATE_LIMITED', retryAfterMs: e.retryAfterMs };
+      backoff.retryAt = now + retryDelayMs(failure, this.retryTiming);
+      const what = unsaved ? 'Storing the new tokens failed' : 'Token refresh failed';
+      const how = unsaved ? 'keeping them in memory until then' : 'with the same refresh token';
+      this.log.warn(`${what} (${e.code}: ${e.message}); retrying in ${seconds(backoff.retryAt - now)} s ${how}`);
     } else {
-      this.retryAt = undefined;
+      backoff.retryAt = undefined;
       // One line per new problem: a message every 100 ms must not repeat it every 100 ms.
-      const repeated = quiet.has(e) || (prev !== undefined && prev.code === e.code && prev.message === e.message);
+      const repeated = e instanceof ThrottledReauthorization || (prev !== undefined && prev.code === e.code && prev.message === e.message);
       const line =
         e.code === 'REAUTHORIZE' ? `${e.message}. Open the Netatmo account in the Node-RED editor and click Authorize.` : e.message;
       if (repeated) this.log.debug(`refresh: ${e.code} again`);
       else this.log.error(line);
     }
     this.setState();
+    return e;
+  }
+
+  /** A NetatmoError for the callers; a programming error (INTERNAL) is logged with its stack, redacted like every line. */
+  private toError(err: unknown): NetatmoError {
+    const e = asNetatmoError(err);
+    if (e.code === 'INTERNAL' && err instanceof Error) this.log.error(`Internal error, please report it: ${err.stack ?? err.message}`);
     return e;
   }
 
@@ -585,20 +616,13 @@ export class TokenManager extends EventEmitter {
         await this.store.write(this.accountId, { tokens: t });
       } catch (err) {
         // The code is spent (or the pasted refresh token rotated): keep the pair, store it on the next try.
-        this.unsaved = { tokens: t, from: before?.tokens.refresh_token ?? '' };
-        throw this.onFailure(asNetatmoError(err));
+        this.login.unsaved = { tokens: t, from: before?.tokens.refresh_token ?? '' };
+        throw this.recordFailure(this.toError(err));
       }
       return t;
     });
-    this.tokens = next;
-    this.invalid = undefined;
-    this.lastError = undefined;
-    this.failures = 0;
-    this.retryAt = undefined;
-    this.uncertain = false;
-    this.unsaved = undefined;
-    this.storeProblem = undefined;
-    this.lastRefresh = this.clock();
+    this.newLogin(next, this.clock());
+    this.clearBackoff();
     this.log.info(`Authorized for scopes ${next.scope.join(' ') || '(none)'}`);
     this.setState();
     this.schedule();
@@ -610,9 +634,11 @@ export class TokenManager extends EventEmitter {
     if (this.timer) this.timers.clearTimeout(this.timer);
     this.timer = undefined;
     if (!this.running || !this.autoRefresh || this.inflight) return;
+    const { tokens: t, invalid } = this.login;
+    const { retryAt, lastError } = this.backoff;
     let at: number | undefined;
-    if (this.retryAt) at = this.retryAt;
-    else if (this.tokens && !this.invalid && !this.lastError) at = this.tokens.expires_at - this.margin(this.tokens);
+    if (retryAt) at = retryAt;
+    else if (t && !invalid && !lastError) at = t.expires_at - refreshMargin(t, this.marginMs);
     if (at === undefined) return;
     const delay = Math.min(Math.max(0, at - this.clock()), 2 ** 31 - 1);
     this.timer = this.timers.setTimeout(() => {
@@ -622,26 +648,26 @@ export class TokenManager extends EventEmitter {
   }
 
   private setState(): void {
-    const t = this.tokens;
-    const e = this.lastError;
+    const { tokens: t, invalid, lastRefresh } = this.login;
+    const { lastError: e, retryAt } = this.backoff;
     let status: AccountStatus;
-    if (this.invalid) status = 'reauthorize';
+    if (invalid) status = 'reauthorize';
     else if (this.inflight && t) status = 'refreshing';
-    else if (e && this.retryAt) status = 'retrying';
+    else if (e && retryAt) status = 'retrying';
     else if (e && e.code !== 'NOT_AUTHORIZED') status = 'error';
     else status = t ? 'ok' : 'unauthorized';
-    const error = this.invalid
-      ? { code: 'REAUTHORIZE' as const, message: this.invalid.message }
+    const error = invalid
+      ? { code: 'REAUTHORIZE' as const, message: invalid.message }
       : e
         ? { code: e.code, message: e.message }
         : undefined;
     const next: AccountState = {
       status,
-      authorized: !!t && !this.invalid,
+      authorized: !!t && !invalid,
       expires_at: t?.expires_at,
       scope: t?.scope,
-      last_refresh: this.lastRefresh ?? t?.obtained_at,
-      retry_at: this.retryAt,
+      last_refresh: lastRefresh ?? t?.obtained_at,
+      retry_at: retryAt,
       error,
     };
     const prev = this._state;

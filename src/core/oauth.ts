@@ -1,5 +1,6 @@
 import axios, { AxiosInstance } from 'axios';
 import { ErrorCode, NetatmoError } from './errors';
+import { parseRetryAfter } from './retry-timing';
 
 export const DEFAULT_API_BASE = 'https://api.netatmo.com';
 export const DEFAULT_TIMEOUT_MS = 15_000;
@@ -144,14 +145,6 @@ function safeHost(apiBase: string): string {
   }
 }
 
-function retryAfterMs(value: string | undefined): number | undefined {
-  if (!value) return undefined;
-  const secs = Number(value);
-  if (Number.isFinite(secs) && secs >= 0) return secs * 1000;
-  const at = Date.parse(value);
-  return Number.isFinite(at) ? Math.max(0, at - Date.now()) : undefined;
-}
-
 const OAUTH_ERROR_NAMES: ReadonlySet<string> = new Set([
   'invalid_request',
   'invalid_client',
@@ -186,7 +179,7 @@ export function parseTokenResponse(res: RawResponse, now: number): TokenSet {
 
   if (res.status === 429 || apiError?.code === 26) {
     return fail('RATE_LIMITED', 'Netatmo asks us to slow down (rate limit)', res, {
-      retryAfterMs: retryAfterMs(res.headers['retry-after']),
+      retryAfterMs: parseRetryAfter(res.headers['retry-after'], now),
     });
   }
   if (res.status >= 500) return fail('SERVER', `Netatmo answered HTTP ${res.status}; will try again`, res);

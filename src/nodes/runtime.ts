@@ -55,9 +55,32 @@ export function storeFor(RED: NodeAPI): TokenStore {
   });
 }
 
+/**
+ * `netatmoTokens` of settings.js, every duration in seconds: `marginSeconds`, `timeoutSeconds`,
+ * `reauthThrottleSeconds`, `retryBaseSeconds`, `retryMaxSeconds`, `lockStaleSeconds`. The older keys in
+ * milliseconds (`retryBaseMs`, `retryMaxMs`, `lockStaleMs`) are still read; the seconds key wins. A value
+ * that is not a finite number >= 0 is ignored (the default applies). Returned in the units the code uses.
+ */
 export function nodeRedSettings(RED: NodeAPI): NetatmoSettings {
-  const s = (RED.settings as { netatmoTokens?: NetatmoSettings }).netatmoTokens;
-  return s && typeof s === 'object' ? s : {};
+  const raw = (RED.settings as { netatmoTokens?: unknown }).netatmoTokens;
+  const s = raw && typeof raw === 'object' ? (raw as Record<string, unknown>) : {};
+  const num = (key: string): number | undefined => {
+    const v = s[key];
+    return typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : undefined;
+  };
+  const ms = (secondsKey: string, msKey: string): number | undefined => {
+    const secs = num(secondsKey);
+    return secs !== undefined ? secs * 1000 : num(msKey);
+  };
+  return {
+    apiBase: typeof s.apiBase === 'string' ? s.apiBase : undefined,
+    marginSeconds: num('marginSeconds'),
+    timeoutSeconds: num('timeoutSeconds'),
+    reauthThrottleSeconds: num('reauthThrottleSeconds'),
+    retryBaseMs: ms('retryBaseSeconds', 'retryBaseMs'),
+    retryMaxMs: ms('retryMaxSeconds', 'retryMaxMs'),
+    lockStaleMs: ms('lockStaleSeconds', 'lockStaleMs'),
+  };
 }
 
 /**
