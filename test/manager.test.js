@@ -236,3 +236,21 @@ describe('manager: a programming error', () => {
     assert.equal(asNetatmoError(named).message, 'Internal error (Error)', 'an odd name is not repeated');
   });
 });
+
+describe('manager: what is logged once', () => {
+  const env = useCoreEnv();
+
+  it('a throttled re-authorization repeats what the account already shows: no error line, no request', async () => {
+    const tokens = await env.storedLogin();
+    const invalid = { code: 'invalid_grant', message: 'Netatmo refused the stored refresh token', at: env.now - 60_000 };
+    await env.store().write(ACCOUNT, { tokens, invalid });
+    const errors = [];
+    const logger = { debug() {}, info() {}, warn: (m) => errors.push(m), error: (m) => errors.push(m) };
+    const m = env.manager({ logger });
+    await m.start(); // a restart: the refusal was logged when it happened
+    assert.equal(m.state.status, 'reauthorize');
+    for (let i = 0; i < 3; i++) await rejectsWith(m.getToken(), 'REAUTHORIZE');
+    assert.deepEqual(errors, []);
+    assert.equal(env.sim.stats.tokenRequests, 0);
+  });
+});
