@@ -186,6 +186,20 @@ describe('manager: a caller may wait through transient failures (maxWaitMs)', ()
     assert.equal(env.timers.pending(), 0, 'a caller is still waiting');
   });
 
+  it('a new login while callers wait (the user authorized again) serves them at once, before the retry time', async () => {
+    const { CLIENT_ID } = require('./helpers/core-env');
+    const m = await expired();
+    env.sim.injectFault('http503');
+    const p = m.getToken({ maxWaitMs: 30_000 });
+    await until(() => m.state.status === 'retrying', 'the first failure');
+    const redirectUri = 'http://localhost:1880/netatmo/callback';
+    const code = env.sim.issueCode({ clientId: CLIENT_ID, redirectUri, scope: 'read_station' });
+    const login = await m.authorizeWithCode(code, redirectUri, 'read_station');
+    assert.equal(await settled(p), true, 'the caller still waits for the retry time, with a valid token there');
+    assert.equal((await p).access_token, login.access_token);
+    assert.equal(env.timers.pending(), 0);
+  });
+
   it('stopping the manager ends the wait with the last error', async () => {
     const m = await expired();
     env.sim.injectFault('http503');
