@@ -153,6 +153,7 @@ describe('manager: a caller may wait through transient failures (maxWaitMs)', ()
     const before = env.now;
     await rejectsWith(m.getToken({ maxWaitMs: 0 }), 'SERVER');
     await rejectsWith(m.getToken(), 'SERVER');
+    for (const odd of [NaN, -5, Infinity]) await rejectsWith(m.getToken({ maxWaitMs: odd }), 'SERVER');
     assert.equal(env.now, before, 'time had to pass');
     assert.equal(env.sim.stats.tokenRequests, 1, 'the second caller did not wait for the backoff');
   });

@@ -242,10 +242,10 @@ export class TokenManager extends EventEmitter {
   /**
    * A valid access token: cached, or from the one shared refresh. With `maxWaitMs`, a caller that meets a
    * transient failure waits for the manager's next retry when it comes within that time (and fails at once
-   * with the last error when it does not).
+   * with the last error when it does not). A `maxWaitMs` that is not a finite number counts as 0.
    */
   async getToken(opts: GetTokenOptions = {}): Promise<TokenSet> {
-    const maxWaitMs = Math.max(0, opts.maxWaitMs ?? 0);
+    const maxWaitMs = opts.maxWaitMs !== undefined && Number.isFinite(opts.maxWaitMs) ? Math.max(0, opts.maxWaitMs) : 0;
     if (maxWaitMs === 0) return this.tokenOrRefresh();
     const deadline = this.clock() + maxWaitMs;
     for (;;) {
