@@ -12,6 +12,8 @@ const { helper, NODES, tmpDir, useUserDir, seedTokens, readStored, account, cred
 const { authorizeStates } = require('../dist/nodes/authorize-state.js');
 const { TokenStore } = require('../dist/core/store');
 const { OAuthClient, parseTokenResponse } = require('../dist/core/oauth');
+const { TokenManager } = require('../dist/core/manager');
+const { NetatmoError } = require('../dist/core/errors');
 const { checkAccountId } = require('../dist/core/validate');
 const { crossSiteReason } = require('../dist/nodes/request-guard');
 const { startSimulator } = require('./simulator');
@@ -279,6 +281,47 @@ describe('security: what an attacker gets', function () {
       } finally {
         rogue.close();
       }
+    });
+  });
+
+  describe('errors leaving the core (finding 3, scrubbed like the log lines)', () => {
+    it('an error message that would carry a token or the client secret is scrubbed in the thrown error and in the state', async () => {
+      const SECRET = 'AbCdEfGh0123456789secret';
+      sim.addClient('scrub-client', SECRET);
+      const pasted = sim.issueTokenSet({ clientId: 'scrub-client' }).refresh_token;
+      let written;
+      // A store that fails with a careless message (the bug of some future store); no file system involved.
+      const store = {
+        file: (id) => `/nowhere/${id}.json`,
+        read: async () => null,
+        peek: async () => null,
+        withLock: (_id, fn) => fn(),
+        write: async (_id, account) => {
+          written = account.tokens;
+          throw new NetatmoError('STORE', `cannot write ${account.tokens.refresh_token} (was ${pasted}) for ${SECRET}`);
+        },
+        keepAside: async () => undefined,
+        remove: async () => undefined,
+      };
+      const lines = [];
+      const log = (m) => lines.push(m);
+      const manager = new TokenManager({
+        accountId: 'scrub',
+        store,
+        client: new OAuthClient({ clientId: 'scrub-client', clientSecret: SECRET, apiBase: sim.url }),
+        autoRefresh: false,
+        logger: { debug: log, info: log, warn: log, error: log },
+      });
+      const err = await manager.authorizeWithRefreshToken(pasted).then(
+        () => assert.fail('the store failed: no login'),
+        (e) => e,
+      );
+      assert.equal(err.code, 'STORE');
+      const leaving = [err.message, JSON.stringify(err), JSON.stringify(manager.state), ...lines];
+      for (const secret of [SECRET, pasted, written.refresh_token, written.access_token])
+        for (const text of leaving) assert.ok(!text.includes(secret), `${secret.slice(0, 4)}… in: ${text}`);
+      assert.match(err.message, /cannot write \w{4}… \(was \w{4}…\) for AbCd…/);
+      await manager.stop();
     });
   });
 

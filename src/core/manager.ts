@@ -154,11 +154,17 @@ export class TokenManager extends EventEmitter {
     this.autoRefresh = opts.autoRefresh ?? true;
     const base = opts.logger ?? silentLogger;
     // Called as methods of `base`: a logger object may rely on `this` (Node-RED nodes do).
-    const scrub = (level: keyof Logger) => (m: string) => {
-      const text = this.redactor.scrub(m);
-      base[level](this.client?.redact ? this.client.redact(text) : text);
-    };
+    const scrub = (level: keyof Logger) => (m: string) => base[level](this.redact(m));
     this.log = { debug: scrub('debug'), info: scrub('info'), warn: scrub('warn'), error: scrub('error') };
+  }
+
+  /**
+   * A text with every secret this manager knows (the client secret, every token it has seen) replaced
+   * by its first 4 characters. Applied to log lines, to error messages it throws and to its state.
+   */
+  redact(text: string): string {
+    const scrubbed = this.redactor.scrub(text);
+    return this.client ? this.client.redact(scrubbed) : scrubbed;
   }
 
   get state(): AccountState {
@@ -292,13 +298,14 @@ export class TokenManager extends EventEmitter {
 
   /** Exchanges an authorization code for a new login, stored before it is used. */
   authorizeWithCode(code: string, redirectUri: string, scope: string): Promise<TokenSet> {
-    return this.install('code', (c) => c.exchangeCode(code, redirectUri, scope));
+    this.redactor.add(code);
+    return this.install('code', (c) => c.exchangeCode(code, redirectUri, scope)).catch((err) => Promise.reject(this.toError(err)));
   }
 
   /** Starts from a refresh token pasted by the user (token generator, the old script's file). */
   authorizeWithRefreshToken(refreshToken: string): Promise<TokenSet> {
     this.redactor.add(refreshToken);
-    return this.install('refresh token', (c) => c.refresh(refreshToken));
+    return this.install('refresh token', (c) => c.refresh(refreshToken)).catch((err) => Promise.reject(this.toError(err)));
   }
 
   /** Forgets the login: removes the token file (the account was deleted). */
@@ -590,7 +597,10 @@ export class TokenManager extends EventEmitter {
   /** A NetatmoError for the callers; a programming error (INTERNAL) is logged with its stack, redacted like every line. */
   private toError(err: unknown): NetatmoError {
     const e = asNetatmoError(err);
-    if (e.code === 'INTERNAL' && err instanceof Error) this.log.error(`Internal error, please report it: ${err.stack ?? err.message}`);
+    if (e.code === 'INTERNAL' && err instanceof Error && !(err instanceof NetatmoError))
+      this.log.error(`Internal error, please report it: ${err.stack ?? err.message}`);
+    // Whatever leaves the core (status, Catch, admin answers) holds no secret, as the log lines do not.
+    e.message = this.redact(e.message);
     return e;
   }
 
@@ -657,9 +667,9 @@ export class TokenManager extends EventEmitter {
     else if (e && e.code !== 'NOT_AUTHORIZED') status = 'error';
     else status = t ? 'ok' : 'unauthorized';
     const error = invalid
-      ? { code: 'REAUTHORIZE' as const, message: invalid.message }
+      ? { code: 'REAUTHORIZE' as const, message: this.redact(invalid.message) }
       : e
-        ? { code: e.code, message: e.message }
+        ? { code: e.code, message: this.redact(e.message) }
         : undefined;
     const next: AccountState = {
       status,
