@@ -4,7 +4,7 @@
  */
 import { existsSync, promises as fs, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
-import { TokenStore } from '../core/store';
+import { FileTokenStore } from '../core/store';
 import { checkAccountId } from '../core/validate';
 import { CliExit, EXIT } from './exit';
 
@@ -25,7 +25,7 @@ interface NodeRedSettingsFile {
 export interface StoreContext {
   userDir: string;
   accountId: string;
-  store: TokenStore;
+  store: FileTokenStore;
   secret: SecretChoice;
   settings: NodeRedSettingsFile;
   /** Problem met while loading settings.js (reported in debug mode and in decryption errors). */
@@ -95,7 +95,7 @@ export function openStore(userDirArg: string, accountArg: string, explicitSecret
   const { settings, problem } = loadSettings(userDir);
   const secret = chooseSecret(userDir, settings, explicitSecret);
   const lockStaleMs = typeof settings.netatmoTokens?.lockStaleMs === 'number' ? settings.netatmoTokens.lockStaleMs : undefined;
-  const store = new TokenStore({ dir: path.join(userDir, 'netatmo-tokens'), secret: secret.secrets, lockStaleMs });
+  const store = new FileTokenStore({ dir: path.join(userDir, 'netatmo-tokens'), secret: secret.secrets, lockStaleMs });
   return { userDir, accountId, store, secret, settings, settingsProblem: problem };
 }
 

@@ -189,7 +189,7 @@ export class TokenManager extends EventEmitter {
       this.setState();
       // Written in clear text before Node-RED had a credential secret, or with a secret since replaced.
       if (stored && this.store.isOutdated?.(this.accountId)) {
-        await this.store.upgrade(this.accountId).then(
+        await this.store.upgrade?.(this.accountId).then(
           (done) =>
             done &&
             this.log.info(`The token file ${this.store.file(this.accountId)} is now encrypted with Node-RED's current credential secret`),

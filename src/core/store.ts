@@ -1,10 +1,36 @@
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { Keys, decode, deriveKey, encode, keysFor } from './envelope';
 import { NetatmoError } from './errors';
 import { withFileLock } from './lock';
 import type { TokenSet } from './oauth';
 import { checkAccountId } from './validate';
+
+/**
+ * Where the logins are kept, one per account id. The manager reads, writes and locks through it;
+ * `FileTokenStore` (below) is Node-RED's encrypted file per account, `FolderTokenStore`
+ * (folder-store.ts) the PHP script's three files.
+ */
+export interface TokenStore {
+  /** The file (or folder) holding the account's login, for messages. */
+  file(accountId: string): string;
+  /** The stored login, or null when there is none; STORE_CORRUPT when damaged (may be set aside). */
+  read(accountId: string): Promise<StoredAccount | null>;
+  /** Like `read`, without side effects (a damaged file stays where it is). */
+  peek(accountId: string): Promise<StoredAccount | null>;
+  /** Stores the login durably (the old or the new one survives a crash, never half of each). */
+  write(accountId: string, account: StoredAccount): Promise<void>;
+  remove(accountId: string): Promise<void>;
+  /** Runs `fn` holding an inter-process lock on the account's login. */
+  withLock<T>(accountId: string, fn: () => Promise<T>): Promise<T>;
+  /** Moves an unreadable login out of the way before a new one is stored; returns where (or undefined). */
+  keepAside(accountId: string, why?: string): Promise<string | undefined>;
+  /** True when the login, as last read, is not stored the way `write` would store it now. */
+  isOutdated?(accountId: string): boolean;
+  /** Rewrites an outdated login the current way, under the lock; true when it did. */
+  upgrade?(accountId: string): Promise<boolean>;
+}
 
 /** What we keep for one Netatmo login. */
 export interface StoredAccount {
@@ -39,15 +65,6 @@ export interface TokenStoreOptions {
   lockWaitMs?: number;
 }
 
-interface Envelope {
-  version: 1;
-  encrypted?: 'aes-256-gcm';
-  iv?: string;
-  tag?: string;
-  data?: string;
-  account?: StoredAccount;
-}
-
 const FILE_MODE = 0o600;
 const DIR_MODE = 0o700;
 
@@ -56,7 +73,7 @@ const DIR_MODE = 0o700;
  * A write goes to a temp file, is fsynced, renamed over the old one, and the folder is fsynced:
  * a crash at any instant leaves either the old or the new complete file.
  */
-export class TokenStore {
+export class FileTokenStore implements TokenStore {
   readonly dir: string;
   private readonly secret?: SecretSource;
   private readonly keyCache = new Map<string, Buffer>();
@@ -228,7 +245,7 @@ export class TokenStore {
   }
 
   /** The keys of the moment: the first secret encrypts, every secret decrypts. */
-  private keys(): { write?: Buffer; read: Buffer[] } {
+  private keys(): Keys {
     let value: string | undefined | ReadonlyArray<string | undefined>;
     try {
       value = typeof this.secret === 'function' ? this.secret() : this.secret;
@@ -237,34 +254,18 @@ export class TokenStore {
     }
     const list: ReadonlyArray<string | undefined> =
       typeof value === 'string' || value === undefined || value === null ? [value ?? undefined] : value;
-    const keyOf = (secret: string): Buffer => {
+    return keysFor(list, (secret) => {
       let key = this.keyCache.get(secret);
       if (!key) {
-        key = createHash('sha256').update(secret).digest();
+        key = deriveKey(secret);
         this.keyCache.set(secret, key);
       }
       return key;
-    };
-    const first = list[0];
-    const read: Buffer[] = [];
-    for (const secret of list) if (typeof secret === 'string' && secret !== '') read.push(keyOf(secret));
-    return { write: typeof first === 'string' && first !== '' ? keyOf(first) : undefined, read };
+    });
   }
 
   private encode(account: StoredAccount): string {
-    const key = this.keys().write;
-    if (!key) return JSON.stringify({ version: 1, account } satisfies Envelope, null, 2);
-    const iv = randomBytes(12);
-    const cipher = createCipheriv('aes-256-gcm', key, iv);
-    const data = Buffer.concat([cipher.update(JSON.stringify(account), 'utf8'), cipher.final()]);
-    const env: Envelope = {
-      version: 1,
-      encrypted: 'aes-256-gcm',
-      iv: iv.toString('base64'),
-      tag: cipher.getAuthTag().toString('base64'),
-      data: data.toString('base64'),
-    };
-    return JSON.stringify(env);
+    return encode(account, this.keys());
   }
 
   private decode(text: string): StoredAccount {
@@ -273,37 +274,14 @@ export class TokenStore {
 
   /** Decodes a file; `outdated` when it is not written the way `encode` would write it now. */
   private decodeEntry(text: string): { account: StoredAccount; outdated: boolean } {
-    let env: Envelope;
-    try {
-      env = JSON.parse(text) as Envelope;
-    } catch {
-      throw new Error('not JSON');
-    }
-    if (!env || env.version !== 1) throw new Error('unknown format');
-    const keys = this.keys();
-    let account: unknown = env.account;
-    let outdated = !!keys.write;
-    if (env.encrypted) {
-      if (keys.read.length === 0) throw new Error('encrypted, but Node-RED has no credential secret');
-      account = undefined;
-      for (const key of keys.read) {
-        try {
-          const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(env.iv ?? '', 'base64'));
-          decipher.setAuthTag(Buffer.from(env.tag ?? '', 'base64'));
-          const plain = Buffer.concat([decipher.update(Buffer.from(env.data ?? '', 'base64')), decipher.final()]);
-          account = JSON.parse(plain.toString('utf8'));
-          outdated = key !== keys.write;
-          break;
-        } catch {
-          // try the next secret
-        }
-      }
-      if (account === undefined) throw new Error('cannot decrypt: the credential secret changed');
-    }
+    const { account, outdated } = decode(text, this.keys());
     if (!isStoredAccount(account)) throw new Error('missing fields');
     return { account, outdated };
   }
 }
+
+/** The name the encrypted file store had before TokenStore became an interface. */
+export const TokenStore = FileTokenStore;
 
 /** Whether a process of this machine still runs (EPERM: it does, as another user). */
 function processAlive(pid: number): boolean {
@@ -315,7 +293,7 @@ function processAlive(pid: number): boolean {
   }
 }
 
-function isStoredAccount(v: unknown): v is StoredAccount {
+export function isStoredAccount(v: unknown): v is StoredAccount {
   const t = (v as StoredAccount | null)?.tokens;
   return (
     !!t &&
