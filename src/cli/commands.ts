@@ -6,18 +6,19 @@ import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { NetatmoError, asNetatmoError } from '../core/errors';
-import { withFileLock } from '../core/lock';
+import { FolderTokenStore } from '../core/folder-store';
 import { Logger, TokenManager } from '../core/manager';
 import { DEFAULT_API_BASE, OAuthClient, TokenSet } from '../core/oauth';
 import { redact } from '../core/redact';
 import { DEFAULT_SCOPE } from '../core/scopes';
-import type { StoredAccount } from '../core/store';
+import type { StoredAccount, TokenStore } from '../core/store';
 import { parsePastedRedirect } from '../core/validate';
 import { CliExit, EXIT } from './exit';
 import {
   FILES,
   Parameters,
   ParameterKey,
+  TOKEN_FILE_EXIT,
   checkParameterValues,
   parseParameters,
   preflight,
@@ -25,9 +26,7 @@ import {
   readState,
   readTokenFile,
   removeState,
-  tokenWrites,
   writeState,
-  writeTokenFiles,
 } from './files';
 import { Io, RULE, expiryLine, isoUtc, shown } from './io';
 import { StoreContext, apiBaseFromSettings, noLoginMessage, openStore } from './nodered';
@@ -115,9 +114,9 @@ function apiBase(ctx: Ctx, sc?: StoreContext): string {
 const expiresIn = (t: TokenSet): number => Math.round((t.expires_at - t.obtained_at) / 1000);
 const unix = (ms: number): number => Math.floor(ms / 1000);
 
-/** file_parameters.txt, checked (exit 10 with a message naming the problem). */
-async function folderParameters(ctx: Ctx): Promise<Parameters> {
-  const p = parseParameters(await readParameterLines(ctx.opts.dir));
+/** file_parameters.txt, checked (exit 10 with a message naming the problem); the scope only where it is sent. */
+async function folderParameters(ctx: Ctx, strictScope: boolean): Promise<Parameters> {
+  const p = parseParameters(await readParameterLines(ctx.opts.dir), strictScope);
   ctx.io.redactor.add(p.client_secret);
   ctx.io.debug(
     `${FILES.parameters}: client_id=${p.client_id} client_secret=${redact(p.client_secret)} scope=${p.scope} redirect_uri=${p.redirect_uri}`,
@@ -145,7 +144,7 @@ async function storeParameters(ctx: Ctx, keys: ParameterKey[]): Promise<Partial<
   if (missing.length) {
     let fromFile: Parameters | undefined;
     try {
-      fromFile = parseParameters(await readParameterLines(opts.dir));
+      fromFile = parseParameters(await readParameterLines(opts.dir), missing.includes('scope'));
     } catch (err) {
       const needed = missing.filter((k) => k !== 'scope');
       if (!needed.length) {
@@ -299,45 +298,93 @@ function printWrites(ctx: Ctx, t: TokenSet): void {
   ctx.io.out(`Write succesful ${unix(t.expires_at)} in file ${FILES.expire}`);
 }
 
+/** On a terminal only: a run from cron stays silent on stderr when it succeeds. */
 function shortenedNote(ctx: Ctx): void {
-  if (!ctx.opts.showTokens) ctx.io.err('(tokens are shortened to 4 characters here; --show-tokens prints them in full)');
+  if (!ctx.opts.showTokens) ctx.io.hint('(tokens are shortened to 4 characters after their "|" here; --show-tokens prints them in full)');
 }
 
-/** Lock failures (another process kept the lock too long) are "cannot be written" of the refresh token. */
-async function lockFolder<T>(ctx: Ctx, fn: () => Promise<T>): Promise<T> {
-  const file = path.join(ctx.opts.dir, FILES.refresh);
+/**
+ * The core's TokenManager on either store, for one command: under the store's lock, a pair that
+ * another run stored since this one read the store is adopted; else a new pair is requested, and
+ * stored before it is printed. An invalid_grant marks the login (where the store can hold it).
+ */
+async function refreshWith(ctx: Ctx, store: TokenStore, accountId: string, client: CliClient): Promise<TokenSet> {
+  const mgr = new TokenManager({
+    accountId,
+    store,
+    client,
+    autoRefresh: false,
+    reauthThrottleMs: 0, // an explicit command always asks Netatmo once
+    logger: debugLogger(ctx),
+  });
   try {
-    return await withFileLock(file, async () => {
-      ctx.io.debug(`lock taken: ${file}.lock`);
-      return fn();
-    });
-  } catch (err) {
-    if (err instanceof CliExit) throw err;
-    const e = asNetatmoError(err);
-    throw new CliExit(EXIT.REFRESH_NOT_WRITTEN, `${e.message}: another refresh is running or hung; try again later`);
+    await mgr.start();
+    return await mgr.refresh({ force: true });
+  } finally {
+    await mgr.stop();
   }
+}
+
+/** A code exchanged through the TokenManager: under the store's lock, stored before it is printed. */
+async function authorizeWith(
+  ctx: Ctx,
+  store: TokenStore,
+  accountId: string,
+  client: CliClient,
+  code: string,
+  p: Partial<Parameters>,
+): Promise<TokenSet> {
+  const mgr = new TokenManager({ accountId, store, client, autoRefresh: false, logger: debugLogger(ctx) });
+  try {
+    return await mgr.authorizeWithCode(code, p.redirect_uri as string, p.scope as string);
+  } finally {
+    await mgr.stop();
+  }
+}
+
+/**
+ * A failure of the PHP script's folder as the manual's exit code: the file that could not be written
+ * (31, 33, 35) or was not there after writing (30, 32, 34), else the lock (33). `after` says what a
+ * failure means once Netatmo was asked (the code or the refresh token is spent).
+ */
+function folderFailure(e: NetatmoError, store: FolderTokenStore, spent: boolean, after: (file: string) => string): CliExit {
+  const w = store.lastWriteError;
+  if (!w) return new CliExit(EXIT.REFRESH_NOT_WRITTEN, `${e.message}: another refresh is running or hung; try again later`);
+  const codes = TOKEN_FILE_EXIT[w.fileName];
+  const what = spent ? after(w.fileName) : 'Nothing was sent to Netatmo';
+  return new CliExit(w.problem === 'not-there' ? codes.notThere : codes.notWritten, `${w.message}. ${what}`);
 }
 
 // ------------------------------------------------------------------ display
 
 export async function display(ctx: Ctx): Promise<number> {
   const lines = await readParameterLines(ctx.opts.dir);
+  const hide = !ctx.opts.showSecret;
   ctx.io.out('-----------------------------------------------------------------------------------');
   lines.forEach((line, i) => {
     // The secret's line, even misspelt or without "=", shows only its first 4 characters.
     const secret = /^(\s*[^=\s]*secret[^=\s]*)(\s*=\s*|\s+)(\S.*)$/i.exec(line);
-    if (secret && !ctx.opts.showSecret) {
+    if (secret && hide) {
       ctx.io.redactor.add(secret[3].trim());
       ctx.io.out(`Line #${i} ${secret[1].trim()}${secret[2].includes('=') ? '=' : ' '}${shown(secret[3].trim(), false)}`);
     } else {
-      ctx.io.out(`Line #${i} ${line.trim()}`, ctx.opts.showSecret);
+      // Any other "...secret=value" in the line too, whatever the line structure (a file cut badly).
+      const text = hide
+        ? line.trim().replace(SECRET_ANYWHERE, (_m, key: string, sep: string, value: string) => {
+            ctx.io.redactor.add(value);
+            return `${key}${sep}${shown(value, false)}`;
+          })
+        : line.trim();
+      ctx.io.out(`Line #${i} ${text}`, ctx.opts.showSecret);
     }
   });
   ctx.io.out('-----------------------------------------------------------------------------------');
-  if (!ctx.opts.showSecret) ctx.io.err('(client_secret is shortened to 4 characters; --show-secret prints it)');
-  parseParameters(lines); // exit 10 with the first problem, after showing the lines
+  if (hide) ctx.io.hint('(client_secret is shortened to 4 characters; --show-secret prints it)');
+  parseParameters(lines, false); // exit 10 with the first problem, after showing the lines
   return EXIT.DISPLAY;
 }
+
+const SECRET_ANYWHERE = /([^=\s&]*secret[^=\s&]*)(\s*[=:]\s*)([^\s&]+)/gi;
 
 // ------------------------------------------------------------------ authorize-url
 
@@ -349,7 +396,7 @@ export async function authorizeUrl(ctx: Ctx): Promise<number> {
     p = await storeParameters(ctx, ['client_id', 'redirect_uri', 'scope']);
     base = apiBase(ctx, sc);
   } else {
-    p = await folderParameters(ctx);
+    p = await folderParameters(ctx, true);
     base = apiBase(ctx);
   }
   const state = randomBytes(24).toString('base64url'); // 192 bits
@@ -380,26 +427,27 @@ export async function code(ctx: Ctx, arg: string | undefined, isCommandWord: boo
 
 async function codeToFolder(ctx: Ctx, arg: { code: string; state?: string; pasted: boolean }): Promise<number> {
   const { dir } = ctx.opts;
-  const p = await folderParameters(ctx);
+  const p = await folderParameters(ctx, true);
   const hadState = await checkState(ctx, arg.pasted, arg.state);
+  await preflight(dir);
+  const store = new FolderTokenStore({ dir });
   const client = new CliClient({ clientId: p.client_id, clientSecret: p.client_secret, apiBase: apiBase(ctx) }, ctx.io);
-  const t = await lockFolder(ctx, async () => {
-    await preflight(dir);
-    let t: TokenSet;
-    try {
-      t = await client.exchangeCode(arg.code, p.redirect_uri, p.scope);
-    } catch (err) {
-      throw new CliExit(EXIT.CODE_HTTP, oauthFailure(ctx, asNetatmoError(err), 'code', FILES.refresh));
-    } finally {
-      if (hadState) await removeState(dir); // the code is spent either way
+  let t: TokenSet;
+  try {
+    t = await authorizeWith(ctx, store, 'folder', client, arg.code, p);
+  } catch (err) {
+    const e = asNetatmoError(err);
+    if (e.code === 'STORE' || e.code === 'STORE_CORRUPT') {
+      throw folderFailure(e, store, client.requests > 0, (file) =>
+        file === FILES.refresh
+          ? `The new tokens are lost and the code is spent: ${howto(ctx)}`
+          : `The new refresh token is saved in ${FILES.refresh}: fix the problem, then run refresh`,
+      );
     }
-    await writeTokenFiles(dir, tokenWrites(t.access_token, t.refresh_token, unix(t.expires_at)), (i) =>
-      i === 0
-        ? `The new tokens are lost and the code is spent: ${howto(ctx)}`
-        : `The new refresh token is saved in ${FILES.refresh}: fix the problem, then run refresh`,
-    );
-    return t;
-  });
+    throw new CliExit(EXIT.CODE_HTTP, oauthFailure(ctx, e, 'code', FILES.refresh));
+  } finally {
+    if (hadState && client.requests) await removeState(dir); // the code is spent either way
+  }
   ctx.io.out(`----------------${shown(arg.code, ctx.opts.showTokens)}------------`, ctx.opts.showTokens);
   ctx.io.out(RULE);
   ctx.io.out(RULE);
@@ -424,10 +472,9 @@ async function codeToStore(ctx: Ctx, arg: { code: string; state?: string; pasted
     { clientId: p.client_id as string, clientSecret: p.client_secret as string, apiBase: apiBase(ctx, sc) },
     ctx.io,
   );
-  const mgr = new TokenManager({ accountId: sc.accountId, store: sc.store, client, autoRefresh: false, logger: debugLogger(ctx) });
   let t: TokenSet;
   try {
-    t = await mgr.authorizeWithCode(arg.code, p.redirect_uri as string, p.scope as string);
+    t = await authorizeWith(ctx, sc.store, sc.accountId, client, arg.code, p);
   } catch (err) {
     const e = asNetatmoError(err);
     if (e.code === 'STORE' || e.code === 'STORE_CORRUPT') {
@@ -438,7 +485,6 @@ async function codeToStore(ctx: Ctx, arg: { code: string; state?: string; pasted
     }
     throw new CliExit(EXIT.CODE_HTTP, oauthFailure(ctx, e, 'code', file));
   } finally {
-    await mgr.stop();
     if (hadState && client.requests) await removeState(ctx.opts.dir);
   }
   ctx.io.out(RULE);
@@ -446,7 +492,7 @@ async function codeToStore(ctx: Ctx, arg: { code: string; state?: string; pasted
   ctx.io.out(`Stored in ${file}${sc.secret.secret ? ' (encrypted)' : ''} for the Node-RED account ${sc.accountId}`);
   ctx.io.out(RULE);
   shortenedNote(ctx);
-  ctx.io.err('Node-RED picks the new login up at its next token request.');
+  ctx.io.hint('Node-RED picks the new login up at its next token request.');
   return EXIT.OK;
 }
 
@@ -552,39 +598,50 @@ export async function refresh(ctx: Ctx): Promise<number> {
   return ctx.opts.store ? refreshStore(ctx) : refreshFolder(ctx);
 }
 
+/**
+ * Through TokenManager, as Node-RED refreshes: under the folder's lock (file_refresh_token.txt.lock),
+ * a pair that another run stored while this one waited is adopted (two cron jobs at once cost one
+ * token request); else the refresh token is sent and the new pair written before it is printed.
+ */
 async function refreshFolder(ctx: Ctx): Promise<number> {
   const { dir } = ctx.opts;
-  const p = await folderParameters(ctx);
+  const p = await folderParameters(ctx, false);
+  // The manual's codes for a folder without a login (50, 51) and for files that cannot be written.
+  const expire = await readTokenFile(dir, FILES.expire);
+  if (expire.value === undefined) {
+    throw new CliExit(
+      EXIT.REFRESH_NO_EXPIRE,
+      `${expire.problem}: run the code step first (netatmo-tokens <code>); if you copied a refresh token into ${FILES.refresh} by hand, write 0 in ${FILES.expire}`,
+    );
+  }
+  const rt = await readTokenFile(dir, FILES.refresh);
+  if (rt.value === undefined) throw new CliExit(EXIT.REFRESH_NO_TOKEN, `${rt.problem}: ${howto(ctx)}`);
+  ctx.io.redactor.add(rt.value);
+  await preflight(dir);
+  const store = new FolderTokenStore({ dir });
   const client = new CliClient({ clientId: p.client_id, clientSecret: p.client_secret, apiBase: apiBase(ctx) }, ctx.io);
-  // Under the lock, so that two runs (two cron entries, a manual run) never send the same refresh token.
-  const t = await lockFolder(ctx, async () => {
-    const expire = await readTokenFile(dir, FILES.expire);
-    if (expire.value === undefined) {
-      throw new CliExit(
-        EXIT.REFRESH_NO_EXPIRE,
-        `${expire.problem}: run the code step first (netatmo-tokens <code>); if you copied a refresh token into ${FILES.refresh} by hand, write 0 in ${FILES.expire}`,
+  let t: TokenSet;
+  try {
+    t = await refreshWith(ctx, store, 'folder', client);
+  } catch (err) {
+    const e = asNetatmoError(err);
+    if (e.code === 'NOT_AUTHORIZED') throw new CliExit(EXIT.REFRESH_NO_TOKEN, `${FILES.refresh} does not exist in ${dir}: ${howto(ctx)}`);
+    if (e.code === 'STORE' || e.code === 'STORE_CORRUPT') {
+      throw folderFailure(e, store, client.requests > 0, (file) =>
+        file === FILES.refresh
+          ? `Netatmo has already replaced the refresh token and the new one could not be saved: ${howto(ctx)}`
+          : `The new refresh token is saved in ${FILES.refresh}: fix the problem, then run refresh again`,
       );
     }
-    const rt = await readTokenFile(dir, FILES.refresh);
-    if (rt.value === undefined) throw new CliExit(EXIT.REFRESH_NO_TOKEN, `${rt.problem}: ${howto(ctx)}`);
-    ctx.io.redactor.add(rt.value);
-    await preflight(dir);
-    let t: TokenSet;
-    try {
-      t = await client.refresh(rt.value);
-    } catch (err) {
-      throw new CliExit(EXIT.REFRESH_HTTP, oauthFailure(ctx, asNetatmoError(err), 'refresh', FILES.refresh));
-    }
-    await writeTokenFiles(dir, tokenWrites(t.access_token, t.refresh_token, unix(t.expires_at)), (i) =>
-      i === 0
-        ? `Netatmo has already replaced the refresh token and the new one could not be saved: ${howto(ctx)}`
-        : `The new refresh token is saved in ${FILES.refresh}: fix the problem, then run refresh again`,
-    );
-    return t;
-  });
+    throw new CliExit(EXIT.REFRESH_HTTP, oauthFailure(ctx, e, 'refresh', FILES.refresh));
+  }
   ctx.io.out(RULE);
   printTokens(ctx, t);
-  printWrites(ctx, t);
+  if (client.requests === 0) {
+    ctx.io.out('Another run stored a new pair while this one waited for the lock: it was adopted, nothing was sent to Netatmo');
+  } else {
+    printWrites(ctx, t);
+  }
   ctx.io.out(RULE);
   shortenedNote(ctx);
   return EXIT.REFRESH;
@@ -604,18 +661,9 @@ async function refreshStore(ctx: Ctx): Promise<number> {
     { clientId: p.client_id as string, clientSecret: p.client_secret as string, apiBase: apiBase(ctx, sc) },
     ctx.io,
   );
-  const mgr = new TokenManager({
-    accountId: sc.accountId,
-    store: sc.store,
-    client,
-    autoRefresh: false,
-    reauthThrottleMs: 0, // an explicit command always asks Netatmo once
-    logger: debugLogger(ctx),
-  });
   let t: TokenSet;
   try {
-    await mgr.start();
-    t = await mgr.refresh({ force: true });
+    t = await refreshWith(ctx, sc.store, sc.accountId, client);
   } catch (err) {
     const e = asNetatmoError(err);
     if (e.code === 'NOT_AUTHORIZED') throw new CliExit(EXIT.REFRESH_NO_TOKEN, await noLoginMessage(sc));
@@ -627,8 +675,6 @@ async function refreshStore(ctx: Ctx): Promise<number> {
       throw new CliExit(EXIT.REFRESH_NOT_WRITTEN, `${e.message}.${spent}`);
     }
     throw new CliExit(EXIT.REFRESH_HTTP, oauthFailure(ctx, e, 'refresh', file));
-  } finally {
-    await mgr.stop();
   }
   ctx.io.out(RULE);
   printTokens(ctx, t);

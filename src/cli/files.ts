@@ -5,15 +5,14 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { TOKEN_FILES, TokenFileName, writeFileAtomic } from '../core/folder-store';
 import { parseScope } from '../core/scopes';
 import { checkClientId, checkClientSecret, checkRedirectUri } from '../core/validate';
 import { CliExit, EXIT } from './exit';
 
 export const FILES = {
   parameters: 'file_parameters.txt',
-  access: 'file_access_token.txt',
-  refresh: 'file_refresh_token.txt',
-  expire: 'file_expire_time.txt',
+  ...TOKEN_FILES,
   state: 'file_state.txt',
 } as const;
 
@@ -25,7 +24,7 @@ const FILE_MODE = 0o600;
 
 const errno = (err: unknown): string => (err as NodeJS.ErrnoException)?.code ?? 'error';
 
-/** The lines of file_parameters.txt as written (a final newline, a BOM and CRs are tolerated). */
+/** The lines of file_parameters.txt as written (a final newline, a BOM, CRLF and old Mac CR-only line ends are tolerated). */
 export async function readParameterLines(dir: string): Promise<string[]> {
   const file = path.join(dir, FILES.parameters);
   let text: string;
@@ -40,8 +39,8 @@ export async function readParameterLines(dir: string): Promise<string[]> {
     }
     throw new CliExit(EXIT.PARAMETERS, `${FILES.parameters} in ${dir} cannot be read (${errno(err)}): check its owner and permissions`);
   }
-  text = text.replace(/^\uFEFF/, '').replace(/\r?\n$/, '');
-  return text === '' ? [] : text.split(/\r?\n/);
+  text = text.replace(/^\uFEFF/, '').replace(/(\r\n|\r|\n)$/, '');
+  return text === '' ? [] : text.split(/\r\n|\r|\n/);
 }
 
 export interface ParsedLine {
@@ -56,8 +55,12 @@ export function splitLine(line: string): ParsedLine {
   return { key: line.slice(0, eq).trim(), value: line.slice(eq + 1).trim() };
 }
 
-/** Checks the four lines as the manual asks. Throws CliExit(10) naming the line and what to do. */
-export function parseParameters(lines: string[]): Parameters {
+/**
+ * Checks the four lines as the manual asks. Throws CliExit(10) naming the line and what to do.
+ * The scope is checked strictly only when it is sent (`strictScope`: code, authorize-url): the
+ * PHP script never sent it on a refresh, so a scope it accepted must not stop a refresh.
+ */
+export function parseParameters(lines: string[], strictScope = true): Parameters {
   const where = FILES.parameters;
   if (lines.length !== 4) {
     throw new CliExit(
@@ -83,11 +86,11 @@ export function parseParameters(lines: string[]): Parameters {
     found[k] = value;
   });
   const p = found as Parameters;
-  return { ...p, ...checkParameterValues(p, where) };
+  return { ...p, ...checkParameterValues(p, where, true, strictScope) };
 }
 
 /** Value checks shared with values given on the command line (`where` names their origin). */
-export function checkParameterValues(p: Partial<Parameters>, where: string, requireSlash = true): Partial<Parameters> {
+export function checkParameterValues(p: Partial<Parameters>, where: string, requireSlash = true, strictScope = true): Partial<Parameters> {
   const out: Partial<Parameters> = {};
   const bad = (message: string): never => {
     throw new CliExit(EXIT.PARAMETERS, `${where}: ${message}`);
@@ -105,12 +108,17 @@ export function checkParameterValues(p: Partial<Parameters>, where: string, requ
   }
   if (p.scope !== undefined) {
     try {
-      out.scope = parseScope(p.scope).join(' ');
+      out.scope = parseScope(decodeScope(p.scope)).join(' ');
     } catch (err) {
-      bad(`scope: ${(err as Error).message}; scopes are separated by spaces, e.g. read_station read_thermostat`);
+      if (strictScope) bad(`scope: ${(err as Error).message}; scopes are separated by spaces, e.g. read_station read_thermostat`);
     }
   }
   return out;
+}
+
+/** A scope copied from an authorize URL: `%20` and `+` are spaces (a trailing one is dropped by parseScope). */
+export function decodeScope(scope: string): string {
+  return scope.replace(/%20|\+/gi, ' ').replace(/%2C/gi, ',');
 }
 
 /** The trimmed content of a token file, or undefined when it does not exist (or is not a readable file). */
@@ -124,60 +132,12 @@ export async function readTokenFile(dir: string, name: string): Promise<{ value?
   }
 }
 
-/** Where a write to `file` really lands: a symbolic link's target (kept a link), else the path itself. */
-async function target(file: string): Promise<string> {
-  try {
-    return await fs.realpath(file);
-  } catch {
-    return file;
-  }
-}
-
-/**
- * Temp file beside the target, fsync, rename over it, fsync the folder: a crash leaves
- * either the old or the new complete file, never a truncated one. Mode 0600.
- */
-export async function writeFileAtomic(file: string, content: string): Promise<void> {
-  const dest = await target(file);
-  const tmp = `${dest}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
-  try {
-    const fh = await fs.open(tmp, 'wx', FILE_MODE);
-    try {
-      await fh.writeFile(content);
-      await fh.chmod(FILE_MODE);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await fs.rename(tmp, dest);
-  } catch (err) {
-    await fs.unlink(tmp).catch(() => undefined);
-    throw err;
-  }
-  const dh = await fs.open(path.dirname(dest), 'r').catch(() => undefined);
-  if (dh)
-    await dh
-      .sync()
-      .catch(() => undefined)
-      .finally(() => dh.close());
-}
-
-/** One token file to write, with the manual's codes for "does not exist" after writing and "cannot be written". */
-export interface TokenFileWrite {
-  name: string;
-  content: string;
-  notThere: number;
-  notWritten: number;
-}
-
-export function tokenWrites(access: string, refresh: string, expireUnix: number): TokenFileWrite[] {
-  // The refresh token first: it is the one that cannot be obtained again.
-  return [
-    { name: FILES.refresh, content: refresh, notThere: EXIT.REFRESH_NOT_THERE, notWritten: EXIT.REFRESH_NOT_WRITTEN },
-    { name: FILES.access, content: access, notThere: EXIT.ACCESS_NOT_THERE, notWritten: EXIT.ACCESS_NOT_WRITTEN },
-    { name: FILES.expire, content: String(expireUnix), notThere: EXIT.EXPIRE_NOT_THERE, notWritten: EXIT.EXPIRE_NOT_WRITTEN },
-  ];
-}
+/** The manual's codes for a token file: "does not exist" after writing, and "cannot be written". */
+export const TOKEN_FILE_EXIT: Record<TokenFileName, { notThere: number; notWritten: number }> = {
+  [FILES.refresh]: { notThere: EXIT.REFRESH_NOT_THERE, notWritten: EXIT.REFRESH_NOT_WRITTEN },
+  [FILES.access]: { notThere: EXIT.ACCESS_NOT_THERE, notWritten: EXIT.ACCESS_NOT_WRITTEN },
+  [FILES.expire]: { notThere: EXIT.EXPIRE_NOT_THERE, notWritten: EXIT.EXPIRE_NOT_WRITTEN },
+};
 
 /**
  * Before a code or a refresh token is spent at Netatmo: can the three files be written?
@@ -185,21 +145,20 @@ export function tokenWrites(access: string, refresh: string, expireUnix: number)
  * while the code/refresh token is still good.
  */
 export async function preflight(dir: string): Promise<void> {
-  const all = tokenWrites('', '', 0);
-  for (const w of all) {
-    const file = path.join(dir, w.name);
+  // In the order the store writes them: the refresh token first.
+  const names = [FILES.refresh, FILES.access, FILES.expire] as const;
+  for (const name of names) {
+    const notWritten = TOKEN_FILE_EXIT[name].notWritten;
+    const file = path.join(dir, name);
     let st;
     try {
       st = await fs.stat(file);
     } catch (err) {
       if (errno(err) === 'ENOENT') continue;
-      throw new CliExit(w.notWritten, `${w.name} cannot be written (${errno(err)}); nothing was sent to Netatmo`);
+      throw new CliExit(notWritten, `${name} cannot be written (${errno(err)}); nothing was sent to Netatmo`);
     }
     if (!st.isFile()) {
-      throw new CliExit(
-        w.notWritten,
-        `${w.name} cannot be written: ${file} is not a regular file (a folder?); nothing was sent to Netatmo`,
-      );
+      throw new CliExit(notWritten, `${name} cannot be written: ${file} is not a regular file (a folder?); nothing was sent to Netatmo`);
     }
   }
   const probe = path.join(dir, `.netatmo-tokens-probe-${process.pid}-${randomBytes(4).toString('hex')}`);
@@ -208,28 +167,7 @@ export async function preflight(dir: string): Promise<void> {
     await fh.close();
     await fs.unlink(probe);
   } catch (err) {
-    throw new CliExit(all[0].notWritten, `The token files cannot be written in ${dir} (${errno(err)}); nothing was sent to Netatmo`);
-  }
-}
-
-/** Writes the three files in order; a failure names the file and, after a spent token, what it means. */
-export async function writeTokenFiles(dir: string, writes: TokenFileWrite[], consequenceAt: (index: number) => string): Promise<void> {
-  for (const [i, w] of writes.entries()) {
-    const consequence = consequenceAt(i);
-    const file = path.join(dir, w.name);
-    try {
-      await writeFileAtomic(file, w.content);
-    } catch (err) {
-      throw new CliExit(w.notWritten, `${w.name} cannot be written in ${dir} (${errno(err)}). ${consequence}`);
-    }
-    let back: string | undefined;
-    try {
-      back = await fs.readFile(file, 'utf8');
-    } catch {
-      back = undefined;
-    }
-    if (back === undefined) throw new CliExit(w.notThere, `${w.name} does not exist in ${dir} after writing it. ${consequence}`);
-    if (back !== w.content) throw new CliExit(w.notWritten, `${w.name} in ${dir} does not hold what was written. ${consequence}`);
+    throw new CliExit(EXIT.REFRESH_NOT_WRITTEN, `The token files cannot be written in ${dir} (${errno(err)}); nothing was sent to Netatmo`);
   }
 }
 
