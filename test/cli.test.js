@@ -14,7 +14,9 @@ const fs = require('node:fs');
 const path = require('node:path');
 
 const { startSimulator } = require('./simulator');
-const { MAIN, runCli, acceptInBrowser, tmpDir, removeTmpDirs, writeParameters, read, mode } = require('./helpers/cli');
+const { execFile } = require('node:child_process');
+const { MAIN, startCli, runCli, acceptInBrowser, tmpDir, removeTmpDirs, writeParameters, read, mode } = require('./helpers/cli');
+const { withFileLock } = require('../dist/core/lock');
 const { TokenStore } = require('../dist/core/store');
 const { TokenManager } = require('../dist/core/manager');
 const { OAuthClient } = require('../dist/core/oauth');
@@ -23,6 +25,8 @@ const CLIENT_ID = 'cli-test-client-id';
 const CLIENT_SECRET = 'CLI-test-s3cret-0123456789abcdef';
 const TTL = 10800;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+/** A token as printed without --show-tokens: Netatmo's "<user id>|<random>", 4 characters after the "|". */
+const short = (token) => `…|${token.split('|')[1].slice(0, 4)}…`;
 
 describe('netatmo-tokens (command line)', function () {
   this.timeout(30000);
@@ -135,7 +139,7 @@ describe('netatmo-tokens (command line)', function () {
         'Line #3 redirect_uri=http://localhost/',
       ]);
       assertNoLeak(r.all);
-      assert.match(r.stderr, /--show-secret/);
+      assert.equal(r.stderr, '', 'the note on --show-secret is for a terminal only');
       const shown = await cli(['display', '--show-secret'], dir);
       assert.equal(shown.code, 102);
       assert.ok(shown.stdout.includes(`Line #1 client_secret=${CLIENT_SECRET}`));
@@ -229,11 +233,11 @@ describe('netatmo-tokens (command line)', function () {
     for (const f of ['file_access_token.txt', 'file_refresh_token.txt', 'file_expire_time.txt']) assert.equal(mode(dir, f), 0o600, f);
     const out = exchange.stdout.split('\n');
     assert.equal(out[0], `----------------${code.slice(0, 4)}…------------`);
-    assert.ok(out.includes(`atoken ${access.slice(0, 4)}…`));
-    assert.ok(out.includes(`rtoken ${refresh.slice(0, 4)}…`));
+    assert.ok(out.includes(`atoken ${short(access)}`));
+    assert.ok(out.includes(`rtoken ${short(refresh)}`));
     assert.ok(out.includes(`etoken ${TTL}`));
-    assert.ok(out.includes(`Write succesful ${access.slice(0, 4)}… in file file_access_token.txt`));
-    assert.ok(out.includes(`Write succesful ${refresh.slice(0, 4)}… in file file_refresh_token.txt`));
+    assert.ok(out.includes(`Write succesful ${short(access)} in file file_access_token.txt`));
+    assert.ok(out.includes(`Write succesful ${short(refresh)} in file file_refresh_token.txt`));
     assert.ok(out.includes(`Write succesful ${expire} in file file_expire_time.txt`));
     assertNoLeak(exchange.all);
 
@@ -253,7 +257,7 @@ describe('netatmo-tokens (command line)', function () {
     assert.ok(sim.isValidRefreshToken(newRefresh));
     assert.ok(!sim.isValidRefreshToken(refresh), 'rotation: the old refresh token is dead');
     assert.notEqual(read(dir, 'file_access_token.txt'), access);
-    assert.ok(refreshed.stdout.includes(`Write succesful ${newRefresh.slice(0, 4)}… in file file_refresh_token.txt`));
+    assert.ok(refreshed.stdout.includes(`Write succesful ${short(newRefresh)} in file file_refresh_token.txt`));
     assert.equal(sim.stats.refreshRequests, 1);
     assert.deepEqual(refused, []);
     assert.ok(!fs.existsSync(path.join(dir, 'file_refresh_token.txt.lock')), 'the lock is released');
@@ -491,8 +495,147 @@ describe('netatmo-tokens (command line)', function () {
       const runs = await Promise.all([cli(['refresh'], dir), cli(['refresh'], dir), cli(['refresh'], dir)]);
       for (const r of runs) assert.equal(r.code, 104, r.stderr);
       assert.deepEqual(refused, []);
-      assert.equal(sim.stats.refreshRequests, 3);
+      // A run that finds a pair stored while it waited adopts it: one request per run that wrote.
+      const wrote = runs.filter((r) => /^Write succesful .* in file file_refresh_token\.txt$/m.test(r.stdout)).length;
+      const adopted = runs.filter((r) => /^Another run stored a new pair .* nothing was sent to Netatmo$/m.test(r.stdout)).length;
+      assert.equal(wrote + adopted, 3);
+      assert.ok(wrote >= 1);
+      assert.equal(sim.stats.refreshRequests, wrote);
       assert.ok(sim.isValidRefreshToken(read(dir, 'file_refresh_token.txt')));
+    });
+  });
+
+  // ---------------------------------------------------------------- coming from the PHP script (#15)
+
+  describe('a folder as netatmo_manage_tokens.php leaves it (no final newline)', function () {
+    /** file_parameters.txt and the three token files, each without a final newline, as the script writes them. */
+    function phpFolder({ scope = 'read_station read_thermostat' } = {}) {
+      const dir = tmpDir();
+      params(dir, { scope, finalEol: false });
+      const t = sim.issueTokens({ clientId: CLIENT_ID, scope: 'read_station' });
+      fs.writeFileSync(path.join(dir, 'file_access_token.txt'), t.access_token);
+      fs.writeFileSync(path.join(dir, 'file_refresh_token.txt'), t.refresh_token);
+      fs.writeFileSync(path.join(dir, 'file_expire_time.txt'), String(Math.floor(Date.now() / 1000) + TTL));
+      return { dir, tokens: t };
+    }
+    const line = (r, key) => r.stdout.split('\n').find((l) => l.startsWith(`${key} `));
+
+    it('a scope copied from the authorize URL (%20, +, a trailing one) refreshes (104), and is sent decoded', async function () {
+      const pct = phpFolder({ scope: 'read_station%20read_thermostat%20' });
+      const plus = phpFolder({ scope: 'read_station+read_thermostat+' });
+      const bad = phpFolder({ scope: 'read-station' });
+      const [r, p, display, url, badUrl, badRefresh] = await Promise.all([
+        cli(['refresh'], pct.dir),
+        cli(['refresh'], plus.dir),
+        cli(['display'], pct.dir),
+        cli(['authorize-url'], pct.dir),
+        cli(['authorize-url'], bad.dir),
+        cli(['refresh'], bad.dir),
+      ]);
+      for (const [run, folder] of [
+        [r, pct],
+        [p, plus],
+      ]) {
+        assert.equal(run.code, 104, run.stderr);
+        assert.ok(!sim.isValidRefreshToken(folder.tokens.refresh_token));
+        assert.ok(sim.isValidRefreshToken(read(folder.dir, 'file_refresh_token.txt')));
+      }
+      assert.equal(display.code, 102, display.stderr);
+      assert.equal(url.code, 0, url.stderr);
+      assert.equal(new URL(url.stdout.trim()).searchParams.get('scope'), 'read_station read_thermostat');
+      // Where the scope is sent, a real mistake still stops it; a refresh, which never sends it, goes on.
+      assert.equal(badUrl.code, 10);
+      assert.match(badUrl.stderr, /"read-station" is not a Netatmo scope/);
+      assert.equal(badRefresh.code, 104, badRefresh.stderr);
+    });
+
+    it('a successful refresh writes nothing on stderr unless stderr is a terminal', async function () {
+      const { dir } = phpFolder();
+      const r = await cli(['refresh'], dir);
+      assert.equal(r.code, 104, r.stderr);
+      assert.equal(r.stderr, '');
+      assert.match(r.stdout, /^Write succesful \d+ in file file_expire_time\.txt$/m);
+      // On a terminal (script(1) gives the command one), the note on shortened tokens is shown.
+      const tty = await new Promise((resolve) =>
+        execFile(
+          'script',
+          ['-qec', `'${process.execPath}' '${MAIN}' refresh`, '/dev/null'],
+          { cwd: dir, env: { PATH: process.env.PATH, HOME: process.env.HOME, NETATMO_API_BASE: sim.url }, encoding: 'utf8' },
+          (err, stdout) => resolve({ code: err ? err.code : 0, stdout }),
+        ),
+      );
+      assert.equal(tty.code, 104, tty.stdout);
+      assert.match(tty.stdout, /tokens are shortened to 4 characters after their "\|"/);
+      assertNoLeak(tty.stdout);
+    });
+
+    it('two refreshes in a row, tokens shortened, show two different atoken and rtoken lines', async function () {
+      const { dir } = phpFolder();
+      const first = await cli(['refresh'], dir);
+      const second = await cli(['refresh'], dir);
+      for (const r of [first, second]) {
+        assert.equal(r.code, 104, r.stderr);
+        assertNoLeak(r.all);
+      }
+      assert.notEqual(line(first, 'atoken'), line(second, 'atoken'));
+      assert.notEqual(line(first, 'rtoken'), line(second, 'rtoken'));
+      assert.equal(line(second, 'atoken'), `atoken ${short(read(dir, 'file_access_token.txt'))}`);
+      assert.equal(line(second, 'etoken'), `etoken ${TTL}`);
+      assert.ok(second.stdout.includes(`Write succesful ${short(read(dir, 'file_refresh_token.txt'))} in file file_refresh_token.txt`));
+    });
+
+    it('two refreshes started together cost one token request, and both exit 104', async function () {
+      const { dir, tokens } = phpFolder();
+      // The test holds the folder's lock until both runs have read the stored pair: they then queue on it together.
+      let release;
+      const held = new Promise((resolve) => (release = resolve));
+      let taken;
+      const lockTaken = new Promise((resolve) => (taken = resolve));
+      const holder = withFileLock(path.join(dir, 'file_refresh_token.txt'), () => {
+        taken();
+        return held;
+      });
+      await lockTaken;
+      const runs = [1, 2].map(() => startCli(['refresh'], { cwd: dir, env: env({ NA_DEBUG: '1' }) }));
+      await Promise.all(runs.map((r) => r.waitFor(/start: stored refresh token/)));
+      release();
+      await holder;
+      const done = await Promise.all(runs.map((r) => r.done));
+      for (const r of done) assert.equal(r.code, 104, r.stderr);
+      assert.equal(sim.stats.refreshRequests, 1);
+      assert.deepEqual(refused, []);
+      const stored = read(dir, 'file_refresh_token.txt');
+      assert.notEqual(stored, tokens.refresh_token);
+      assert.ok(sim.isValidRefreshToken(stored));
+      for (const r of done) assert.equal(line(r, 'rtoken'), `rtoken ${short(stored)}`);
+      assert.equal(done.filter((r) => /adopted, nothing was sent to Netatmo/.test(r.stdout)).length, 1);
+    });
+
+    it('display of a file with CR-only line ends (old Mac) never prints the client secret', async function () {
+      const dir = tmpDir();
+      params(dir, { eol: '\r', finalEol: false });
+      const r = await cli(['display'], dir);
+      assert.equal(r.code, 102, r.stderr);
+      assert.deepEqual(
+        r.stdout.split('\n').filter((l) => l.startsWith('Line #')),
+        [
+          `Line #0 client_id=${CLIENT_ID}`,
+          `Line #1 client_secret=${CLIENT_SECRET.slice(0, 4)}…`,
+          'Line #2 scope=read_station read_thermostat',
+          'Line #3 redirect_uri=http://localhost/',
+        ],
+      );
+      assertNoLeak(r.all);
+      // Whatever the structure: everything on one line, separated by spaces and "&".
+      const one = tmpDir();
+      fs.writeFileSync(
+        path.join(one, 'file_parameters.txt'),
+        `client_id=${CLIENT_ID} client_secret=${CLIENT_SECRET}&scope=read_station redirect_uri=http://localhost/`,
+      );
+      const o = await cli(['display'], one);
+      assert.equal(o.code, 10);
+      assert.ok(o.stdout.includes(`client_secret=${CLIENT_SECRET.slice(0, 4)}…&scope`), o.stdout);
+      assertNoLeak(o.all);
     });
   });
 
@@ -506,9 +649,15 @@ describe('netatmo-tokens (command line)', function () {
       const url = await cli(['authorize-url'], dir, { NA_DEBUG: '1' });
       outputs.push(url);
       const redirected = await acceptInBrowser(url.stdout.trim(), sim.url);
-      for (const args of [[redirected], ['current'], ['refresh'], ['display'], ['current', '--json']]) {
+      for (const [args, exitCode] of [
+        [[redirected], 0],
+        [['current'], 103],
+        [['refresh'], 104],
+        [['display'], 102],
+        [['current', '--json'], 103],
+      ]) {
         const r = await cli(args, dir, { NA_DEBUG: 'true' });
-        assert.ok(r.code === 0 || r.code > 100, `${args}: ${r.code} ${r.stderr}`);
+        assert.equal(r.code, exitCode, `${args}: ${r.stderr}`);
         outputs.push(r);
       }
       for (const r of outputs) {
@@ -575,7 +724,7 @@ describe('netatmo-tokens (command line)', function () {
         [rd, d],
       ]) {
         assert.equal(r.code, 103, r.stderr);
-        assert.ok(r.stdout.includes(`access_token  : ${login.tokens.access_token.slice(0, 4)}…`));
+        assert.ok(r.stdout.includes(`access_token  : ${short(login.tokens.access_token)}`));
         assert.match(r.stdout, /The access token expires in \d+ s/);
         assertNoLeak(r.all);
       }

@@ -10,18 +10,27 @@ const MAIN = path.join(__dirname, '..', '..', 'dist', 'cli', 'main.js');
 /**
  * Spawns `node dist/cli/main.js ...args` in `cwd` with a clean environment (only PATH, HOME and
  * what the test gives), so that the developer's NA_DEBUG or NETATMO_* never leak into a test.
+ * Returns at once: `waitFor(re)` resolves when stdout or stderr so far matches, `done` when the
+ * process has ended ({ code, stdout, stderr, all }).
  */
-function runCli(args, { cwd, env = {}, timeoutMs = 20000 } = {}) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [MAIN, ...args], {
-      cwd,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME || os.tmpdir(), ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
+function startCli(args, { cwd, env = {}, timeoutMs = 20000 } = {}) {
+  const child = spawn(process.execPath, [MAIN, ...args], {
+    cwd,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME || os.tmpdir(), ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  const waiters = [];
+  const check = () => {
+    for (const w of waiters.splice(0)) {
+      if (w.re.test(stdout + stderr)) w.resolve();
+      else waiters.push(w);
+    }
+  };
+  child.stdout.setEncoding('utf8').on('data', (d) => ((stdout += d), check()));
+  child.stderr.setEncoding('utf8').on('data', (d) => ((stderr += d), check()));
+  const done = new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`netatmo-tokens ${args.join(' ')} did not end within ${timeoutMs} ms\n${stdout}\n${stderr}`));
@@ -29,9 +38,21 @@ function runCli(args, { cwd, env = {}, timeoutMs = 20000 } = {}) {
     child.on('error', reject);
     child.on('close', (code) => {
       clearTimeout(timer);
+      for (const w of waiters.splice(0))
+        w.reject(new Error(`netatmo-tokens ended (${code}) before printing ${w.re}\n${stdout}\n${stderr}`));
       resolve({ code, stdout, stderr, all: stdout + stderr });
     });
   });
+  const waitFor = (re) =>
+    new Promise((resolve, reject) => {
+      waiters.push({ re, resolve, reject });
+      check();
+    });
+  return { child, waitFor, done };
+}
+
+function runCli(args, opts) {
+  return startCli(args, opts).done;
 }
 
 /** What a user's browser does with the authorize URL on the simulator: Accept, then the redirect's Location. */
@@ -58,14 +79,15 @@ function removeTmpDirs() {
   for (const dir of made.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
 }
 
-function writeParameters(dir, { clientId, clientSecret, scope = 'read_station read_thermostat', redirectUri = 'http://localhost/' }) {
-  fs.writeFileSync(
-    path.join(dir, 'file_parameters.txt'),
-    `client_id=${clientId}\nclient_secret=${clientSecret}\nscope=${scope}\nredirect_uri=${redirectUri}\n`,
-  );
+function writeParameters(
+  dir,
+  { clientId, clientSecret, scope = 'read_station read_thermostat', redirectUri = 'http://localhost/', eol = '\n', finalEol = true },
+) {
+  const lines = [`client_id=${clientId}`, `client_secret=${clientSecret}`, `scope=${scope}`, `redirect_uri=${redirectUri}`];
+  fs.writeFileSync(path.join(dir, 'file_parameters.txt'), lines.join(eol) + (finalEol ? eol : ''));
 }
 
 const read = (dir, name) => fs.readFileSync(path.join(dir, name), 'utf8');
 const mode = (dir, name) => fs.statSync(path.join(dir, name)).mode & 0o777;
 
-module.exports = { MAIN, runCli, acceptInBrowser, tmpDir, removeTmpDirs, writeParameters, read, mode };
+module.exports = { MAIN, startCli, runCli, acceptInBrowser, tmpDir, removeTmpDirs, writeParameters, read, mode };
