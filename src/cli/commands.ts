@@ -362,21 +362,13 @@ export async function display(ctx: Ctx): Promise<number> {
   const hide = !ctx.opts.showSecret;
   ctx.io.out('-----------------------------------------------------------------------------------');
   lines.forEach((line, i) => {
-    // The secret's line, even misspelt or without "=", shows only its first 4 characters.
-    const secret = /^(\s*[^=\s]*secret[^=\s]*)(\s*=\s*|\s+)(\S.*)$/i.exec(line);
-    if (secret && hide) {
-      ctx.io.redactor.add(secret[3].trim());
-      ctx.io.out(`Line #${i} ${secret[1].trim()}${secret[2].includes('=') ? '=' : ' '}${shown(secret[3].trim(), false)}`);
-    } else {
-      // Any other "...secret=value" in the line too, whatever the line structure (a file cut badly).
-      const text = hide
-        ? line.trim().replace(SECRET_ANYWHERE, (_m, key: string, sep: string, value: string) => {
-            ctx.io.redactor.add(value);
-            return `${key}${sep}${shown(value, false)}`;
-          })
-        : line.trim();
-      ctx.io.out(`Line #${i} ${text}`, ctx.opts.showSecret);
-    }
+    const text = hide
+      ? line.trim().replace(SECRET_VALUE, (_m, key: string, sep: string, value: string) => {
+          ctx.io.redactor.add(value);
+          return `${key}${sep.includes('=') ? '=' : sep}${shown(value, false)}`;
+        })
+      : line.trim();
+    ctx.io.out(`Line #${i} ${text}`, !hide);
   });
   ctx.io.out('-----------------------------------------------------------------------------------');
   if (hide) ctx.io.hint('(client_secret is shortened to 4 characters; --show-secret prints it)');
@@ -384,7 +376,11 @@ export async function display(ctx: Ctx): Promise<number> {
   return EXIT.DISPLAY;
 }
 
-const SECRET_ANYWHERE = /([^=\s&]*secret[^=\s&]*)(\s*[=:]\s*)([^\s&]+)/gi;
+/**
+ * The value of any "...secret" key, whatever the line structure (misspelt, without "=", several
+ * keys on one line): up to the next `key=`, an "&" or the end of the line.
+ */
+const SECRET_VALUE = /([^=\s&]*secret[^=\s&]*)(\s*=\s*|\s+)(\S[^&]*?)(?=\s+[^\s=&]+\s*=|&|\s*$)/gi;
 
 // ------------------------------------------------------------------ authorize-url
 

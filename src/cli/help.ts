@@ -33,8 +33,8 @@ const COMMAND_HELP: Record<Command, string> = {
   refresh: `refresh
    Get a new access token and a new refresh token using the current refresh token, and store
    them. Holds a lock (file_refresh_token.txt.lock, or the Node-RED store's own lock with --store),
-   so that runs from cron and Node-RED never use the same refresh token twice. With --store, a
-   pair stored by Node-RED while this command waited is adopted instead of refreshing again.
+   so that runs from cron and Node-RED never use the same refresh token twice. A pair stored by
+   another run (or Node-RED) while this command waited is adopted instead of refreshing again.
    Exit code 104; 10 (parameters), 50 (file_expire_time.txt missing), 51 (file_refresh_token.txt
    missing, or no tokens for the Node-RED account), 52 (Netatmo did not answer 200, e.g.
    invalid_grant: authorize again), 31-35 (a token file cannot be written).`,
@@ -47,7 +47,7 @@ const COMMAND_HELP: Record<Command, string> = {
 
 export const OPTIONS_HELP = `Options:
    --dir DIR              folder of file_parameters.txt and the token files (default: current folder)
-   --show-tokens          print tokens in full (default: first 4 characters; the files hold them)
+   --show-tokens          print tokens in full (default: 4 characters after the "|"; the files hold them)
    --show-secret          display: print the client secret in full
    --json                 current: one JSON object for scripts
    --exit-zero            exit 0 instead of 101-104 when usage/display/current/refresh succeed
