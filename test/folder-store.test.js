@@ -1,0 +1,80 @@
+'use strict';
+/** The PHP script's folder as a TokenStore (src/core/folder-store.ts), on real files. */
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { FolderTokenStore, TokenFileError } = require('../dist/core/folder-store');
+
+describe('core: FolderTokenStore', () => {
+  let dir;
+  beforeEach(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), 'netatmo-folder-store-'))));
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const put = (name, text) => fs.writeFileSync(path.join(dir, name), text);
+  const get = (name) => fs.readFileSync(path.join(dir, name), 'utf8');
+
+  it('reads the three files as the PHP script writes them (no final newline; a CRLF tolerated)', async () => {
+    put('file_access_token.txt', 'u1|access');
+    put('file_refresh_token.txt', 'u1|refresh\r\n');
+    put('file_expire_time.txt', '1737385729');
+    const acc = await new FolderTokenStore({ dir }).read('any');
+    assert.equal(acc.tokens.access_token, 'u1|access');
+    assert.equal(acc.tokens.refresh_token, 'u1|refresh');
+    assert.equal(acc.tokens.expires_at, 1737385729000);
+    assert.ok(acc.tokens.obtained_at <= acc.tokens.expires_at);
+    assert.deepEqual(acc.tokens.scope, []);
+    assert.equal(acc.invalid, undefined);
+  });
+
+  it('no refresh token: no login; a refresh token copied by hand with expiry 0 or none: expired', async () => {
+    const store = new FolderTokenStore({ dir });
+    assert.equal(await store.read('x'), null);
+    put('file_refresh_token.txt', '');
+    assert.equal(await store.read('x'), null);
+    put('file_refresh_token.txt', 'u1|by-hand');
+    const acc = await store.read('x');
+    assert.deepEqual([acc.tokens.access_token, acc.tokens.expires_at], ['', 0]);
+  });
+
+  it('writes the pair (refresh token first), 0600, no final newline, and only the tokens', async () => {
+    const store = new FolderTokenStore({ dir });
+    const tokens = { access_token: 'u1|a2', refresh_token: 'u1|r2', expires_at: 1737385729999, obtained_at: 1, scope: ['read_station'] };
+    await store.write('x', { tokens, invalid: { code: 'invalid_grant', message: 'm', at: 1 }, pending: 5 });
+    assert.equal(get('file_refresh_token.txt'), 'u1|r2');
+    assert.equal(get('file_access_token.txt'), 'u1|a2');
+    assert.equal(get('file_expire_time.txt'), '1737385729');
+    for (const f of fs.readdirSync(dir)) assert.equal(fs.statSync(path.join(dir, f)).mode & 0o777, 0o600, f);
+    assert.deepEqual(fs.readdirSync(dir).sort(), ['file_access_token.txt', 'file_expire_time.txt', 'file_refresh_token.txt']);
+    assert.equal((await store.read('x')).invalid, undefined, 'the files have no place for a mark');
+  });
+
+  it('a file that cannot be written is named, and remembered for the exit code', async () => {
+    const store = new FolderTokenStore({ dir });
+    fs.mkdirSync(path.join(dir, 'file_access_token.txt')); // a rename onto a folder fails, for root too
+    const tokens = { access_token: 'u1|a', refresh_token: 'u1|r', expires_at: 0, obtained_at: 0, scope: [] };
+    await assert.rejects(store.write('x', { tokens }), (err) => {
+      assert.ok(err instanceof TokenFileError);
+      assert.equal(err.code, 'STORE');
+      assert.equal(err.fileName, 'file_access_token.txt');
+      assert.equal(err.problem, 'not-written');
+      assert.match(err.message, /file_access_token\.txt cannot be written in .* \(E[A-Z]+\)/);
+      return true;
+    });
+    assert.equal(store.lastWriteError.fileName, 'file_access_token.txt');
+    assert.equal(get('file_refresh_token.txt'), 'u1|r', 'the refresh token, first, was written');
+  });
+
+  it('locks file_refresh_token.txt.lock (as every earlier netatmo-tokens), and keeps files aside under one name', async () => {
+    const store = new FolderTokenStore({ dir });
+    await store.withLock('x', async () => assert.ok(fs.existsSync(path.join(dir, 'file_refresh_token.txt.lock'))));
+    assert.ok(!fs.existsSync(path.join(dir, 'file_refresh_token.txt.lock')));
+    put('file_refresh_token.txt', 'u1|r');
+    put('file_expire_time.txt', '0');
+    const aside = await store.keepAside('x');
+    assert.equal(fs.readFileSync(aside, 'utf8'), 'u1|r');
+    const suffix = aside.slice(path.join(dir, 'file_refresh_token.txt').length);
+    assert.equal(get(`file_expire_time.txt${suffix}`), '0');
+    assert.equal(await store.read('x'), null);
+    assert.equal(await store.keepAside('x'), undefined);
+  });
+});
