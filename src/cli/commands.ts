@@ -1,6 +1,7 @@
 /**
- * The commands. The OAuth calls, the Node-RED store, its lock and the refresh logic are the
- * core's; this file reads arguments and files, calls the core, and prints.
+ * The commands. The OAuth calls, both stores (the PHP script's folder, a Node-RED account's file),
+ * their locks and the refresh logic (TokenManager) are the core's; this file reads arguments and
+ * parameters, calls the core, turns its errors into the manual's exit codes, and prints.
  */
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
@@ -303,43 +304,31 @@ function shortenedNote(ctx: Ctx): void {
   if (!ctx.opts.showTokens) ctx.io.hint('(tokens are shortened to 4 characters after their "|" here; --show-tokens prints them in full)');
 }
 
-/**
- * The core's TokenManager on either store, for one command: under the store's lock, a pair that
- * another run stored since this one read the store is adopted; else a new pair is requested, and
- * stored before it is printed. An invalid_grant marks the login (where the store can hold it).
- */
-async function refreshWith(ctx: Ctx, store: TokenStore, accountId: string, client: CliClient): Promise<TokenSet> {
-  const mgr = new TokenManager({
-    accountId,
-    store,
-    client,
-    autoRefresh: false,
-    reauthThrottleMs: 0, // an explicit command always asks Netatmo once
-    logger: debugLogger(ctx),
-  });
+/** The core's TokenManager on either store, for one command: no timer, stopped when done. */
+async function withManager<T>(
+  ctx: Ctx,
+  store: TokenStore,
+  accountId: string,
+  client: CliClient,
+  fn: (mgr: TokenManager) => Promise<T>,
+): Promise<T> {
+  const logger = debugLogger(ctx);
+  // reauthThrottleMs 0: an explicit command always asks Netatmo once.
+  const mgr = new TokenManager({ accountId, store, client, autoRefresh: false, reauthThrottleMs: 0, logger });
   try {
-    await mgr.start();
-    return await mgr.refresh({ force: true });
+    return await fn(mgr);
   } finally {
     await mgr.stop();
   }
 }
 
-/** A code exchanged through the TokenManager: under the store's lock, stored before it is printed. */
-async function authorizeWith(
-  ctx: Ctx,
-  store: TokenStore,
-  accountId: string,
-  client: CliClient,
-  code: string,
-  p: Partial<Parameters>,
-): Promise<TokenSet> {
-  const mgr = new TokenManager({ accountId, store, client, autoRefresh: false, logger: debugLogger(ctx) });
-  try {
-    return await mgr.authorizeWithCode(code, p.redirect_uri as string, p.scope as string);
-  } finally {
-    await mgr.stop();
-  }
+/**
+ * Under the store's lock, a pair that another run stored since this one read the store is adopted;
+ * else a new pair is requested, and stored before it is printed. An invalid_grant marks the login.
+ */
+async function forcedRefresh(mgr: TokenManager): Promise<TokenSet> {
+  await mgr.start();
+  return mgr.refresh({ force: true });
 }
 
 /**
@@ -349,7 +338,10 @@ async function authorizeWith(
  */
 function folderFailure(e: NetatmoError, store: FolderTokenStore, spent: boolean, after: (file: string) => string): CliExit {
   const w = store.lastWriteError;
-  if (!w) return new CliExit(EXIT.REFRESH_NOT_WRITTEN, `${e.message}: another refresh is running or hung; try again later`);
+  if (!w) {
+    const locked = /locked by another process/.test(e.message) ? ': another refresh is running or hung; try again later' : '';
+    return new CliExit(EXIT.REFRESH_NOT_WRITTEN, `${e.message}${locked}`);
+  }
   const codes = TOKEN_FILE_EXIT[w.fileName];
   const what = spent ? after(w.fileName) : 'Nothing was sent to Netatmo';
   return new CliExit(w.problem === 'not-there' ? codes.notThere : codes.notWritten, `${w.message}. ${what}`);
@@ -430,7 +422,7 @@ async function codeToFolder(ctx: Ctx, arg: { code: string; state?: string; paste
   const client = new CliClient({ clientId: p.client_id, clientSecret: p.client_secret, apiBase: apiBase(ctx) }, ctx.io);
   let t: TokenSet;
   try {
-    t = await authorizeWith(ctx, store, 'folder', client, arg.code, p);
+    t = await withManager(ctx, store, 'folder', client, (m) => m.authorizeWithCode(arg.code, p.redirect_uri, p.scope));
   } catch (err) {
     const e = asNetatmoError(err);
     if (e.code === 'STORE' || e.code === 'STORE_CORRUPT') {
@@ -470,7 +462,9 @@ async function codeToStore(ctx: Ctx, arg: { code: string; state?: string; pasted
   );
   let t: TokenSet;
   try {
-    t = await authorizeWith(ctx, sc.store, sc.accountId, client, arg.code, p);
+    t = await withManager(ctx, sc.store, sc.accountId, client, (m) =>
+      m.authorizeWithCode(arg.code, p.redirect_uri as string, p.scope as string),
+    );
   } catch (err) {
     const e = asNetatmoError(err);
     if (e.code === 'STORE' || e.code === 'STORE_CORRUPT') {
@@ -618,7 +612,7 @@ async function refreshFolder(ctx: Ctx): Promise<number> {
   const client = new CliClient({ clientId: p.client_id, clientSecret: p.client_secret, apiBase: apiBase(ctx) }, ctx.io);
   let t: TokenSet;
   try {
-    t = await refreshWith(ctx, store, 'folder', client);
+    t = await withManager(ctx, store, 'folder', client, forcedRefresh);
   } catch (err) {
     const e = asNetatmoError(err);
     if (e.code === 'NOT_AUTHORIZED') throw new CliExit(EXIT.REFRESH_NO_TOKEN, `${FILES.refresh} does not exist in ${dir}: ${howto(ctx)}`);
@@ -659,7 +653,7 @@ async function refreshStore(ctx: Ctx): Promise<number> {
   );
   let t: TokenSet;
   try {
-    t = await refreshWith(ctx, sc.store, sc.accountId, client);
+    t = await withManager(ctx, sc.store, sc.accountId, client, forcedRefresh);
   } catch (err) {
     const e = asNetatmoError(err);
     if (e.code === 'NOT_AUTHORIZED') throw new CliExit(EXIT.REFRESH_NO_TOKEN, await noLoginMessage(sc));
