@@ -5,6 +5,9 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { FolderTokenStore, TokenFileError } = require('../dist/core/folder-store');
+const { TokenManager } = require('../dist/core/manager');
+const { OAuthClient } = require('../dist/core/oauth');
+const { startSimulator } = require('./simulator');
 
 describe('core: FolderTokenStore', () => {
   let dir;
@@ -76,5 +79,56 @@ describe('core: FolderTokenStore', () => {
     assert.equal(get(`file_expire_time.txt${suffix}`), '0');
     assert.equal(await store.read('x'), null);
     assert.equal(await store.keepAside('x'), undefined);
+  });
+
+  describe('under TokenManager, as the command line uses it', () => {
+    let sim;
+    before(async () => (sim = await startSimulator({ clients: { cid: 'csecret' } })));
+    after(() => sim.close());
+
+    const manager = (store) =>
+      new TokenManager({
+        accountId: 'folder',
+        store,
+        client: new OAuthClient({ clientId: 'cid', clientSecret: 'csecret', apiBase: sim.url }),
+        autoRefresh: false,
+      });
+    const login = () => {
+      const t = sim.issueTokens({ clientId: 'cid' });
+      put('file_access_token.txt', t.access_token);
+      put('file_refresh_token.txt', t.refresh_token);
+      put('file_expire_time.txt', String(Math.floor(Date.now() / 1000) + 10800));
+      return t;
+    };
+
+    it('a forced refresh writes the new pair; one that finds the pair changed since its start adopts it', async () => {
+      const old = login();
+      const first = manager(new FolderTokenStore({ dir }));
+      const second = manager(new FolderTokenStore({ dir }));
+      await Promise.all([first.start(), second.start()]); // both read the same pair
+      sim.resetStats();
+      const a = await first.refresh({ force: true });
+      assert.equal(get('file_refresh_token.txt'), a.refresh_token);
+      assert.notEqual(a.refresh_token, old.refresh_token);
+      const b = await second.refresh({ force: true });
+      assert.equal(b.refresh_token, a.refresh_token, 'adopted, not refreshed again');
+      assert.equal(sim.stats.refreshRequests, 1);
+      // Started after that write: a forced refresh asks Netatmo again.
+      const third = manager(new FolderTokenStore({ dir }));
+      await third.start();
+      const c = await third.refresh({ force: true });
+      assert.notEqual(c.refresh_token, a.refresh_token);
+      assert.equal(sim.stats.refreshRequests, 2);
+      assert.ok(sim.isValidRefreshToken(get('file_refresh_token.txt')));
+    });
+
+    it('invalid_grant: REAUTHORIZE, and the files keep the refused pair (they have no place for the mark)', async () => {
+      const t = login();
+      await new OAuthClient({ clientId: 'cid', clientSecret: 'csecret', apiBase: sim.url }).refresh(t.refresh_token);
+      const mgr = manager(new FolderTokenStore({ dir }));
+      await mgr.start();
+      await assert.rejects(mgr.refresh({ force: true }), (err) => err.code === 'REAUTHORIZE' && err.oauthError === 'invalid_grant');
+      assert.equal(get('file_refresh_token.txt'), t.refresh_token);
+    });
   });
 });
