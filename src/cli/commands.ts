@@ -29,6 +29,7 @@ import {
   removeState,
   writeState,
 } from './files';
+import { CliClient, expiresIn } from './client';
 import { Io, RULE, expiryLine, isoUtc, shown } from './io';
 import { StoreContext, apiBaseFromSettings, noLoginMessage, openStore } from './nodered';
 
@@ -66,53 +67,10 @@ function howto(ctx: Ctx): string {
 
 // ------------------------------------------------------------------ shared helpers
 
-/** An OAuthClient that tells NA_DEBUG what it sends (shortened), and counts token requests. */
-class CliClient extends OAuthClient {
-  requests = 0;
-  constructor(
-    p: { clientId: string; clientSecret: string; apiBase: string },
-    private readonly io: Io,
-  ) {
-    super(p);
-    io.redactor.add(p.clientSecret);
-    io.debug(`client_id=${p.clientId} client_secret=${redact(p.clientSecret)} token endpoint ${this.apiBase}/oauth2/token`);
-  }
-
-  override async exchangeCode(code: string, redirectUri: string, scope: string): Promise<TokenSet> {
-    this.requests++;
-    this.io.debug(
-      `POST ${this.apiBase}/oauth2/token grant_type=authorization_code code=${redact(code)} redirect_uri=${redirectUri} scope=${scope}`,
-    );
-    return this.answered(super.exchangeCode(code, redirectUri, scope));
-  }
-
-  override async refresh(refreshToken: string): Promise<TokenSet> {
-    this.requests++;
-    this.io.debug(`POST ${this.apiBase}/oauth2/token grant_type=refresh_token refresh_token=${redact(refreshToken)}`);
-    return this.answered(super.refresh(refreshToken));
-  }
-
-  private async answered(p: Promise<TokenSet>): Promise<TokenSet> {
-    try {
-      const t = await p;
-      this.io.redactor.add(t.access_token, t.refresh_token);
-      this.io.debug(
-        `answer: HTTP 200 access_token=${redact(t.access_token)} refresh_token=${redact(t.refresh_token)} expires_in=${expiresIn(t)} scope=${t.scope.join(' ')}`,
-      );
-      return t;
-    } catch (err) {
-      const e = asNetatmoError(err);
-      this.io.debug(`answer: ${e.status ? `HTTP ${e.status}` : 'none'} ${e.code}${e.oauthError ? ` (${e.oauthError})` : ''}: ${e.message}`);
-      throw e;
-    }
-  }
-}
-
 function apiBase(ctx: Ctx, sc?: StoreContext): string {
   return ctx.env.NETATMO_API_BASE || (sc && apiBaseFromSettings(sc)) || DEFAULT_API_BASE;
 }
 
-const expiresIn = (t: TokenSet): number => Math.round((t.expires_at - t.obtained_at) / 1000);
 const unix = (ms: number): number => Math.floor(ms / 1000);
 
 /** file_parameters.txt, checked (exit 10 with a message naming the problem); the scope only where it is sent. */
