@@ -58,3 +58,28 @@ describe('settings: netatmoTokens', () => {
     );
   });
 });
+
+describe('settings: credential secrets, in Node-RED order (nodes and command line alike)', () => {
+  const { credentialSecrets } = require('../dist/core/settings');
+
+  it('the encrypting secret first, the generated one kept for decrypting older files (table)', () => {
+    const rows = [
+      // [settings.js credentialSecret, generated, secret, secrets, from]
+      ['mine', 'gen', 'mine', ['mine', 'gen'], 'settings.js credentialSecret'],
+      ['mine', undefined, 'mine', ['mine', undefined], 'settings.js credentialSecret'],
+      ['gen', 'gen', 'gen', ['gen'], 'settings.js credentialSecret'],
+      [false, 'gen', undefined, [undefined, 'gen'], 'settings.js credentialSecret: false'],
+      [undefined, 'gen', 'gen', ['gen'], '.config.runtime.json _credentialSecret'],
+      ['', 'gen', 'gen', ['gen'], '.config.runtime.json _credentialSecret'],
+      [undefined, '', undefined, [undefined], 'none'],
+      [42, undefined, undefined, [undefined], 'none'],
+    ];
+    for (const [user, generated, secret, secrets, from] of rows) {
+      const got = credentialSecrets(user, generated);
+      const what = `${JSON.stringify(user)} / ${JSON.stringify(generated)}`;
+      assert.equal(got.secret, secret, what);
+      assert.deepEqual(got.secrets, secrets, what);
+      assert.equal(got.from, from, what);
+    }
+  });
+});

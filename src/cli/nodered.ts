@@ -4,6 +4,7 @@
  */
 import { existsSync, promises as fs, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
+import { credentialSecrets, readNetatmoSettings } from '../core/settings';
 import { FileTokenStore } from '../core/store';
 import { checkAccountId } from '../core/validate';
 import { CliExit, EXIT } from './exit';
@@ -19,7 +20,7 @@ export interface SecretChoice {
 
 interface NodeRedSettingsFile {
   credentialSecret?: unknown;
-  netatmoTokens?: { apiBase?: unknown; lockStaleMs?: unknown };
+  netatmoTokens?: unknown;
 }
 
 export interface StoreContext {
@@ -59,19 +60,19 @@ function chooseSecret(userDir: string, settings: NodeRedSettingsFile, explicit: 
   } catch {
     // no file, or not JSON: no generated secret
   }
-  const choice = (secret: string | undefined, from: string): SecretChoice => ({
-    secret,
-    secrets: secret === generated ? [secret] : [secret, generated],
-    from: secret ? from : `${from} (no encryption)`,
-  });
   const env = process.env.NODE_RED_CREDENTIAL_SECRET;
-  if (explicit !== undefined) return choice(explicit || undefined, '--secret');
-  if (env !== undefined) return choice(env || undefined, 'NODE_RED_CREDENTIAL_SECRET');
-  if (settings.credentialSecret === false) return choice(undefined, 'settings.js credentialSecret: false');
-  if (typeof settings.credentialSecret === 'string' && settings.credentialSecret)
-    return choice(settings.credentialSecret, 'settings.js credentialSecret');
-  if (generated) return choice(generated, '.config.runtime.json _credentialSecret');
-  return choice(undefined, 'none found in settings.js or .config.runtime.json');
+  const given =
+    explicit !== undefined
+      ? { value: explicit, from: '--secret' }
+      : env !== undefined
+        ? { value: env, from: 'NODE_RED_CREDENTIAL_SECRET' }
+        : undefined;
+  // "" means clear text, as credentialSecret: false does in settings.js.
+  const found = given
+    ? credentialSecrets(given.value === '' ? false : given.value, generated)
+    : credentialSecrets(settings.credentialSecret, generated);
+  const from = given?.from ?? (found.from === 'none' ? 'none found in settings.js or .config.runtime.json' : found.from);
+  return { secret: found.secret, secrets: found.secrets, from: found.secret ? from : `${from} (no encryption)` };
 }
 
 export function openStore(userDirArg: string, accountArg: string, explicitSecret: string | undefined): StoreContext {
@@ -94,7 +95,7 @@ export function openStore(userDirArg: string, accountArg: string, explicitSecret
   }
   const { settings, problem } = loadSettings(userDir);
   const secret = chooseSecret(userDir, settings, explicitSecret);
-  const lockStaleMs = typeof settings.netatmoTokens?.lockStaleMs === 'number' ? settings.netatmoTokens.lockStaleMs : undefined;
+  const { lockStaleMs } = readNetatmoSettings(settings.netatmoTokens);
   const store = new FileTokenStore({ dir: path.join(userDir, 'netatmo-tokens'), secret: secret.secrets, lockStaleMs });
   return { userDir, accountId, store, secret, settings, settingsProblem: problem };
 }
@@ -116,6 +117,5 @@ export async function noLoginMessage(ctx: StoreContext): Promise<string> {
 }
 
 export function apiBaseFromSettings(ctx: StoreContext): string | undefined {
-  const v = ctx.settings.netatmoTokens?.apiBase;
-  return typeof v === 'string' && v ? v : undefined;
+  return readNetatmoSettings(ctx.settings.netatmoTokens).apiBase;
 }

@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import type { Node, NodeAPI, NodeDef, NodeStatus } from 'node-red';
 import type { AccountState, TokenManager } from '../core/manager';
 import { OAuthClient } from '../core/oauth';
+import { NetatmoSettings, credentialSecrets, readNetatmoSettings } from '../core/settings';
 import { TokenStore } from '../core/store';
 import { checkClientId, checkClientSecret } from '../core/validate';
 
@@ -21,16 +22,7 @@ export interface AccountCredentials {
   clientSecret?: string;
 }
 
-/** Advanced knobs from Node-RED's settings.js: `netatmoTokens: { ... }`. */
-export interface NetatmoSettings {
-  apiBase?: string;
-  marginSeconds?: number;
-  timeoutSeconds?: number;
-  retryBaseMs?: number;
-  retryMaxMs?: number;
-  reauthThrottleSeconds?: number;
-  lockStaleMs?: number;
-}
+export type { NetatmoSettings } from '../core/settings';
 
 /** What a token node needs from its account. */
 export interface AccountNode extends Node<AccountCredentials> {
@@ -50,45 +42,18 @@ export function storeFor(RED: NodeAPI): TokenStore {
   // Asked at each read and write: Node-RED generates its secret only when it first loads the flows' credentials.
   return new TokenStore({
     dir: path.join(userDir, 'netatmo-tokens'),
-    secret: () => credentialSecrets(RED),
+    secret: () => storeSecrets(RED),
     lockStaleMs: settings.lockStaleMs,
   });
 }
 
-/**
- * `netatmoTokens` of settings.js, every duration in seconds: `marginSeconds`, `timeoutSeconds`,
- * `reauthThrottleSeconds`, `retryBaseSeconds`, `retryMaxSeconds`, `lockStaleSeconds`. The older keys in
- * milliseconds (`retryBaseMs`, `retryMaxMs`, `lockStaleMs`) are still read; the seconds key wins. A value
- * that is not a finite number >= 0 is ignored (the default applies). Returned in the units the code uses.
- */
+/** `netatmoTokens` of settings.js (see readNetatmoSettings). */
 export function nodeRedSettings(RED: NodeAPI): NetatmoSettings {
-  const raw = (RED.settings as { netatmoTokens?: unknown }).netatmoTokens;
-  const s = raw && typeof raw === 'object' ? (raw as Record<string, unknown>) : {};
-  const num = (key: string): number | undefined => {
-    const v = s[key];
-    return typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : undefined;
-  };
-  const ms = (secondsKey: string, msKey: string): number | undefined => {
-    const secs = num(secondsKey);
-    return secs !== undefined ? secs * 1000 : num(msKey);
-  };
-  return {
-    apiBase: typeof s.apiBase === 'string' ? s.apiBase : undefined,
-    marginSeconds: num('marginSeconds'),
-    timeoutSeconds: num('timeoutSeconds'),
-    reauthThrottleSeconds: num('reauthThrottleSeconds'),
-    retryBaseMs: ms('retryBaseSeconds', 'retryBaseMs'),
-    retryMaxMs: ms('retryMaxSeconds', 'retryMaxMs'),
-    lockStaleMs: ms('lockStaleSeconds', 'lockStaleMs'),
-  };
+  return readNetatmoSettings((RED.settings as { netatmoTokens?: unknown }).netatmoTokens);
 }
 
-/**
- * Node-RED's credential secrets, first the one that encrypts: `credentialSecret` of settings.js, else
- * the one Node-RED generated in .config.runtime.json. The generated one stays usable for decrypting
- * files written before the user set their own (`credentialSecret: false`: written in clear text).
- */
-function credentialSecrets(RED: NodeAPI): Array<string | undefined> {
+/** Node-RED's credential secrets, the encrypting one first (see credentialSecrets in core/settings). */
+function storeSecrets(RED: NodeAPI): Array<string | undefined> {
   const get = (key: string): unknown => {
     try {
       return (RED.settings as { get(k: string): unknown }).get(key);
@@ -96,12 +61,7 @@ function credentialSecrets(RED: NodeAPI): Array<string | undefined> {
       return undefined;
     }
   };
-  const user = get('credentialSecret');
-  const generatedValue = get('_credentialSecret');
-  const generated = typeof generatedValue === 'string' && generatedValue ? generatedValue : undefined;
-  if (user === false) return [undefined, generated];
-  if (typeof user === 'string' && user) return [user, generated];
-  return [generated];
+  return credentialSecrets(get('credentialSecret'), get('_credentialSecret')).secrets;
 }
 
 /** Builds the OAuth client of an account, or explains why it cannot. */

@@ -1,0 +1,69 @@
+/**
+ * What Node-RED's settings.js says to this package, read the same way by the nodes (RED.settings)
+ * and by the command line (the settings.js file of a user folder).
+ */
+
+/** `netatmoTokens` of settings.js, in the units the code uses. */
+export interface NetatmoSettings {
+  apiBase?: string;
+  marginSeconds?: number;
+  timeoutSeconds?: number;
+  retryBaseMs?: number;
+  retryMaxMs?: number;
+  reauthThrottleSeconds?: number;
+  lockStaleMs?: number;
+}
+
+/**
+ * Every duration in seconds: `marginSeconds`, `timeoutSeconds`, `reauthThrottleSeconds`,
+ * `retryBaseSeconds`, `retryMaxSeconds`, `lockStaleSeconds`. The older keys in milliseconds
+ * (`retryBaseMs`, `retryMaxMs`, `lockStaleMs`) are still read; the seconds key wins. A value that is
+ * not a finite number >= 0 is ignored (the default applies).
+ */
+export function readNetatmoSettings(raw: unknown): NetatmoSettings {
+  const s = raw && typeof raw === 'object' ? (raw as Record<string, unknown>) : {};
+  const num = (key: string): number | undefined => {
+    const v = s[key];
+    return typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : undefined;
+  };
+  const ms = (secondsKey: string, msKey: string): number | undefined => {
+    const secs = num(secondsKey);
+    return secs !== undefined ? secs * 1000 : num(msKey);
+  };
+  return {
+    apiBase: typeof s.apiBase === 'string' && s.apiBase.trim() !== '' ? s.apiBase.trim() : undefined,
+    marginSeconds: num('marginSeconds'),
+    timeoutSeconds: num('timeoutSeconds'),
+    reauthThrottleSeconds: num('reauthThrottleSeconds'),
+    retryBaseMs: ms('retryBaseSeconds', 'retryBaseMs'),
+    retryMaxMs: ms('retryMaxSeconds', 'retryMaxMs'),
+    lockStaleMs: ms('lockStaleSeconds', 'lockStaleMs'),
+  };
+}
+
+export interface CredentialSecrets {
+  /** The secret that encrypts (what Node-RED uses for its credentials); undefined: clear text. */
+  secret?: string;
+  /** Every secret to try for decrypting, the encrypting one first. */
+  secrets: Array<string | undefined>;
+  /** Where it came from, for messages (never the secret itself). */
+  from: 'settings.js credentialSecret' | 'settings.js credentialSecret: false' | '.config.runtime.json _credentialSecret' | 'none';
+}
+
+/**
+ * Node-RED's order: settings.js `credentialSecret` (`false`: clear text), else the `_credentialSecret`
+ * Node-RED generated in .config.runtime.json. The generated one stays usable for decrypting files
+ * written before the user set their own.
+ */
+export function credentialSecrets(user: unknown, generatedValue: unknown): CredentialSecrets {
+  const generated = typeof generatedValue === 'string' && generatedValue ? generatedValue : undefined;
+  const pick = (secret: string | undefined, from: CredentialSecrets['from']): CredentialSecrets => ({
+    secret,
+    secrets: secret === generated ? [secret] : [secret, generated],
+    from,
+  });
+  if (user === false) return pick(undefined, 'settings.js credentialSecret: false');
+  if (typeof user === 'string' && user) return pick(user, 'settings.js credentialSecret');
+  if (generated) return pick(generated, '.config.runtime.json _credentialSecret');
+  return pick(undefined, 'none');
+}
