@@ -13,7 +13,9 @@ export type ErrorCode =
   | 'TIMEOUT' // no answer in time
   | 'SERVER' // Netatmo answered 5xx
   | 'BAD_RESPONSE' // answer not JSON, truncated, or missing fields
-  | 'RATE_LIMITED' // 429 or API error 26
+  | 'RATE_LIMITED' // 429 or API error 26 (or 11), or our own rate budget exhausted within the wait allowed
+  | 'SCOPE_MISSING' // API error 13: the login lacks a scope the endpoint needs
+  | 'API_ERROR' // any other error answered by the API (`{error: {code, message}}`)
   | 'INVALID_INPUT' // bad input from the user or a message
   | 'CONFIG' // account not configured (client id/secret missing)
   | 'STORE' // the token file cannot be read or written
@@ -31,6 +33,14 @@ export interface NetatmoErrorDetails {
   retryAfterMs?: number;
   /** True when the request may have been processed by Netatmo although we got no usable answer. */
   uncertain?: boolean;
+  /** The API's own error `{code, message}`: becomes `cause` (Node-RED copies it into `msg.error.cause`). */
+  apiError?: ApiErrorBody;
+}
+
+/** Netatmo's API error, as it answered it (`{"error": {"code": 13, "message": ".."}}`). */
+export interface ApiErrorBody {
+  code: number;
+  message: string;
 }
 
 export class NetatmoError extends Error {
@@ -40,8 +50,10 @@ export class NetatmoError extends Error {
   readonly retryAfterMs?: number;
   readonly uncertain: boolean;
 
+  declare readonly cause?: ApiErrorBody;
+
   constructor(code: ErrorCode, message: string, details: NetatmoErrorDetails = {}) {
-    super(message);
+    super(message, details.apiError ? { cause: details.apiError } : undefined);
     this.name = 'NetatmoError';
     this.code = code;
     this.uncertain = details.uncertain === true;

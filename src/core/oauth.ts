@@ -117,7 +117,7 @@ export class OAuthClient {
 }
 
 /** Maps an axios/transport failure to a typed error. The original error is dropped: its config holds the form. */
-function transportError(err: unknown, apiBase: string, timeoutMs: number): NetatmoError {
+export function transportError(err: unknown, apiBase: string, timeoutMs: number): NetatmoError {
   const code = String((err as { code?: unknown })?.code ?? '');
   const host = safeHost(apiBase);
   if (code === 'ECONNABORTED' || code === 'ETIMEDOUT' || code === 'ERR_CANCELED' || code === 'ABORT_ERR') {

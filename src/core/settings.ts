@@ -12,6 +12,8 @@ export interface NetatmoSettings {
   retryMaxMs?: number;
   reauthThrottleSeconds?: number;
   lockStaleMs?: number;
+  /** The API's per-user limits the api nodes keep below: `[{limit, windowMs}]`. Default Netatmo's. */
+  apiLimits?: unknown;
 }
 
 /**
@@ -38,6 +40,7 @@ export function readNetatmoSettings(raw: unknown): NetatmoSettings {
     retryBaseMs: ms('retryBaseSeconds', 'retryBaseMs'),
     retryMaxMs: ms('retryMaxSeconds', 'retryMaxMs'),
     lockStaleMs: ms('lockStaleSeconds', 'lockStaleMs'),
+    apiLimits: s.apiLimits,
   };
 }
 

@@ -16,7 +16,7 @@ export default function (RED: NodeAPI): void {
   function AccountNodeCtor(this: AccountNode, config: AccountConfig): void {
     RED.nodes.createNode(this, config);
     const node = this;
-    const users = new Map<string, Node>();
+    const users = new Map<string, (state: AccountState) => void>();
     node.scope = parseScopeOr(config.scope, (message) =>
       node.error(RED._('netatmo-account.log.bad-scope', { message, scope: DEFAULT_SCOPE })),
     );
@@ -68,14 +68,14 @@ export default function (RED: NodeAPI): void {
       }
     };
     const pushStatus = (state: AccountState): void => {
-      const status = node.statusOf(state);
-      for (const user of users.values()) user.status(status);
+      for (const show of users.values()) show(state);
     };
     node.manager.on('state', pushStatus);
 
-    node.register = (user: Node): void => {
-      users.set(user.id, user);
-      user.status(node.statusOf(node.manager.state));
+    node.register = (user: Node, onState?: (state: AccountState) => void): void => {
+      const show = onState ?? ((state: AccountState) => user.status(node.statusOf(state)));
+      users.set(user.id, show);
+      show(node.manager.state);
     };
     node.deregister = (user: Node): void => {
       users.delete(user.id);

@@ -30,7 +30,8 @@ export interface AccountNode extends Node<AccountCredentials> {
   scope: string;
   redirectUri: string;
   apiBase: string;
-  register(user: Node): void;
+  /** `onState` replaces the default (the account's status on the user node): an api node shows its last call. */
+  register(user: Node, onState?: (state: AccountState) => void): void;
   deregister(user: Node): void;
   statusOf(state: AccountState): NodeStatus;
 }

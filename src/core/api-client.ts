@@ -1,0 +1,377 @@
+import axios, { AxiosInstance } from 'axios';
+import { Encoding, HttpMethod, findEndpoint } from './api-catalogue';
+import { ApiErrorBody, NetatmoError, asNetatmoError } from './errors';
+import { DEFAULT_API_BASE, DEFAULT_TIMEOUT_MS, RawResponse, TokenSet, transportError } from './oauth';
+import type { RateBudget } from './rate-budget';
+import { parseRetryAfter } from './retry-timing';
+
+/**
+ * One call to Netatmo's device API, in three steps: `prepareCall` checks and encodes what a message
+ * asks for (before any request), `ApiClient.send` sends it with a bearer token, `parseApiResponse` turns
+ * the answer into a result or a typed error. `ApiClient.call` runs the story around them: a token, a turn
+ * in the account's rate budget, and the few retries that are safe.
+ */
+
+export interface ApiCall {
+  /** The catalogue name, or the path when it is not one of ours: for status and msg.netatmo. */
+  endpoint: string;
+  path: string;
+  method: HttpMethod;
+  encoding: Encoding;
+  params: Record<string, unknown>;
+  /** The login needs one of these scopes (named when Netatmo answers code 13). */
+  scopes: string[];
+  /** Sent again after a lost answer only when false: a device change may have been applied. */
+  write: boolean;
+}
+
+export interface ApiAnswer {
+  statusCode: number;
+  /** The answer's `body` when it has one, else the whole answer. */
+  payload: unknown;
+  status?: string;
+  time_server?: number;
+  /** Per-module failures of a call that succeeded as a whole (`body.errors`), else []. */
+  errors: unknown[];
+}
+
+export type MethodSetting = 'auto' | 'GET' | 'POST';
+
+/** At most this many parameters, this long a name, this big an encoded request. */
+const MAX_PARAMS = 64;
+const MAX_REQUEST_BYTES = 256 * 1024;
+/** The biggest answer read (a long getmeasure); beyond it the call fails with BAD_RESPONSE. */
+export const MAX_ANSWER_BYTES = 16 * 1024 * 1024;
+const PARAM_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+const API_PATH = /^\/api\/[A-Za-z0-9_-]{1,64}(\/[A-Za-z0-9_-]{1,64}){0,3}$/;
+
+function invalid(message: string): NetatmoError {
+  return new NetatmoError('INVALID_INPUT', message);
+}
+
+export function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && !Buffer.isBuffer(v) && Object.getPrototypeOf(v) === Object.prototype;
+}
+
+/**
+ * What a message asks for, checked and ready to send: the endpoint (a catalogue name or an `/api/..`
+ * path), the method (the catalogue's unless forced), the parameters (fixed ones, then the message's).
+ * Throws INVALID_INPUT, so a bad message costs no request and no budget.
+ */
+export function prepareCall(endpoint: unknown, method: MethodSetting, ...paramSets: unknown[]): ApiCall {
+  if (typeof endpoint !== 'string' || endpoint.trim() === '') {
+    throw invalid('No endpoint: pick one in the node, or set msg.endpoint (e.g. "homestatus")');
+  }
+  const name = endpoint.trim();
+  const spec = findEndpoint(name);
+  if (!spec && !API_PATH.test(name)) {
+    throw invalid(`Unknown endpoint "${name.slice(0, 64)}": use a name such as homestatus, or a path such as /api/homestatus`);
+  }
+  const params: Record<string, unknown> = {};
+  for (const set of paramSets) {
+    if (set === undefined || set === null || set === '') continue;
+    if (!isPlainObject(set)) throw invalid('Parameters must be an object, such as {"home_id": "..."}');
+    Object.assign(params, set);
+  }
+  const keys = Object.keys(params);
+  if (keys.length > MAX_PARAMS) throw invalid(`Too many parameters (${keys.length}, at most ${MAX_PARAMS})`);
+  for (const k of keys) {
+    if (!PARAM_NAME.test(k)) throw invalid(`"${k.slice(0, 64)}" is not a parameter name`);
+    if (k === 'access_token') throw invalid('access_token is not a parameter: the token comes from the account');
+  }
+
+  const chosen: HttpMethod = method === 'GET' || method === 'POST' ? method : (spec?.method ?? 'GET');
+  let encoding: Encoding = chosen === 'GET' ? 'query' : 'form';
+  if (spec?.encoding === 'json') {
+    if (chosen === 'GET') throw invalid(`${spec.name} takes a JSON body: use method POST (or auto)`);
+    encoding = 'json';
+  }
+  if (spec) {
+    const missing = spec.required.filter((k) => params[k] === undefined || params[k] === null || params[k] === '');
+    if (missing.length) throw invalid(`${spec.name} needs ${missing.join(', ')}`);
+    for (const [k, allowed] of Object.entries(spec.values ?? {})) {
+      if (params[k] !== undefined && !allowed.includes(String(params[k]))) {
+        throw invalid(`${spec.name}: ${k} must be one of ${allowed.join(', ')}`);
+      }
+    }
+  }
+  if (encoding !== 'json') {
+    for (const [k, v] of Object.entries(params)) params[k] = flat(k, v);
+  }
+  const call: ApiCall = {
+    endpoint: spec?.name ?? name,
+    path: spec ? `/api/${spec.name}` : name,
+    method: chosen,
+    encoding,
+    params,
+    scopes: spec?.scopes ?? [],
+    write: spec ? spec.write : chosen === 'POST',
+  };
+  if (Buffer.byteLength(encode(call) ?? '') > MAX_REQUEST_BYTES) {
+    throw invalid(`The parameters are too big (more than ${MAX_REQUEST_BYTES / 1024} KB)`);
+  }
+  return call;
+}
+
+/** A query or form value: text, number, boolean, or a list of them (sent comma separated, as Netatmo wants). */
+function flat(key: string, v: unknown): string {
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' && Number.isFinite(v)) return String(v);
+  if (typeof v === 'boolean') return String(v);
+  if (Array.isArray(v) && v.every((x) => typeof x === 'string' || (typeof x === 'number' && Number.isFinite(x)))) return v.join(',');
+  throw invalid(`Parameter ${key} must be a text, a number, a boolean or a list of them`);
+}
+
+/** The request body (form or JSON), or the query string for GET. */
+function encode(call: ApiCall): string | undefined {
+  if (call.encoding === 'json') return JSON.stringify(call.params);
+  const q = new URLSearchParams(call.params as Record<string, string>).toString();
+  return q === '' ? undefined : q;
+}
+
+export interface ApiClientOptions {
+  apiBase?: string;
+  timeoutMs?: number;
+  clock?: () => number;
+  /** First delay before trying a failed read again; doubles each time. Default 1 s. */
+  retryBaseMs?: number;
+}
+
+/** What a call needs from its account. `rejectAccessToken` drops a token the API refused (once). */
+export interface TokenSource {
+  fresh(): TokenSet | undefined;
+  getToken(opts?: { maxWaitMs?: number }): Promise<TokenSet>;
+  rejectAccessToken(accessToken: string): unknown;
+}
+
+export interface CallContext {
+  tokens: TokenSource;
+  budget: RateBudget;
+  /** How long this message may wait in all (token, budget, retries). */
+  maxWaitMs: number;
+  /** Called when the message starts waiting for its turn in the budget. */
+  onWait?: (ms: number) => void;
+  /** Aborted when the node closes: waits end at once. */
+  signal?: AbortSignal;
+}
+
+export class ApiClient {
+  readonly apiBase: string;
+  private readonly timeoutMs: number;
+  private readonly clock: () => number;
+  private readonly retryBaseMs: number;
+  private readonly http: AxiosInstance;
+
+  constructor(opts: ApiClientOptions = {}) {
+    this.apiBase = (opts.apiBase || DEFAULT_API_BASE).replace(/\/+$/, '');
+    this.timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.clock = opts.clock ?? Date.now;
+    this.retryBaseMs = opts.retryBaseMs ?? 1_000;
+    this.http = axios.create({
+      timeout: this.timeoutMs,
+      maxRedirects: 0,
+      maxContentLength: MAX_ANSWER_BYTES,
+      responseType: 'text',
+      transformResponse: [(data: unknown) => data],
+      validateStatus: () => true,
+    });
+  }
+
+  /**
+   * The whole story of one message: a token, a turn in the budget, the request, the answer.
+   * - Netatmo refuses the token (code 2 or 3) although our clock says it is valid: the account drops
+   *   it, and the call is sent once more with the token of the one refresh every caller shares.
+   * - 429: the whole account pauses as long as Netatmo asks; the call waits its turn again (it was
+   *   not processed, so even a device change is safe to resend).
+   * - A transient failure of a read (5xx, reset, timeout, not JSON): tried again with backoff.
+   *   A device change is never sent twice: its error says it may have been applied.
+   * Every wait stays within `maxWaitMs`; beyond it the message fails with the last error.
+   */
+  async call(call: ApiCall, ctx: CallContext): Promise<ApiAnswer> {
+    const deadline = this.clock() + Math.max(0, ctx.maxWaitMs);
+    const left = (): number => Math.max(0, deadline - this.clock());
+    let refused = false;
+    let failures = 0;
+    for (;;) {
+      const token = ctx.tokens.fresh() ?? (await ctx.tokens.getToken({ maxWaitMs: left() }));
+      await this.takeTurn(ctx, left);
+      try {
+        return parseApiResponse(await this.send(call, token.access_token), call, token.access_token);
+      } catch (err) {
+        const e = asNetatmoError(err, 'NETWORK');
+        if (isTokenRefused(e) && !refused) {
+          refused = true;
+          ctx.tokens.rejectAccessToken(token.access_token);
+          continue;
+        }
+        if (e.code === 'RATE_LIMITED') {
+          ctx.budget.pause(e.retryAfterMs);
+          if (ctx.budget.pausedFor() <= left()) continue;
+          throw e;
+        }
+        if (e.retryable && !call.write) {
+          const delay = Math.round(this.retryBaseMs * 2 ** failures++ * (0.75 + Math.random() * 0.5));
+          if (delay < left()) {
+            await sleep(delay, ctx.signal);
+            continue;
+          }
+        }
+        if (call.write && e.uncertain) {
+          throw new NetatmoError(e.code, `${e.message}; not sent again: Netatmo may have applied ${call.endpoint}`, {
+            status: e.status,
+            uncertain: true,
+          });
+        }
+        throw e;
+      }
+    }
+  }
+
+  /** Waits for a 429 pause to end and for a booked turn; RATE_LIMITED when either is beyond the deadline. */
+  private async takeTurn(ctx: CallContext, left: () => number): Promise<void> {
+    const wait = ctx.budget.reserve(left());
+    if (wait === undefined) throw budgetExhausted(ctx.budget.pausedFor() > 0);
+    if (wait > 0) {
+      ctx.onWait?.(wait);
+      await sleep(wait, ctx.signal);
+    }
+    // A 429 seen by another call while this one slept: its turn comes after the pause.
+    const paused = ctx.budget.pausedFor();
+    if (paused > left()) throw budgetExhausted(true);
+    if (paused > 0) {
+      ctx.onWait?.(paused);
+      await sleep(paused, ctx.signal);
+    }
+  }
+
+  /** Builds and sends one request. Transport failures become typed errors that hold no request detail. */
+  async send(call: ApiCall, accessToken: string): Promise<RawResponse> {
+    const data = encode(call);
+    const headers: Record<string, string> = { Authorization: `Bearer ${accessToken}`, Accept: 'application/json' };
+    let url = `${this.apiBase}${call.path}`;
+    if (call.encoding === 'query') {
+      if (data) url += `?${data}`;
+    } else {
+      headers['Content-Type'] =
+        call.encoding === 'json' ? 'application/json;charset=utf-8' : 'application/x-www-form-urlencoded;charset=UTF-8';
+    }
+    try {
+      const res = await this.http.request<string>({
+        url,
+        method: call.method,
+        headers,
+        data: call.encoding === 'query' ? undefined : (data ?? ''),
+        signal: AbortSignal.timeout(this.timeoutMs + 1000),
+      });
+      const out: Record<string, string | undefined> = {};
+      for (const [k, v] of Object.entries(res.headers ?? {})) out[k.toLowerCase()] = v == null ? undefined : String(v);
+      return { status: res.status, headers: out, body: typeof res.data === 'string' ? res.data : '' };
+    } catch (err) {
+      if (/maxContentLength/.test(String((err as Error)?.message))) {
+        throw new NetatmoError('BAD_RESPONSE', `Netatmo's answer to ${call.endpoint} is larger than ${MAX_ANSWER_BYTES / 1048576} MB`);
+      }
+      throw transportError(err, this.apiBase, this.timeoutMs);
+    }
+  }
+}
+
+function budgetExhausted(paused: boolean): NetatmoError {
+  return new NetatmoError(
+    'RATE_LIMITED',
+    paused
+      ? 'Netatmo asked this account to pause (429) for longer than the message may wait'
+      : "This account's request budget (Netatmo's per-user limits) has no turn within the time the message may wait",
+  );
+}
+
+/** 403 with API code 2 (invalid) or 3 (expired): the access token is dead although our clock said otherwise. */
+export function isTokenRefused(e: NetatmoError): boolean {
+  return e.code === 'API_ERROR' && (e.cause?.code === 2 || e.cause?.code === 3);
+}
+
+/** Turns an API answer into a result, or throws a typed error carrying Netatmo's own `{code, message}`. */
+export function parseApiResponse(res: RawResponse, call: ApiCall, accessToken = ''): ApiAnswer {
+  let json: unknown;
+  try {
+    json = JSON.parse(res.body);
+  } catch {
+    json = undefined;
+  }
+  const answer = isPlainObject(json) ? json : undefined;
+  const apiError = readApiError(answer?.error, accessToken);
+  const status = res.status;
+
+  if (status === 429 || apiError?.code === 26 || apiError?.code === 11) {
+    throw new NetatmoError(
+      'RATE_LIMITED',
+      `Netatmo asks this account to slow down (HTTP ${status}${apiError ? `, code ${apiError.code}` : ''})`,
+      {
+        status,
+        retryAfterMs: parseRetryAfter(res.headers['retry-after'], Date.now()),
+        apiError,
+      },
+    );
+  }
+  if (status >= 500) throw new NetatmoError('SERVER', `Netatmo answered HTTP ${status} to ${call.endpoint}`, { status, apiError });
+  if (apiError?.code === 13) {
+    const scopes = call.scopes.length ? ` (one of: ${call.scopes.join(', ')})` : '';
+    throw new NetatmoError(
+      'SCOPE_MISSING',
+      `The account lacks the scope ${call.endpoint} needs${scopes}: add it to the account, deploy, and authorize again`,
+      { status, apiError },
+    );
+  }
+  if (apiError) {
+    throw new NetatmoError('API_ERROR', `Netatmo refused ${call.endpoint} (HTTP ${status}, code ${apiError.code}: ${apiError.message})`, {
+      status,
+      apiError,
+    });
+  }
+  if (json === undefined) {
+    throw new NetatmoError('BAD_RESPONSE', `Netatmo's answer to ${call.endpoint} (HTTP ${status}) was not JSON or was cut short`, {
+      status,
+      uncertain: true,
+    });
+  }
+  if (status !== 200) throw new NetatmoError('API_ERROR', `Netatmo answered HTTP ${status} to ${call.endpoint}`, { status });
+  const body = answer && 'body' in answer ? answer.body : undefined;
+  const errors = isPlainObject(body) && Array.isArray(body.errors) ? body.errors : [];
+  return {
+    statusCode: status,
+    payload: body !== undefined ? body : json,
+    status: typeof answer?.status === 'string' ? answer.status : undefined,
+    time_server: typeof answer?.time_server === 'number' ? answer.time_server : undefined,
+    errors,
+  };
+}
+
+/** Netatmo's `{code, message}`, with a message cut short, printable, and free of the token sent. */
+function readApiError(value: unknown, accessToken: string): ApiErrorBody | undefined {
+  if (!isPlainObject(value)) return undefined;
+  const code = Number(value.code);
+  if (!Number.isInteger(code)) return undefined;
+  let message = typeof value.message === 'string' ? value.message : '';
+  if (accessToken.length >= 6) message = message.split(accessToken).join('…');
+  message = message.replace(/[^\x20-\x7e\u00a0-\uffff]/g, ' ').slice(0, 200);
+  return { code, message };
+}
+
+/** A wait that ends early (rejecting) when the node closes. */
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(closed());
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(closed());
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+function closed(): NetatmoError {
+  return new NetatmoError('TIMEOUT', 'The node was stopped (redeploy or shutdown) while the message waited');
+}

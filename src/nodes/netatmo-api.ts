@@ -1,0 +1,148 @@
+import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow, NodeStatus } from 'node-red';
+import { ENDPOINTS } from '../core/api-catalogue';
+import { ApiAnswer, ApiCall, ApiClient, MethodSetting, TokenSource, isPlainObject, prepareCall } from '../core/api-client';
+import { ApiErrorBody, NetatmoError, asNetatmoError } from '../core/errors';
+import type { AccountState } from '../core/manager';
+import { RateBudget, parseRateLimits } from '../core/rate-budget';
+import { AccountNode, nodeRedSettings } from './runtime';
+
+interface ApiConfig extends NodeDef {
+  account: string;
+  endpoint?: string;
+  method?: string;
+  params?: string | Record<string, unknown>;
+  maxWait?: number | string;
+  partialAsError?: boolean;
+}
+
+export interface ApiMessage extends NodeMessage {
+  endpoint?: unknown;
+  statusCode?: number;
+  netatmo?: { endpoint?: string; status?: string; time_server?: number; errors?: unknown[]; error?: ApiErrorBody };
+}
+
+/** Seconds a message may wait (token, retry, rate budget): default 30, at most an hour. */
+export function maxWaitMs(value: unknown): number {
+  if (value === undefined || value === null || value === '') return 30_000;
+  const s = Number(value);
+  return Number.isFinite(s) && s >= 0 ? Math.min(s, 3600) * 1000 : 30_000;
+}
+
+export default function (RED: NodeAPI): void {
+  const settings = nodeRedSettings(RED);
+  const limits = parseRateLimits(settings.apiLimits);
+  /** One budget per Netatmo login, shared by every api node of the account, kept across redeploys. */
+  const budgets = new Map<string, RateBudget>();
+  const budgetOf = (accountId: string): RateBudget => {
+    let b = budgets.get(accountId);
+    if (!b) budgets.set(accountId, (b = new RateBudget({ limits })));
+    return b;
+  };
+
+  function ApiNodeCtor(this: Node, config: ApiConfig): void {
+    RED.nodes.createNode(this, config);
+    const node = this;
+    const account = RED.nodes.getNode(config.account) as AccountNode | null;
+    if (!account || account.type !== 'netatmo-account') {
+      node.error(RED._('netatmo-api.errors.no-account'));
+      node.status({ fill: 'red', shape: 'ring', text: RED._('netatmo-api.status.no-account') });
+      return;
+    }
+    // The manager is the token source; rejectAccessToken and getToken's maxWaitMs come with the manager's step 1.
+    const tokens = account.manager as unknown as TokenSource;
+    const budget = budgetOf(account.id);
+    const method: MethodSetting = config.method === 'GET' || config.method === 'POST' ? config.method : 'auto';
+    const waitMs = maxWaitMs(config.maxWait);
+    const timeout = settings.timeoutSeconds;
+    const client = new ApiClient({
+      apiBase: account.apiBase,
+      timeoutMs: timeout ? timeout * 1000 : undefined,
+      retryBaseMs: settings.retryBaseMs,
+    });
+    const closing = new AbortController();
+
+    let fixed: Record<string, unknown> | undefined;
+    let configError: NetatmoError | undefined;
+    try {
+      const p = typeof config.params === 'string' && config.params.trim() !== '' ? JSON.parse(config.params) : config.params;
+      if (p !== undefined && p !== null && p !== '' && !isPlainObject(p)) throw new Error('not an object');
+      fixed = p || undefined;
+    } catch {
+      configError = new NetatmoError('INVALID_INPUT', RED._('netatmo-api.errors.bad-params'));
+      node.error(configError.message);
+    }
+
+    /** The last call's status; the account's own when it needs the user (login refused or missing). */
+    let last: NodeStatus | undefined;
+    const accountNeedsUser = (s: AccountState): boolean => s.status === 'reauthorize' || s.status === 'unauthorized';
+    const show = (s: NodeStatus | undefined): void => {
+      const state = account.manager.state;
+      node.status(accountNeedsUser(state) || !s ? account.statusOf(state) : s);
+    };
+    account.register(node, () => show(last));
+
+    /** The one error path: red status with the code, Netatmo's own error kept on the message, done(err). */
+    const fail = (m: ApiMessage, call: ApiCall | undefined, err: unknown, done: (err?: Error) => void, answered = false): void => {
+      const e = asNetatmoError(err, 'NETWORK');
+      last = { fill: 'red', shape: 'dot', text: e.code };
+      show(last);
+      if (e.cause) m.netatmo = { ...(answered ? m.netatmo : { endpoint: call?.endpoint }), error: e.cause };
+      if (e.status !== undefined) m.statusCode = e.status;
+      done(e);
+    };
+
+    node.on('input', (msg: NodeMessageInFlow, send: (m: NodeMessage) => void, done: (err?: Error) => void) => {
+      const m = msg as ApiMessage;
+      let call: ApiCall;
+      try {
+        if (configError) throw configError;
+        call = prepareCall(config.endpoint || m.endpoint, method, fixed, isPlainObject(m.payload) ? m.payload : undefined);
+      } catch (err) {
+        fail(m, undefined, err, done);
+        return;
+      }
+      const onWait = (): void => node.status({ fill: 'yellow', shape: 'ring', text: RED._('netatmo-api.status.waiting') });
+      client
+        .call(call, { tokens, budget, maxWaitMs: waitMs, onWait, signal: closing.signal })
+        .then((answer: ApiAnswer) => {
+          m.payload = answer.payload;
+          m.statusCode = answer.statusCode;
+          m.netatmo = { endpoint: call.endpoint, status: answer.status, time_server: answer.time_server, errors: answer.errors };
+          if (config.partialAsError && answer.errors.length) {
+            fail(m, call, partialFailure(call, answer.errors), done, true);
+            return;
+          }
+          last = { fill: 'green', shape: 'dot', text: `${answer.statusCode} ${call.endpoint}` };
+          show(last);
+          send(m);
+          done();
+        })
+        .catch((err) => fail(m, call, err, done));
+    });
+
+    node.on('close', (_removed: boolean, done: () => void) => {
+      closing.abort();
+      account.deregister(node);
+      done();
+    });
+  }
+
+  RED.nodes.registerType('netatmo-api', ApiNodeCtor as unknown as Parameters<typeof RED.nodes.registerType>[1]);
+
+  // The editor's endpoint picker: the same catalogue the runtime checks messages against.
+  RED.httpAdmin.get('/netatmo-api/endpoints', RED.auth.needsPermission('netatmo-api.read'), (_req, res) => {
+    res.set('Cache-Control', 'no-store');
+    res.json({ endpoints: ENDPOINTS });
+  });
+}
+
+/** HTTP 200 with `body.errors` (an unreachable module...), sent to Catch when the node asks for it. */
+function partialFailure(call: ApiCall, errors: unknown[]): NetatmoError {
+  const first = errors[0] as { code?: unknown; id?: unknown };
+  const code = Number(first?.code);
+  const id = typeof first?.id === 'string' ? ` (${first.id.slice(0, 40)})` : '';
+  return new NetatmoError('API_ERROR', `${call.endpoint} failed for ${errors.length} module(s): code ${code}${id}`, {
+    status: 200,
+    apiError: { code: Number.isInteger(code) ? code : 0, message: `partial failure${id}` },
+  });
+}
