@@ -118,6 +118,366 @@ function send(res, reply) {
   res.end(reply.body);
 }
 
+// ---------------------------------------------------------------- device API (options.devices)
+
+/** Netatmo's published per-user limits (the simulator answers 429 code 26 above them). */
+const NETATMO_USER_LIMITS = [
+  { limit: 50, windowMs: 10_000 },
+  { limit: 500, windowMs: 3_600_000 },
+];
+
+const WORLD_IDS = {
+  home: '5e1f6a7b8c9d0e1f2a3b4c5d',
+  livingRoom: '2255031728',
+  bedroom: '3688132631',
+  relay: '70:ee:50:aa:bb:00',
+  thermostat: '04:00:00:aa:bb:01',
+  valve: '09:00:00:aa:bb:02',
+  station: '70:ee:50:3f:12:34',
+  outdoor: '02:00:00:3f:56:78',
+  coach: '70:ee:50:6a:00:01',
+  schedule: '591b54a2764ff4d50d8b5795',
+  coldSchedule: '5c6f7e8d9a0b1c2d3e4f5061',
+};
+
+/** One home with heating (relay, thermostat, valve), a weather station with an outdoor module, a home coach. */
+function makeWorld(now) {
+  const t = Math.floor(now / 1000);
+  const ids = WORLD_IDS;
+  const zones = [
+    { id: 0, type: 0, name: 'Comfort', rooms: [{ id: ids.livingRoom, therm_setpoint_temperature: 20 }] },
+    { id: 1, type: 1, name: 'Night', rooms: [{ id: ids.livingRoom, therm_setpoint_temperature: 17 }] },
+  ];
+  return {
+    home: {
+      id: ids.home,
+      name: 'Home',
+      altitude: 35,
+      coordinates: [2.35, 48.85],
+      country: 'FR',
+      timezone: 'Europe/Paris',
+      therm_mode: 'schedule',
+      therm_setpoint_default_duration: 180,
+      rooms: [
+        { id: ids.livingRoom, name: 'Living room', type: 'livingroom', module_ids: [ids.thermostat] },
+        { id: ids.bedroom, name: 'Bedroom', type: 'bedroom', module_ids: [ids.valve] },
+      ],
+      modules: [
+        { id: ids.relay, type: 'NAPlug', name: 'Relay', setup_date: 1577836800, modules_bridged: [ids.thermostat, ids.valve] },
+        { id: ids.thermostat, type: 'NATherm1', name: 'Thermostat', setup_date: 1577836800, room_id: ids.livingRoom, bridge: ids.relay },
+        { id: ids.valve, type: 'NRV', name: 'Bedroom valve', setup_date: 1577836800, room_id: ids.bedroom, bridge: ids.relay },
+      ],
+      schedules: [
+        {
+          id: ids.schedule,
+          name: 'Standard',
+          type: 'therm',
+          selected: true,
+          zones,
+          timetable: [
+            { zone_id: 1, m_offset: 0 },
+            { zone_id: 0, m_offset: 420 },
+          ],
+        },
+        { id: ids.coldSchedule, name: 'Cold', type: 'therm', zones, timetable: [{ zone_id: 0, m_offset: 0 }] },
+      ],
+    },
+    rooms: {
+      [ids.livingRoom]: { measured: 20.4, setpoint: 20, mode: 'schedule', end: undefined },
+      [ids.bedroom]: { measured: 17.8, setpoint: 17, mode: 'schedule', end: undefined },
+    },
+    station: {
+      _id: ids.station,
+      type: 'NAMain',
+      station_name: 'Home (Indoor)',
+      module_name: 'Indoor',
+      date_setup: 1577836800,
+      firmware: 202,
+      wifi_status: 52,
+      reachable: true,
+      co2_calibrating: false,
+      data_type: ['Temperature', 'CO2', 'Humidity', 'Noise', 'Pressure'],
+      place: { altitude: 35, city: 'Paris', country: 'FR', timezone: 'Europe/Paris', location: [2.35, 48.85] },
+      dashboard_data: {
+        time_utc: t - 120,
+        Temperature: 21.3,
+        CO2: 612,
+        Humidity: 48,
+        Noise: 38,
+        Pressure: 1018.2,
+        AbsolutePressure: 1013.9,
+        min_temp: 20.1,
+        max_temp: 21.9,
+        date_min_temp: t - 20000,
+        date_max_temp: t - 3000,
+        temp_trend: 'stable',
+        pressure_trend: 'up',
+      },
+      modules: [
+        {
+          _id: ids.outdoor,
+          type: 'NAModule1',
+          module_name: 'Outdoor',
+          data_type: ['Temperature', 'Humidity'],
+          battery_percent: 78,
+          rf_status: 62,
+          reachable: true,
+          firmware: 50,
+          last_seen: t - 150,
+          dashboard_data: { time_utc: t - 150, Temperature: 8.4, Humidity: 81, min_temp: 5.2, max_temp: 9.9, temp_trend: 'down' },
+        },
+      ],
+    },
+    coach: {
+      _id: ids.coach,
+      type: 'NHC',
+      station_name: 'Office',
+      reachable: true,
+      data_type: ['Temperature', 'CO2', 'Humidity', 'Noise', 'Pressure', 'health_idx'],
+      dashboard_data: { time_utc: t - 300, Temperature: 22.1, CO2: 830, Humidity: 44, Noise: 41, Pressure: 1018, health_idx: 1 },
+    },
+  };
+}
+
+const READ_HOME = [
+  'read_station',
+  'read_thermostat',
+  'read_camera',
+  'read_presence',
+  'read_doorbell',
+  'read_smokedetector',
+  'read_carbonmonoxidedetector',
+  'read_homecoach',
+  'read_magellan',
+  'read_bubendorff',
+  'read_mx',
+  'read_smarther',
+  'read_bfi',
+  'read_mhs1',
+];
+const WRITE_HOME = [
+  'write_thermostat',
+  'write_camera',
+  'write_presence',
+  'write_magellan',
+  'write_bubendorff',
+  'write_mx',
+  'write_smarther',
+  'write_bfi',
+  'write_mhs1',
+];
+const SCALE_SECONDS = { max: 300, '30min': 1800, '1hour': 3600, '3hours': 10800, '1day': 86400, '1week': 604800, '1month': 2592000 };
+const USER = {
+  email: 'user@example.com',
+  language: 'en-US',
+  locale: 'en-US',
+  feel_like_algorithm: 0,
+  unit_pressure: 0,
+  unit_system: 0,
+  unit_wind: 0,
+};
+
+const badRequest = (code, message) => withCode(json(400, { error: { code, message } }), code);
+function withCode(reply, code) {
+  reply.code = code;
+  return reply;
+}
+function apiFail(code, message) {
+  return Object.assign(new Error(message), { apiCode: code });
+}
+function knownHome(world, id) {
+  if (id !== world.home.id) throw apiFail(9, 'Device not found');
+}
+function knownRoom(world, id) {
+  if (!world.rooms[id]) throw apiFail(9, 'Device not found');
+}
+function number(v, what) {
+  const n = Number(v);
+  if (v === undefined || v === '' || !Number.isFinite(n)) throw apiFail(21, `Invalid ${what}`);
+  return n;
+}
+
+/** A measure series as getmeasure answers it (optimize=true: [{beg_time, step_time, value}]). */
+function measures(p, now) {
+  const step = SCALE_SECONDS[p.scale];
+  if (!step) throw apiFail(21, 'Invalid scale');
+  const types = String(p.type).split(',').filter(Boolean);
+  if (!types.length) throw apiFail(21, 'Invalid type');
+  const limit = Math.min(1024, Math.max(1, Number(p.limit) || 24));
+  const end = p.date_end !== undefined ? number(p.date_end, 'date_end') : Math.floor(now / 1000);
+  const begin = p.date_begin !== undefined ? number(p.date_begin, 'date_begin') : end - step * limit;
+  const n = Math.max(0, Math.min(limit, Math.floor((end - begin) / step)));
+  const value = Array.from({ length: n }, (_, i) => types.map((ty, k) => Math.round((18 + k * 10 + Math.sin(i / 4) * 2) * 10) / 10));
+  if (String(p.optimize) === 'false') {
+    return { body: Object.fromEntries(value.map((v, i) => [String(begin + i * step), v])) };
+  }
+  return { body: n ? [{ beg_time: begin, step_time: step, value }] : [] };
+}
+
+/** name -> { scopes (one of), required, json (params from a JSON body), run(params, now) -> answer fields }. */
+const DEVICE_API = {
+  homesdata: {
+    scopes: READ_HOME,
+    run(p) {
+      if (p.home_id !== undefined) knownHome(this.world, p.home_id);
+      return { body: { homes: [this.world.home], user: USER } };
+    },
+  },
+  homestatus: {
+    scopes: READ_HOME,
+    required: ['home_id'],
+    run(p, now) {
+      const w = this.world;
+      knownHome(w, p.home_id);
+      const rooms = Object.entries(w.rooms).map(([id, r]) => ({
+        id,
+        reachable: true,
+        therm_measured_temperature: r.measured,
+        therm_setpoint_temperature: r.setpoint,
+        therm_setpoint_mode: r.mode,
+        therm_setpoint_start_time: Math.floor(now / 1000) - 600,
+        ...(r.end ? { therm_setpoint_end_time: r.end } : {}),
+      }));
+      const modules = w.home.modules
+        .filter((m) => !this.unreachable.has(m.id))
+        .map((m) =>
+          m.type === 'NAPlug'
+            ? { id: m.id, type: m.type, firmware_revision: 174, rf_strength: 107, wifi_strength: 42 }
+            : {
+                id: m.id,
+                type: m.type,
+                battery_level: 3200,
+                battery_state: 'full',
+                boiler_status: m.type === 'NATherm1',
+                reachable: true,
+                rf_strength: 60,
+              },
+        );
+      const errors = [...this.unreachable].filter((id) => w.home.modules.some((m) => m.id === id)).map((id) => ({ code: 6, id }));
+      return { body: { home: { id: w.home.id, rooms, modules }, ...(errors.length ? { errors } : {}) } };
+    },
+  },
+  getevents: {
+    scopes: ['read_camera', 'read_presence', 'read_doorbell', 'read_smokedetector', 'read_carbonmonoxidedetector'],
+    required: ['home_id'],
+    run(p) {
+      knownHome(this.world, p.home_id);
+      return { body: { home: { id: p.home_id, events: [] } } };
+    },
+  },
+  getstationsdata: {
+    scopes: ['read_station'],
+    run(p) {
+      const s = this.world.station;
+      if (p.device_id !== undefined && p.device_id !== s._id) throw apiFail(9, 'Device not found');
+      return { body: { devices: [s], user: { mail: USER.email, administrative: { lang: 'en', unit: 0, windunit: 0, pressureunit: 0 } } } };
+    },
+  },
+  getmeasure: {
+    scopes: ['read_station', 'read_thermostat', 'read_homecoach'],
+    required: ['device_id', 'scale', 'type'],
+    run(p, now) {
+      const w = this.world;
+      const devices = [w.station._id, w.coach._id, w.home.modules[0].id];
+      const modules = [w.station._id, ...w.station.modules.map((m) => m._id), ...w.home.modules.map((m) => m.id)];
+      if (!devices.includes(p.device_id) || (p.module_id !== undefined && !modules.includes(p.module_id))) {
+        throw apiFail(9, 'Device not found');
+      }
+      return measures(p, now);
+    },
+  },
+  getroommeasure: {
+    scopes: ['read_thermostat'],
+    required: ['home_id', 'room_id', 'scale', 'type'],
+    run(p, now) {
+      knownHome(this.world, p.home_id);
+      knownRoom(this.world, p.room_id);
+      return measures(p, now);
+    },
+  },
+  gethomecoachsdata: {
+    scopes: ['read_homecoach'],
+    run(p) {
+      if (p.device_id !== undefined && p.device_id !== this.world.coach._id) throw apiFail(9, 'Device not found');
+      return { body: { devices: [this.world.coach], user: { mail: USER.email } } };
+    },
+  },
+  setroomthermpoint: {
+    scopes: ['write_thermostat'],
+    required: ['home_id', 'room_id', 'mode'],
+    run(p, now) {
+      const w = this.world;
+      knownHome(w, p.home_id);
+      knownRoom(w, p.room_id);
+      const room = w.rooms[p.room_id];
+      if (p.mode === 'manual') {
+        if (p.temp === undefined) throw apiFail(10, 'Missing arguments');
+        const temp = number(p.temp, 'temp');
+        if (temp < 7 || temp > 30) throw apiFail(21, 'Invalid temp');
+        Object.assign(room, {
+          mode: 'manual',
+          setpoint: temp,
+          end: p.endtime ? number(p.endtime, 'endtime') : Math.floor(now / 1000) + 10800,
+        });
+      } else if (p.mode === 'max') {
+        Object.assign(room, { mode: 'max', setpoint: 30, end: Math.floor(now / 1000) + 1800 });
+      } else if (p.mode === 'home') {
+        Object.assign(room, { mode: 'schedule', setpoint: 20, end: undefined });
+      } else {
+        throw apiFail(21, 'Invalid mode');
+      }
+      return {};
+    },
+  },
+  setthermmode: {
+    scopes: ['write_thermostat'],
+    required: ['home_id', 'mode'],
+    run(p) {
+      knownHome(this.world, p.home_id);
+      if (!['schedule', 'away', 'hg'].includes(p.mode)) throw apiFail(21, 'Invalid mode');
+      this.world.home.therm_mode = p.mode;
+      return {};
+    },
+  },
+  switchhomeschedule: {
+    scopes: ['write_thermostat'],
+    required: ['home_id', 'schedule_id'],
+    run(p) {
+      knownHome(this.world, p.home_id);
+      const schedules = this.world.home.schedules;
+      if (!schedules.some((s) => s.id === p.schedule_id)) throw apiFail(9, 'Schedule not found');
+      for (const s of schedules) s.selected = s.id === p.schedule_id;
+      return {};
+    },
+  },
+  setstate: {
+    scopes: WRITE_HOME,
+    required: ['home'],
+    json: true,
+    run(p) {
+      const home = p.home;
+      if (!home || typeof home !== 'object' || !Array.isArray(home.modules)) throw apiFail(21, 'Invalid home');
+      knownHome(this.world, home.id);
+      const errors = [];
+      for (const m of home.modules) {
+        if (!m || !this.world.home.modules.some((x) => x.id === m.id)) throw apiFail(9, 'Device not found');
+        if (this.unreachable.has(m.id)) errors.push({ code: 6, id: m.id });
+      }
+      return errors.length ? { body: { errors } } : {};
+    },
+  },
+  synchomeschedule: {
+    scopes: ['write_thermostat'],
+    required: ['home_id', 'timetable', 'zones'],
+    json: true,
+    run(p) {
+      knownHome(this.world, p.home_id);
+      if (!Array.isArray(p.timetable) || !Array.isArray(p.zones)) throw apiFail(21, 'Invalid argument');
+      return {};
+    },
+  },
+};
+
 // ---------------------------------------------------------------- simulator
 
 class NetatmoSimulator {
@@ -127,6 +487,13 @@ class NetatmoSimulator {
     this.now = options.now || Date.now;
     this.log = Boolean(options.log);
     this.acceptAnyClient = Boolean(options.acceptAnyClient);
+    // The device API (realistic homes, stations, scopes, parameters, per-user limits): opt-in, so that
+    // suites written against the generic `{homes: []}` answer keep it.
+    this.devices = Boolean(options.devices);
+    this.apiLimits = options.apiLimits ?? (this.devices ? NETATMO_USER_LIMITS : []);
+    this.world = makeWorld(this.now());
+    this.unreachable = new Set(); // module ids reported in body.errors (code 6)
+    this.apiLog = []; // one entry per /api/ request that reached the router (capped)
     this.delayMs = 0;
     this.clients = new Map();
     this.codes = new Map(); // code -> { clientId, redirectUri, scope, expiresAt }
@@ -191,7 +558,10 @@ class NetatmoSimulator {
       apiRequests: 0,
       authorizePages: 0,
       faultsServed: 0,
+      api429: 0,
+      revoked: 0,
     });
+    this.apiLog = [];
     this.lastTokenRequest = undefined;
     this.tokenRequestLog = [];
   }
@@ -239,7 +609,7 @@ class NetatmoSimulator {
     const url = new URL(req.url, this.url);
     if (this.log) console.log(`[netatmo-sim] ${req.method} ${url.pathname}`);
     const body = await readBody(req);
-    const ctx = { method: req.method, path: url.pathname, query: url.searchParams, headers: req.headers };
+    const ctx = { method: req.method, path: url.pathname, query: url.searchParams, headers: req.headers, body };
     ctx.form = parseForm(req.headers, body);
     this.count(ctx);
     const fault = this.takeFault(ctx.path);
@@ -359,7 +729,7 @@ class NetatmoSimulator {
     grant.refreshToken = this.remember(newToken());
     this.grantsByRefresh.set(grant.refreshToken, grant);
     const accessToken = this.remember(newToken());
-    this.accessTokens.set(accessToken, { expiresAt: this.now() + this.ttlSeconds * 1000 });
+    this.accessTokens.set(accessToken, { expiresAt: this.now() + this.ttlSeconds * 1000, grant });
     const ttl = this.ttlSeconds;
     return { access_token: accessToken, refresh_token: grant.refreshToken, scope: [...grant.scope], expires_in: ttl, expire_in: ttl };
   }
@@ -380,13 +750,106 @@ class NetatmoSimulator {
 
   // ----- /api/...
 
-  api({ headers, query, form }) {
+  api(ctx) {
+    const { headers, query, form } = ctx;
     const token = bearerToken(headers.authorization) || query.get('access_token') || form.access_token;
     if (!token) return apiError(1, 'Access token is missing');
     const entry = this.accessTokens.get(token);
     if (!entry) return apiError(2, 'Invalid access token');
+    if (entry.revoked) return apiError(2, 'Invalid access token');
     if (entry.expiresAt <= this.now()) return apiError(3, 'Access token expired');
+    if (this.devices) return this.deviceApi(ctx, entry.grant);
     return json(200, { body: { homes: [] }, status: 'ok', time_server: Math.floor(this.now() / 1000) });
+  }
+
+  // ----- device API (options.devices)
+
+  /** Netatmo refuses every access token issued so far before its expiry (a re-authorization elsewhere). */
+  revokeAccessTokens() {
+    let n = 0;
+    for (const entry of this.accessTokens.values()) {
+      if (!entry.revoked) n++;
+      entry.revoked = true;
+    }
+    this.stats.revoked += n;
+    return n;
+  }
+
+  /** A module that stops answering: homestatus and setstate report it in body.errors (code 6). */
+  setUnreachable(moduleId, unreachable = true) {
+    if (unreachable) this.unreachable.add(moduleId);
+    else this.unreachable.delete(moduleId);
+  }
+
+  /** The most API requests that arrived within any `windowMs` (over apiLog). */
+  maxApiInWindow(windowMs) {
+    const at = this.apiLog.map((e) => e.at).sort((a, b) => a - b);
+    let best = 0;
+    for (let i = 0, j = 0; i < at.length; i++) {
+      while (at[i] - at[j] >= windowMs) j++;
+      best = Math.max(best, i - j + 1);
+    }
+    return best;
+  }
+
+  deviceApi(ctx, grant) {
+    const name = ctx.path.slice('/api/'.length);
+    const type = String(ctx.headers['content-type'] || '')
+      .split(';')[0]
+      .trim()
+      .toLowerCase();
+    let body;
+    if (type === 'application/json') {
+      try {
+        body = JSON.parse(ctx.body || 'null');
+      } catch {
+        body = undefined;
+      }
+    }
+    const entry = {
+      at: this.now(),
+      method: ctx.method,
+      endpoint: name,
+      contentType: type,
+      query: Object.fromEntries(ctx.query),
+      form: type === FORM_TYPE ? { ...ctx.form } : undefined,
+      json: body,
+    };
+    if (this.apiLog.length >= 50_000) this.apiLog.shift();
+    this.apiLog.push(entry);
+    const reply = this.deviceReply(name, ctx, grant, entry, body);
+    entry.status = reply.status;
+    entry.code = reply.code;
+    return reply;
+  }
+
+  deviceReply(name, ctx, grant, entry, body) {
+    // Per user, as Netatmo counts: every request with a valid token, refused ones included.
+    grant.apiTimes = grant.apiTimes || [];
+    const now = entry.at;
+    const over = this.apiLimits.some((l) => grant.apiTimes.filter((t) => t > now - l.windowMs).length >= l.limit);
+    grant.apiTimes.push(now);
+    const horizon = Math.max(0, ...this.apiLimits.map((l) => l.windowMs));
+    while (grant.apiTimes.length && grant.apiTimes[0] <= now - horizon) grant.apiTimes.shift();
+    if (over) {
+      this.stats.api429++;
+      return withCode(json(429, { error: { code: 26, message: 'User usage reached' } }), 26);
+    }
+    const handler = DEVICE_API[name];
+    if (!handler) return json(200, { body: { homes: [] }, status: 'ok', time_server: Math.floor(now / 1000) });
+    if (!handler.scopes.some((s) => grant.scope.includes(s))) {
+      return withCode(apiError(13, 'Application does not have the good scope rights'), 13);
+    }
+    const params = handler.json ? (body && typeof body === 'object' ? body : {}) : { ...Object.fromEntries(ctx.query), ...ctx.form };
+    const missing = (handler.required || []).filter((k) => params[k] === undefined || params[k] === '');
+    if (missing.length) return badRequest(10, 'Missing arguments');
+    try {
+      const out = handler.run.call(this, params, now);
+      return json(200, { status: 'ok', time_server: Math.floor(now / 1000), ...out });
+    } catch (err) {
+      if (err.apiCode) return badRequest(err.apiCode, err.message);
+      throw err;
+    }
   }
 }
 
@@ -463,4 +926,4 @@ if (require.main === module) {
   });
 }
 
-module.exports = { startSimulator, NetatmoSimulator, FAULT_KINDS, DEFAULT_CLIENT };
+module.exports = { startSimulator, NetatmoSimulator, FAULT_KINDS, DEFAULT_CLIENT, NETATMO_USER_LIMITS, WORLD_IDS };

@@ -34,6 +34,8 @@ const withCatalog = (nodeModule, name) => {
   };
 };
 const NODES = [withCatalog(accountNode, 'netatmo-account'), withCatalog(tokenNode, 'netatmo-token')];
+/** The same, with the netatmo-api node. */
+const API_NODES = [...NODES, withCatalog(require('../../nodes/netatmo-api.js'), 'netatmo-api')];
 
 const CLIENT_ID = 'test-client-id';
 const CLIENT_SECRET = 'test-client-secret-0123456789';
@@ -114,6 +116,7 @@ module.exports = {
   NODE_RED_MODULE,
   helper,
   NODES,
+  API_NODES,
   CLIENT_ID,
   CLIENT_SECRET,
   tmpDir,
