@@ -493,7 +493,6 @@ class NetatmoSimulator {
     this.apiLimits = options.apiLimits ?? (this.devices ? NETATMO_USER_LIMITS : []);
     this.world = makeWorld(this.now());
     this.unreachable = new Set(); // module ids reported in body.errors (code 6)
-    this.apiLog = []; // one entry per /api/ request that reached the router (capped)
     this.delayMs = 0;
     this.clients = new Map();
     this.codes = new Map(); // code -> { clientId, redirectUri, scope, expiresAt }
@@ -558,10 +557,9 @@ class NetatmoSimulator {
       apiRequests: 0,
       authorizePages: 0,
       faultsServed: 0,
-      api429: 0,
-      revoked: 0,
     });
-    this.apiLog = [];
+    this.deviceStats = { api429: 0, revoked: 0 }; // the device API's own counters (options.devices)
+    this.apiLog = []; // one entry per /api/ request the device API saw (capped)
     this.lastTokenRequest = undefined;
     this.tokenRequestLog = [];
   }
@@ -771,7 +769,7 @@ class NetatmoSimulator {
       if (!entry.revoked) n++;
       entry.revoked = true;
     }
-    this.stats.revoked += n;
+    this.deviceStats.revoked += n;
     return n;
   }
 
@@ -832,7 +830,7 @@ class NetatmoSimulator {
     const horizon = Math.max(0, ...this.apiLimits.map((l) => l.windowMs));
     while (grant.apiTimes.length && grant.apiTimes[0] <= now - horizon) grant.apiTimes.shift();
     if (over) {
-      this.stats.api429++;
+      this.deviceStats.api429++;
       return withCode(json(429, { error: { code: 26, message: 'User usage reached' } }), 26);
     }
     const handler = DEVICE_API[name];
