@@ -150,7 +150,7 @@ export interface CallContext {
   /** How long this message may wait in all (token, budget, retries). */
   maxWaitMs: number;
   /** Called when the message starts waiting for its turn in the budget. */
-  onWait?: (ms: number) => void;
+  onWait?: () => void;
   /** Aborted when the node closes: waits end at once. */
   signal?: AbortSignal;
 }
@@ -194,9 +194,9 @@ export class ApiClient {
     let failures = 0;
     for (;;) {
       const token = ctx.tokens.fresh() ?? (await ctx.tokens.getToken({ maxWaitMs: left() }));
-      await this.takeTurn(ctx, left);
+      const release = await ctx.budget.acquire(left(), { signal: ctx.signal, onWait: ctx.onWait });
       try {
-        return parseApiResponse(await this.send(call, token.access_token), call, token.access_token);
+        return parseApiResponse(await this.send(call, token.access_token).finally(release), call, token.access_token);
       } catch (err) {
         const e = asNetatmoError(err, 'NETWORK');
         if (isTokenRefused(e) && !refused) {
@@ -224,23 +224,6 @@ export class ApiClient {
         }
         throw e;
       }
-    }
-  }
-
-  /** Waits for a 429 pause to end and for a booked turn; RATE_LIMITED when either is beyond the deadline. */
-  private async takeTurn(ctx: CallContext, left: () => number): Promise<void> {
-    const wait = ctx.budget.reserve(left());
-    if (wait === undefined) throw budgetExhausted(ctx.budget.pausedFor() > 0);
-    if (wait > 0) {
-      ctx.onWait?.(wait);
-      await sleep(wait, ctx.signal);
-    }
-    // A 429 seen by another call while this one slept: its turn comes after the pause.
-    const paused = ctx.budget.pausedFor();
-    if (paused > left()) throw budgetExhausted(true);
-    if (paused > 0) {
-      ctx.onWait?.(paused);
-      await sleep(paused, ctx.signal);
     }
   }
 
@@ -273,15 +256,6 @@ export class ApiClient {
       throw transportError(err, this.apiBase, this.timeoutMs);
     }
   }
-}
-
-function budgetExhausted(paused: boolean): NetatmoError {
-  return new NetatmoError(
-    'RATE_LIMITED',
-    paused
-      ? 'Netatmo asked this account to pause (429) for longer than the message may wait'
-      : "This account's request budget (Netatmo's per-user limits) has no turn within the time the message may wait",
-  );
 }
 
 /** 403 with API code 2 (invalid) or 3 (expired): the access token is dead although our clock said otherwise. */

@@ -1,14 +1,17 @@
+import { NetatmoError } from './errors';
+
 /**
  * One Netatmo user's request budget, shared by every API call of an account.
  *
  * Netatmo allows a user 50 requests per 10 s and 500 per hour, answers 429 (code 26) above that, and
- * bans a user who keeps going. We stay below with a margin (fewer requests, over longer windows, so that
- * the jitter between our clock and Netatmo's arrival times cannot make two of our windows one of theirs).
+ * bans a user who keeps going. We keep a margin (45 and 450), and count a request from the moment it
+ * is sent until a whole window after its answer came back: Netatmo saw it somewhere in between, so
+ * however late it arrived there, no window of Netatmo's holds more than we allow. After a 429 every
+ * call pauses for as long as Netatmo asked (Retry-After), or a minute.
  *
- * A call books the earliest send time both windows allow, first come first served: a burst becomes a
- * queue, and a call whose turn is further away than it may wait is refused at once (nothing booked).
- * After a 429 every call pauses for as long as Netatmo asked (Retry-After), or a minute.
- * Pure arithmetic on an injectable clock; the caller sleeps.
+ * Calls over budget queue, first come first served, each for as long as its message may wait; one
+ * that cannot get a turn in time is refused at once when that is already certain. The arithmetic
+ * (`delay`) is pure on an injectable clock; the queue sleeps on timers.
  */
 
 export interface RateWindow {
@@ -26,7 +29,7 @@ export const NETATMO_USER_LIMITS: readonly RateWindow[] = [
 
 export interface RateBudgetOptions {
   limits?: readonly RateWindow[];
-  /** Fraction kept in reserve: 0.1 books at most 45 of 50, over windows 10 % longer. Default 0.1. */
+  /** Fraction of each limit kept in reserve: 0.1 allows 45 of 50. Default 0.1. */
   margin?: number;
   clock?: () => number;
   /** Pause after a 429 that names no Retry-After. Default 60 s. */
@@ -35,21 +38,36 @@ export interface RateBudgetOptions {
   maxPauseMs?: number;
 }
 
+/** Ends a request's turn: called once its answer (or failure) came back. */
+export type Release = () => void;
+
+interface Sent {
+  /** When the answer came back; undefined while the request is in flight. */
+  done?: number;
+}
+
+interface Waiter {
+  resolve(release: Release): void;
+  reject(err: Error): void;
+  cancel(): void;
+}
+
 export class RateBudget {
   readonly windows: readonly RateWindow[];
   private readonly clock: () => number;
   private readonly defaultPauseMs: number;
   private readonly maxPauseMs: number;
   private readonly horizonMs: number;
-  /** Booked send times, oldest first, never decreasing. */
-  private times: number[] = [];
+  private sent: Sent[] = [];
   private pausedUntil = 0;
+  private readonly waiters: Waiter[] = [];
+  private timer?: NodeJS.Timeout;
 
   constructor(opts: RateBudgetOptions = {}) {
     const margin = Math.min(0.5, Math.max(0, opts.margin ?? 0.1));
     this.windows = (opts.limits ?? NETATMO_USER_LIMITS).map((w) => ({
       limit: Math.max(1, Math.floor(w.limit * (1 - margin))),
-      windowMs: Math.ceil(w.windowMs * (1 + margin)),
+      windowMs: w.windowMs,
     }));
     this.clock = opts.clock ?? Date.now;
     this.defaultPauseMs = opts.defaultPauseMs ?? 60_000;
@@ -57,25 +75,77 @@ export class RateBudget {
     this.horizonMs = Math.max(0, ...this.windows.map((w) => w.windowMs));
   }
 
-  /**
-   * Books the next free send time. Returns how long to wait before sending (0: now), or `undefined`
-   * when that wait would exceed `maxWaitMs`: then nothing is booked.
-   */
-  reserve(maxWaitMs: number): number | undefined {
+  /** Milliseconds until one more request may be sent: 0 now, Infinity not before an answer comes back. */
+  delay(): number {
     const now = this.clock();
     this.prune(now);
-    const n = this.times.length;
-    let at = Math.max(now, this.pausedUntil, n ? this.times[n - 1] : now);
-    for (const w of this.windows) if (n >= w.limit) at = Math.max(at, this.times[n - w.limit] + w.windowMs);
-    if (at - now > maxWaitMs) return undefined;
-    this.times.push(at);
-    return at - now;
+    let wait = Math.max(0, this.pausedUntil - now);
+    for (const w of this.windows) {
+      const counted = this.sent.filter((s) => s.done === undefined || s.done > now - w.windowMs);
+      const excess = counted.length - w.limit + 1; // requests that must leave the window first
+      if (excess <= 0) continue;
+      const leaving = counted
+        .filter((s) => s.done !== undefined)
+        .map((s) => (s.done as number) + w.windowMs)
+        .sort((a, b) => a - b);
+      wait = Math.max(wait, excess <= leaving.length ? leaving[excess - 1] - now : Infinity);
+    }
+    return wait;
+  }
+
+  /** Counts a request as sent now. Call the returned function when its answer (or failure) is back. */
+  take(): Release {
+    const s: Sent = {};
+    this.sent.push(s);
+    return () => {
+      if (s.done !== undefined) return;
+      s.done = this.clock();
+      this.pump();
+    };
+  }
+
+  /**
+   * Waits for a turn, behind the calls already waiting; at most `maxWaitMs`, else RATE_LIMITED
+   * (at once when no turn can come in time). `onWait` is told when the call has to wait.
+   */
+  acquire(maxWaitMs: number, opts: { signal?: AbortSignal; onWait?: () => void } = {}): Promise<Release> {
+    if (this.waiters.length === 0 && this.delay() === 0) return Promise.resolve(this.take());
+    if (this.pausedFor() > maxWaitMs) return Promise.reject(exhausted(true));
+    if (this.soonest() > maxWaitMs) return Promise.reject(exhausted(false));
+    if (opts.signal?.aborted) return Promise.reject(stopped());
+    return new Promise<Release>((resolve, reject) => {
+      const onAbort = (): void => fail(stopped());
+      const timer = setTimeout(() => fail(exhausted(this.pausedFor() > 0)), maxWaitMs);
+      const waiter: Waiter = {
+        resolve: (release) => {
+          waiter.cancel();
+          resolve(release);
+        },
+        reject,
+        cancel: () => {
+          clearTimeout(timer);
+          opts.signal?.removeEventListener('abort', onAbort);
+        },
+      };
+      const fail = (err: Error): void => {
+        waiter.cancel();
+        const i = this.waiters.indexOf(waiter);
+        if (i >= 0) this.waiters.splice(i, 1);
+        reject(err);
+        this.pump();
+      };
+      opts.signal?.addEventListener('abort', onAbort, { once: true });
+      this.waiters.push(waiter);
+      opts.onWait?.();
+      this.pump();
+    });
   }
 
   /** Netatmo answered 429: every call waits `retryAfterMs` (capped), or the default pause. */
   pause(retryAfterMs?: number): void {
     const ms = Math.min(this.maxPauseMs, Math.max(0, retryAfterMs ?? this.defaultPauseMs));
     this.pausedUntil = Math.max(this.pausedUntil, this.clock() + ms);
+    this.pump();
   }
 
   /** How long calls still have to wait after a 429 (0 when not paused). */
@@ -83,17 +153,54 @@ export class RateBudget {
     return Math.max(0, this.pausedUntil - this.clock());
   }
 
-  /** Requests booked in the last `windowMs` (for status and tests). */
-  used(windowMs: number): number {
+  /** Calls waiting for a turn. */
+  get waiting(): number {
+    return this.waiters.length;
+  }
+
+  /**
+   * The earliest a new call could go, behind those waiting: at most `limit` requests start in any
+   * window, so n requests (counted ones included) need at least ceil(n / limit) - 2 whole windows more.
+   */
+  private soonest(): number {
     const now = this.clock();
-    return this.times.filter((t) => t > now - windowMs && t <= now).length;
+    let wait = this.pausedFor();
+    for (const w of this.windows) {
+      const counted = this.sent.filter((s) => s.done === undefined || s.done > now - w.windowMs).length;
+      wait = Math.max(wait, (Math.ceil((counted + this.waiters.length + 1) / w.limit) - 2) * w.windowMs);
+    }
+    return wait;
+  }
+
+  /** Lets waiting calls go while the budget allows; sleeps until the next turn otherwise. */
+  private pump(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    let wait = 0;
+    while (this.waiters.length && (wait = this.delay()) === 0) {
+      const next = this.waiters.shift() as Waiter;
+      next.resolve(this.take());
+    }
+    // Infinity: the next turn comes with an answer (take's release pumps again).
+    if (this.waiters.length && Number.isFinite(wait)) this.timer = setTimeout(() => this.pump(), Math.min(wait, 2 ** 31 - 1));
   }
 
   private prune(now: number): void {
-    let drop = 0;
-    while (drop < this.times.length && this.times[drop] <= now - this.horizonMs) drop++;
-    if (drop) this.times.splice(0, drop);
+    this.sent = this.sent.filter((s) => s.done === undefined || s.done > now - this.horizonMs);
   }
+}
+
+function exhausted(paused: boolean): NetatmoError {
+  return new NetatmoError(
+    'RATE_LIMITED',
+    paused
+      ? 'Netatmo asked this account to pause (429) for longer than the message may wait'
+      : "This account's request budget (Netatmo's per-user limits) has no turn within the time the message may wait",
+  );
+}
+
+function stopped(): NetatmoError {
+  return new NetatmoError('TIMEOUT', 'The node was stopped (redeploy or shutdown) while the message waited');
 }
 
 /** Reads `[{limit, windowMs}]` from settings; anything malformed gives Netatmo's limits. */

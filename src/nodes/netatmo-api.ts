@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow, NodeStatus } from 'node-red';
 import { ENDPOINTS } from '../core/api-catalogue';
 import { ApiAnswer, ApiCall, ApiClient, MethodSetting, TokenSource, isPlainObject, prepareCall } from '../core/api-client';
@@ -60,6 +61,7 @@ export default function (RED: NodeAPI): void {
       retryBaseMs: settings.retryBaseMs,
     });
     const closing = new AbortController();
+    setMaxListeners(0, closing.signal); // one listener per waiting message
 
     let fixed: Record<string, unknown> | undefined;
     let configError: NetatmoError | undefined;
