@@ -440,3 +440,87 @@ describe('netatmo-api in a Node-RED runtime', function () {
     );
   });
 });
+
+describe('RateBudget (pure arithmetic on a virtual clock)', () => {
+  const { RateBudget } = require('../dist/core/rate-budget');
+  let now;
+  const budget = (opts = {}) => new RateBudget({ limits: [{ limit: 10, windowMs: 1000 }], clock: () => now, ...opts });
+  beforeEach(() => (now = 1_000_000));
+
+  it('keeps 10 % in reserve: 9 of 10 go at once, the 10th waits for an answer', () => {
+    const b = budget();
+    const releases = [];
+    for (let i = 0; i < 9; i++) {
+      assert.equal(b.delay(), 0, `request ${i + 1}`);
+      releases.push(b.take());
+    }
+    assert.equal(b.delay(), Infinity, 'all in flight: the next turn comes with an answer');
+    now += 200;
+    releases[0]();
+    assert.equal(b.delay(), 1000, 'a window after that answer');
+    now += 999;
+    assert.equal(b.delay(), 1);
+    now += 1;
+    assert.equal(b.delay(), 0);
+  });
+
+  it('a request counts until a whole window after its answer, however long it was in flight', () => {
+    const b = budget({ limits: [{ limit: 2, windowMs: 1000 }], margin: 0 });
+    const a = b.take();
+    b.take();
+    now += 5000;
+    assert.equal(b.delay(), Infinity, 'both still in flight');
+    a();
+    assert.equal(b.delay(), 1000, 'a window after the answer, not after the request');
+    now += 999;
+    assert.equal(b.delay(), 1);
+  });
+
+  it('a 429 pauses every call for Retry-After (capped), or the default', () => {
+    const b = budget({ defaultPauseMs: 60_000, maxPauseMs: 120_000 });
+    b.pause(5000);
+    assert.equal(b.delay(), 5000);
+    assert.equal(b.pausedFor(), 5000);
+    b.pause(10 * 3_600_000);
+    assert.equal(b.pausedFor(), 120_000);
+    now += 120_000;
+    b.pause();
+    assert.equal(b.pausedFor(), 60_000);
+  });
+
+  it('acquire queues calls first come first served, each released when a turn frees', async () => {
+    const b = new RateBudget({ limits: [{ limit: 2, windowMs: 150 }], margin: 0 });
+    b.take()();
+    b.take()();
+    const order = [];
+    const t0 = Date.now();
+    let waited = 0;
+    const calls = [1, 2, 3].map((i) =>
+      b.acquire(5000, { onWait: () => waited++ }).then((release) => (order.push([i, Date.now() - t0]), release)),
+    );
+    assert.equal(b.waiting, 3);
+    const releases = await Promise.all(calls.slice(0, 2));
+    assert.deepEqual(
+      order.map(([i]) => i),
+      [1, 2],
+    );
+    assert.ok(order[0][1] >= 140, `released after ${order[0][1]} ms`);
+    for (const r of releases) r();
+    await calls[2];
+    assert.ok(order[2][1] >= order[1][1] + 140, `third after ${order[2][1]} ms`);
+    assert.equal(waited, 3);
+  });
+
+  it('acquire refuses at once a call that cannot have a turn within its wait', async () => {
+    const b = budget({ limits: [{ limit: 2, windowMs: 60_000 }], margin: 0 });
+    b.take()();
+    b.take()();
+    await assert.rejects(b.acquire(0), { code: 'RATE_LIMITED' });
+    // Two answered requests fill the window for 60 s: 0.5 s is not enough, and that is known now.
+    const t0 = Date.now();
+    await assert.rejects(b.acquire(500), { code: 'RATE_LIMITED' });
+    assert.ok(Date.now() - t0 < 100);
+    b.pause(120_000);
+    await assert.rejects(b.acquire(60_000), /pause/);
+  });
+});

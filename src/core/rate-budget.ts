@@ -159,12 +159,14 @@ export class RateBudget {
   }
 
   /**
-   * The earliest a new call could go, behind those waiting: at most `limit` requests start in any
-   * window, so n requests (counted ones included) need at least ceil(n / limit) - 2 whole windows more.
+   * The earliest a new call could go, behind those waiting: not before the next turn, and, as at most
+   * `limit` requests start in any window, n requests (counted ones included) need ceil(n / limit) - 2
+   * whole windows more.
    */
   private soonest(): number {
     const now = this.clock();
-    let wait = this.pausedFor();
+    const next = this.delay(); // Infinity: when an answer comes back, which may be soon
+    let wait = Math.max(this.pausedFor(), Number.isFinite(next) ? next : 0);
     for (const w of this.windows) {
       const counted = this.sent.filter((s) => s.done === undefined || s.done > now - w.windowMs).length;
       wait = Math.max(wait, (Math.ceil((counted + this.waiters.length + 1) / w.limit) - 2) * w.windowMs);
