@@ -524,3 +524,76 @@ describe('RateBudget (pure arithmetic on a virtual clock)', () => {
     await assert.rejects(b.acquire(60_000), /pause/);
   });
 });
+
+describe('examples with the netatmo-api node', function () {
+  this.timeout(20000);
+  const EXAMPLES = path.join(__dirname, '..', 'examples');
+  const read = (f) => JSON.parse(fs.readFileSync(path.join(EXAMPLES, f), 'utf8'));
+  const { findEndpoint } = require('../dist/core/api-catalogue');
+
+  it('are whole: wires and accounts point at nodes of the same flow, endpoints are in the catalogue, account ids differ', () => {
+    const accounts = new Set();
+    for (const f of fs.readdirSync(EXAMPLES).filter((x) => x.endsWith('.json'))) {
+      const nodes = read(f);
+      const ids = new Set(nodes.map((n) => n.id));
+      assert.equal(ids.size, nodes.length, `${f}: duplicate ids`);
+      for (const n of nodes) {
+        for (const out of n.wires || []) for (const to of out) assert.ok(ids.has(to), `${f}: ${n.id} wired to missing ${to}`);
+        if (n.account) assert.ok(ids.has(n.account), `${f}: ${n.id} uses a missing account`);
+        if (n.type === 'netatmo-api') assert.ok(findEndpoint(n.endpoint), `${f}: ${n.endpoint}`);
+        if (n.type === 'netatmo-account') {
+          assert.ok(!accounts.has(n.id), `${f}: account id ${n.id} used by another example`);
+          accounts.add(n.id);
+        }
+      }
+    }
+    const used = new Set(fs.readdirSync(EXAMPLES).flatMap((f) => (f.endsWith('.json') ? read(f).map((n) => n.type) : [])));
+    for (const t of ['netatmo-api', 'netatmo-token', 'status']) assert.ok(used.has(t), t);
+  });
+
+  describe('the re-authorization alert, run in Node-RED', () => {
+    let sim;
+    let userDir;
+    before(async () => {
+      sim = await startSimulator({ clients: { [rt.CLIENT_ID]: rt.CLIENT_SECRET }, devices: true });
+    });
+    after(() => sim.close());
+    beforeEach((done) => {
+      userDir = rt.useUserDir(rt.tmpDir());
+      helper.startServer(done);
+    });
+    afterEach(async () => {
+      await helper.unload();
+      await new Promise((r) => helper.stopServer(r));
+      fs.rmSync(userDir, { recursive: true, force: true });
+    });
+
+    it('sends one message when Netatmo refuses the login, whichever node found out', async () => {
+      const core = (f) =>
+        require(
+          require.resolve(`@node-red/nodes/core/${f}`, { paths: [path.dirname(require.resolve(`${rt.NODE_RED_MODULE}/package.json`))] }),
+        );
+      const nodes = read('netatmo-reauthorization-alert.json')
+        .filter((n) => n.type !== 'inject')
+        .map((n) =>
+          n.type === 'debug' ? { id: n.id, z: n.z, type: 'helper' } : n.type === 'netatmo-account' ? { ...n, apiBase: sim.url } : n,
+        );
+      const account = nodes.find((n) => n.type === 'netatmo-account').id;
+      await rt.seedTokens(userDir, account, sim, { expiresInMs: -1000 });
+      sim.injectFault('invalid_grant');
+      await helper.load([...API_NODES, core('common/25-status.js'), core('function/10-function.js')], nodes, rt.credentials(account));
+      const alerts = [];
+      const out = nodes.find((n) => n.type === 'helper').id;
+      helper.getNode(out).on('input', (m) => alerts.push(m));
+      const api = nodes.find((n) => n.type === 'netatmo-api').id;
+      const token = nodes.find((n) => n.type === 'netatmo-token').id;
+      helper.getNode(api).receive({});
+      const deadline = Date.now() + 5000;
+      while (alerts.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      helper.getNode(token).receive({}); // also refused: no second alert
+      await new Promise((r) => setTimeout(r, 300));
+      assert.equal(alerts.length, 1, JSON.stringify(alerts.map((m) => m.payload)));
+      assert.match(alerts[0].payload, /re-authorization needed/);
+    });
+  });
+});
