@@ -16,6 +16,8 @@
  *   4. boundary: a steady message rate across several refreshes of a 3 s token
  *   5. restart: token requests before the first message, on a store with a valid token
  *   6. soak: heap growth over 1,000,000 messages (forced GC before and after)
+ *   7-9. the netatmo-api node (apiBench, at the end of this file): throughput against
+ *      netatmo-token -> http request, a burst against the rate budget, an early revocation
  * Prints a table, then as its LAST line one JSON object with every figure. A target
  * that is missed is reported (MISS), never thrown.
  */
@@ -495,6 +497,7 @@ async function main() {
     server.close();
     fs.rmSync(userDir, { recursive: true, force: true });
   }
+  R.api = await apiBench();
   R.bench_seconds = round((Date.now() - t00) / 1000, 1);
   report(R, errors);
 }
@@ -569,6 +572,7 @@ function report(R, errors) {
     ['6 soak', `${fmt(P.soak)} msgs through token -> sink (msg/s)`, fmt(R.soak_msgs_per_s), '', ''],
     ['', 'heap after GC: end - start (MB)', R.soak_heap_mb, `< ${TARGET.soakMb}`, pass(R.soak_heap_mb < TARGET.soakMb)],
     ['', 'messages that ended in an error', R.errors, '', ''],
+    ...apiRows(R.api),
   ];
   const head = ['case', 'figure', 'value', 'target', ''];
   const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
@@ -603,6 +607,7 @@ function report(R, errors) {
   ];
   const out = {};
   for (const k of keys) out[k] = R[k];
+  out.api = R.api;
   console.log(JSON.stringify(out));
 }
 
@@ -610,7 +615,262 @@ function fmt(n) {
   return typeof n === 'number' ? n.toLocaleString('en-US') : String(n);
 }
 
-main().then(
+// ------------------------------------------------------------------ netatmo-api node
+//
+// Three more cases, each in a child process of its own (`--api-case <name>`): a case needs its
+// own runtime settings (rate windows), and Node-RED starts once per process.
+//   throughput: netatmo-api -> sink against netatmo-token -> http request -> sink, on the same
+//               simulator, budget out of the way; 50 messages in flight, chunks alternating A B B A
+//   burst:      600 messages at once into one api node; simulator limits 50 per 1 s and 500 per
+//               10 s (Netatmo's 10 s and 1 h, scaled down), maxWait 3 s: served, refused at once,
+//               429s seen, most requests in any 1 s window
+//   revocation: the simulator revokes the access token, 100 calls at once: token requests, served
+
+const API = {
+  tpMessages: QUICK ? 1_000 : 4_000, // per path per round
+  tpRounds: QUICK ? 2 : 3,
+  tpChunk: 500,
+  tpWindow: 50,
+  burst: 600,
+  burstLimits: [
+    { limit: 50, windowMs: 1000 },
+    { limit: 500, windowMs: 10_000 },
+  ],
+  burstMaxWait: 3,
+  revoked: 100,
+};
+
+/** Runs the three api cases, each in a fresh process; returns their figures. */
+async function apiBench() {
+  const out = {};
+  for (const name of ['throughput', 'burst', 'revocation']) {
+    const r = spawnSync(process.execPath, ['--expose-gc', __filename, '--api-case', name, ...(QUICK ? ['--quick'] : [])], {
+      encoding: 'utf8',
+      timeout: 300_000,
+    });
+    const last = String(r.stdout || '')
+      .trim()
+      .split('\n')
+      .pop();
+    try {
+      out[name] = JSON.parse(last);
+    } catch {
+      out[name] = { error: `exit ${r.status}: ${String(r.stderr || r.stdout || '').slice(-300)}` };
+    }
+  }
+  return out;
+}
+
+/** One api case in this process: its own simulator and runtime; prints one JSON line. */
+async function apiCase(name) {
+  const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'netatmo-bench-api-'));
+  const clients = { [CLIENT_ID]: CLIENT_SECRET };
+  const burst = name === 'burst';
+  const sim = await startSimulator({ clients, devices: true, apiLimits: burst ? API.burstLimits : [] });
+  const store = new TokenStore({ dir: path.join(userDir, 'netatmo-tokens') });
+  await seed(store, 'accA', sim, { obtainedAt: Date.now() });
+  const nodes = [
+    { id: 'tab', type: 'tab', label: 'bench api' },
+    { id: 'accA', type: 'netatmo-account', name: 'api', scope: 'read_station', redirectUri: 'http://127.0.0.1/callback', apiBase: sim.url },
+    {
+      id: 'api',
+      type: 'netatmo-api',
+      z: 'tab',
+      account: 'accA',
+      endpoint: 'homesdata',
+      method: 'auto',
+      params: '',
+      maxWait: burst ? API.burstMaxWait : 30,
+      wires: [['sinkA']],
+    },
+    { id: 'sinkA', type: 'bench-sink', z: 'tab', wires: [] },
+    { id: 'tok', type: 'netatmo-token', z: 'tab', account: 'accA', interval: 0, wires: [['http']] },
+    {
+      id: 'http',
+      type: 'http request',
+      z: 'tab',
+      method: 'GET',
+      ret: 'obj',
+      paytoqs: 'ignore',
+      url: `${sim.url}/api/homesdata`,
+      persist: false,
+      senderr: true,
+      wires: [['sinkH']],
+    },
+    { id: 'sinkH', type: 'bench-sink', z: 'tab', wires: [] },
+    { id: 'catchAll', type: 'catch', z: 'tab', scope: null, uncaught: false, wires: [['sinkErr']] },
+    { id: 'sinkErr', type: 'bench-sink', z: 'tab', wires: [] },
+  ];
+  fs.writeFileSync(path.join(userDir, 'flows.json'), JSON.stringify(nodes));
+  fs.writeFileSync(path.join(userDir, 'flows_cred.json'), JSON.stringify({ accA: { clientId: CLIENT_ID, clientSecret: CLIENT_SECRET } }));
+  const server = http.createServer();
+  RED.init(server, {
+    userDir,
+    flowFile: 'flows.json',
+    credentialSecret: false,
+    httpAdminRoot: false,
+    httpNodeRoot: false,
+    nodesDir: [REPO, path.join(__dirname, 'nodes')],
+    logging: { console: { level: process.env.BENCH_LOG || 'error', metrics: false, audit: false } },
+    telemetry: { enabled: false, updateNotification: false },
+    editorTheme: { tours: false },
+    externalModules: { autoInstall: false, palette: { allowInstall: false } },
+    // The budget out of the way for throughput and revocation; the scaled-down windows for the burst.
+    netatmoTokens: { apiBase: sim.url, timeoutSeconds: 10, apiLimits: burst ? API.burstLimits : [{ limit: 1e9, windowMs: 1000 }] },
+  });
+  const R = {};
+  const errors = [];
+  try {
+    const started = new Promise((resolve) => RED.events.once('flows:started', resolve));
+    await RED.start();
+    await withTimeout(started, 30_000, 'flows start');
+    node('sinkErr').onMessage = (msg) => errors.push(`${msg.error?.code}: ${msg.error?.message}`);
+    if (name === 'throughput') Object.assign(R, await apiThroughput());
+    if (burst) Object.assign(R, await apiBurst(sim, errors));
+    if (name === 'revocation') Object.assign(R, await apiRevocation(sim, errors));
+    R.errors = errors.length;
+    if (errors.length) R.first_error = errors[0];
+  } finally {
+    await RED.stop().catch(() => undefined);
+    await sim.close();
+    server.close();
+    fs.rmSync(userDir, { recursive: true, force: true });
+  }
+  console.log(JSON.stringify(R));
+}
+
+async function apiThroughput() {
+  const api = node('api');
+  const tok = node('tok');
+  const sinkA = node('sinkA');
+  const sinkH = node('sinkH');
+  const run = async (entry, sink, n) => {
+    const t0 = now();
+    await withTimeout(throughput(entry, sink, n, API.tpWindow), 120_000, `api throughput (${entry.type})`);
+    return usSince(t0);
+  };
+  await run(api, sinkA, API.tpChunk); // warm-up
+  await run(tok, sinkH, API.tpChunk);
+  const ratios = [];
+  const apiRates = [];
+  const httpRates = [];
+  const chunks = Math.max(2, Math.round(API.tpMessages / API.tpChunk));
+  for (let r = 0; r < API.tpRounds; r++) {
+    const wall = { api: 0, http: 0 };
+    for (let c = 0; c < chunks; c++) {
+      for (const which of c % 2 === 0 ? ['api', 'http'] : ['http', 'api']) {
+        wall[which] += which === 'api' ? await run(api, sinkA, API.tpChunk) : await run(tok, sinkH, API.tpChunk);
+      }
+    }
+    const a = (chunks * API.tpChunk) / (wall.api / 1e6);
+    const h = (chunks * API.tpChunk) / (wall.http / 1e6);
+    apiRates.push(a);
+    httpRates.push(h);
+    ratios.push(a / h);
+  }
+  return {
+    api_msgs_per_s: Math.round(median(apiRates)),
+    token_http_msgs_per_s: Math.round(median(httpRates)),
+    ratio: round(median(ratios), 3),
+    rounds: ratios.map((x) => round(x, 3)),
+  };
+}
+
+async function apiBurst(sim, errors) {
+  const api = node('api');
+  const sink = node('sinkA');
+  sim.resetStats();
+  let served = 0;
+  const t0 = Date.now();
+  const all = new Promise((resolve) => {
+    const check = () => served + errors.length === API.burst && resolve();
+    sink.onMessage = () => (served++, check());
+    node('sinkErr').onMessage = (msg) => (errors.push(`${msg.error?.code}`), check());
+  });
+  for (let i = 0; i < API.burst; i++) api.receive({ payload: i });
+  await withTimeout(all, 60_000, 'api burst');
+  const limited = errors.filter((e) => e === 'RATE_LIMITED').length;
+  const max = sim.maxApiInWindow(API.burstLimits[0].windowMs);
+  const out = {
+    messages: API.burst,
+    served,
+    rate_limited: limited,
+    other_errors: errors.length - limited,
+    sim_429: sim.deviceStats.api429,
+    max_per_window: max,
+    window_ms: API.burstLimits[0].windowMs,
+    limit: API.burstLimits[0].limit,
+    max_over_limit: round(max / API.burstLimits[0].limit, 2),
+    seconds: round((Date.now() - t0) / 1000, 2),
+  };
+  errors.length = 0; // refusals are this case's expected outcome, not errors
+  return out;
+}
+
+async function apiRevocation(sim, errors) {
+  const api = node('api');
+  const sink = node('sinkA');
+  await withTimeout(oneMessage(api, sink), 10_000, 'revocation warm-up');
+  sim.resetStats();
+  sim.revokeAccessTokens();
+  let served = 0;
+  const all = new Promise((resolve) => {
+    const check = () => served + errors.length === API.revoked && resolve();
+    sink.onMessage = () => (served++, check());
+    node('sinkErr').onMessage = (msg) => (errors.push(`${msg.error?.code}: ${msg.error?.message}`), check());
+  });
+  const t0 = Date.now();
+  for (let i = 0; i < API.revoked; i++) api.receive({ payload: i });
+  await withTimeout(all, 60_000, 'revocation');
+  return {
+    calls: API.revoked,
+    served,
+    token_requests: sim.stats.tokenRequests,
+    api_requests: sim.stats.apiRequests,
+    ms: Date.now() - t0,
+  };
+}
+
+function apiRows(A) {
+  if (!A) return [];
+  const t = A.throughput || {};
+  const b = A.burst || {};
+  const v = A.revocation || {};
+  const err = (x) => (x.error ? [['', 'FAILED', x.error.slice(0, 120), '', '']] : []);
+  return [
+    ['7 api node', 'netatmo-api -> sink (msg/s, median)', fmt(t.api_msgs_per_s), '', ''],
+    ['', 'token -> http request -> sink (msg/s, median)', fmt(t.token_http_msgs_per_s), '', ''],
+    ['', 'ratio api/(token+http request)', t.ratio, '', ''],
+    ...err(t),
+    [
+      '8 api burst',
+      `${b.messages} msgs at once: served / RATE_LIMITED / other errors`,
+      `${b.served} / ${b.rate_limited} / ${b.other_errors}`,
+      '',
+      '',
+    ],
+    [
+      '',
+      `most requests in any ${b.window_ms} ms (limit ${b.limit})`,
+      `${b.max_per_window} (${b.max_over_limit})`,
+      '<= 1',
+      pass2(b.max_over_limit <= 1),
+    ],
+    ['', '429 answered by the simulator', b.sim_429, '= 0', pass2(b.sim_429 === 0)],
+    ...err(b),
+    ['9 revocation', `${v.calls} calls on a revoked token: served`, v.served, `= ${v.calls}`, pass2(v.served === v.calls)],
+    ['', 'token requests', v.token_requests, '= 1', pass2(v.token_requests === 1)],
+    ...err(v),
+  ];
+}
+
+function pass2(ok) {
+  return ok ? 'PASS' : 'MISS';
+}
+
+const API_CASE = process.argv.includes('--api-case') ? process.argv[process.argv.indexOf('--api-case') + 1] : undefined;
+
+(API_CASE ? apiCase(API_CASE) : main()).then(
   () => {
     // Node-RED may keep a handle or two; the figures are printed, so leave now.
     setTimeout(() => process.exit(0), 500).unref();
