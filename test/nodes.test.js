@@ -167,10 +167,10 @@ describe('netatmo-token in a Node-RED runtime', function () {
     assert.ok(sim.isValidRefreshToken(stored.tokens.refresh_token));
   });
 
-  it('a transient failure sends SERVER to Catch and shows the yellow retrying status, not red', async () => {
+  it('with maxWait 0, a transient failure sends SERVER to Catch at once and shows the yellow retrying status, not red', async () => {
     await rt.seedTokens(userDir, 'acc1', sim, { expiresInMs: -1000 });
     sim.injectFault('http500');
-    await helper.load(NODES, flow(), rt.credentials());
+    await helper.load(NODES, flow({ maxWait: 0 }), rt.credentials());
     const caught = rt.collect(helper.getNode('caught'), 1);
     const tok = helper.getNode('tok');
     tok.receive({ n: 1 });

@@ -49,8 +49,7 @@ export default function (RED: NodeAPI): void {
       node.status({ fill: 'red', shape: 'ring', text: RED._('netatmo-api.status.no-account') });
       return;
     }
-    // The manager is the token source; rejectAccessToken and getToken's maxWaitMs come with the manager's step 1.
-    const tokens = account.manager as unknown as TokenSource;
+    const tokens: TokenSource = account.manager;
     const budget = budgetOf(account.id);
     const method: MethodSetting = config.method === 'GET' || config.method === 'POST' ? config.method : 'auto';
     const waitMs = maxWaitMs(config.maxWait);

@@ -6,6 +6,8 @@ import type { AccountNode } from './netatmo-account';
 interface TokenConfig extends NodeDef {
   account: string;
   interval?: number | string;
+  /** Seconds a message may wait for a token while the account retries a failed refresh (0: not at all). */
+  maxWait?: number | string;
 }
 
 export interface TokenMessage extends NodeMessage {
@@ -43,6 +45,7 @@ export default function (RED: NodeAPI): void {
       return;
     }
     const manager = account.manager;
+    const maxWaitMs = Number(config.maxWait ?? 30) * 1000 || 0;
     account.register(node);
 
     /**
@@ -68,7 +71,7 @@ export default function (RED: NodeAPI): void {
         return;
       }
       manager
-        .getToken()
+        .getToken({ maxWaitMs })
         .then((t) => {
           send(withToken(m, t));
           done();
