@@ -43,6 +43,8 @@ describe('the packed package', function () {
       'nodes/netatmo-account.js',
       'nodes/netatmo-token.html',
       'dist/nodes/netatmo-token.js',
+      'dist/nodes/netatmo-api.js',
+      'nodes/netatmo-api.html',
       'nodes/icons/netatmo.svg', // copied from icons/ by the build
       'LICENSE',
     ]) {
@@ -69,27 +71,31 @@ describe('the packed package', function () {
       assert.equal(settings.version.replace(/-git$/, ''), expected);
     });
 
-    it('registers both node types', async () => {
+    it('registers the node types', async () => {
       const res = await fetch(`${red.adminUrl}nodes`, { headers: { Accept: 'application/json' } });
       const sets = await res.json();
       const ours = sets.filter((s) => s.module === pkg.name);
-      assert.deepEqual(ours.flatMap((s) => s.types).sort(), ['netatmo-account', 'netatmo-token']);
+      assert.deepEqual(ours.flatMap((s) => s.types).sort(), ['netatmo-account', 'netatmo-api', 'netatmo-token']);
       for (const s of ours) assert.equal(s.enabled, true, `${s.id} enabled`);
       for (const s of ours) assert.equal(s.err, undefined, `${s.id} loaded without error`);
     });
 
-    it('serves the editor HTML of both nodes', async () => {
+    it('serves the editor HTML of the nodes', async () => {
       const html = await (await fetch(`${red.adminUrl}nodes`, { headers: { Accept: 'text/html' } })).text();
       assert.match(html, /data-template-name="netatmo-account"/);
       assert.match(html, /data-template-name="netatmo-token"/);
       assert.match(html, /data-help-name="netatmo-token"/);
+      assert.match(html, /data-template-name="netatmo-api"/);
+      assert.match(html, /data-help-name="netatmo-api"/);
     });
 
-    it('lists the example flow under Import > Examples', async () => {
+    it('lists every example flow under Import > Examples', async () => {
       const res = await fetch(`${red.adminUrl}library/examples/flows/${pkg.name}/`);
       assert.equal(res.status, 200);
       const listing = await res.json();
-      assert.ok(JSON.stringify(listing).includes('netatmo-homesdata'), JSON.stringify(listing));
+      for (const name of fs.readdirSync(path.join(ROOT, 'examples')).filter((f) => f.endsWith('.json'))) {
+        assert.ok(JSON.stringify(listing).includes(name.replace(/\.json$/, '')), `${name}: ${JSON.stringify(listing)}`);
+      }
     });
 
     it('serves the icon', async () => {
@@ -135,6 +141,7 @@ describe('Node-RED scorecard checks (as node-red-dev validate would)', () => {
   it('N02 the examples use every non-config node', () => {
     const used = new Set(examples.flatMap((f) => JSON.parse(fs.readFileSync(path.join(ROOT, 'examples', f), 'utf8')).map((n) => n.type)));
     assert.ok(used.has('netatmo-token'));
+    assert.ok(used.has('netatmo-api'));
   });
   it('D01 at most 6 runtime dependencies', () => assert.ok(Object.keys(pkg.dependencies).length <= 6));
   it('D03 no runtime dependency outdated by a major version', function () {
