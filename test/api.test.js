@@ -597,3 +597,78 @@ describe('examples with the netatmo-api node', function () {
     });
   });
 });
+
+describe('API answers and requests (pure: parseApiResponse, prepareCall)', () => {
+  const { parseApiResponse, prepareCall, isTokenRefused } = require('../dist/core/api-client');
+  const call = prepareCall('homestatus', 'auto', { home_id: 'h' });
+  const answer = (status, body, headers = {}) => ({ status, headers, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  const parse = (res) => {
+    try {
+      return parseApiResponse(res, call, 'tok3n-abcdef|0123');
+    } catch (e) {
+      return e;
+    }
+  };
+
+  it("maps each kind of answer to its code, with Netatmo's own error as cause", () => {
+    const cases = [
+      [answer(429, { error: { code: 26, message: 'User usage reached' } }, { 'retry-after': '7' }), 'RATE_LIMITED', 26],
+      [answer(403, { error: { code: 26, message: 'Maximum api usage reached' } }), 'RATE_LIMITED', 26],
+      [answer(429, { error: { code: 11, message: 'Failed to enter concurrency limited section' } }), 'RATE_LIMITED', 11],
+      [answer(403, { error: { code: 13, message: 'Application does not have the good scope rights' } }), 'SCOPE_MISSING', 13],
+      [answer(403, { error: { code: 2, message: 'Invalid access token' } }), 'API_ERROR', 2],
+      [answer(403, { error: { code: 3, message: 'Access token expired' } }), 'API_ERROR', 3],
+      [answer(400, { error: { code: 21, message: 'Invalid argument' } }), 'API_ERROR', 21],
+      [answer(500, { error: { code: 500, message: 'Internal Server Error' } }), 'SERVER', 500],
+      [answer(502, '<html>bad gateway</html>'), 'SERVER', undefined],
+      [answer(200, '{"body": {"home"'), 'BAD_RESPONSE', undefined],
+      [answer(404, '{}'), 'API_ERROR', undefined],
+    ];
+    for (const [res, code, cause] of cases) {
+      const e = parse(res);
+      assert.equal(e.code, code, `${res.status} ${res.body}`);
+      assert.equal(e.cause && e.cause.code, cause, `${res.status} ${res.body}`);
+    }
+    assert.equal(parse(cases[0][0]).retryAfterMs, 7000);
+    assert.equal(isTokenRefused(parse(cases[4][0])), true);
+    assert.equal(isTokenRefused(parse(cases[5][0])), true);
+    assert.equal(isTokenRefused(parse(cases[6][0])), false);
+  });
+
+  it('a success: body as payload (the whole answer without one), per-module errors, and a token echoed by Netatmo is cut out', () => {
+    const ok = parse(answer(200, { body: { home: {}, errors: [{ code: 6, id: 'm' }] }, status: 'ok', time_server: 5 }));
+    assert.deepEqual(ok, {
+      statusCode: 200,
+      payload: { home: {}, errors: [{ code: 6, id: 'm' }] },
+      status: 'ok',
+      time_server: 5,
+      errors: [{ code: 6, id: 'm' }],
+    });
+    assert.deepEqual(parse(answer(200, { status: 'ok', time_server: 5 })).payload, { status: 'ok', time_server: 5 });
+    const e = parse(answer(400, { error: { code: 21, message: 'bad token tok3n-abcdef|0123 here' } }));
+    assert.ok(!e.message.includes('tok3n-abcdef|0123') && !e.cause.message.includes('tok3n-abcdef|0123'), e.message);
+  });
+
+  it('prepareCall: lists comma separated, JSON kept whole, bad input refused before any request', () => {
+    const m = prepareCall('getmeasure', 'auto', { device_id: 'd', scale: '1day' }, { type: ['Temperature', 'CO2'], limit: 5 });
+    assert.deepEqual(m.params, { device_id: 'd', scale: '1day', type: 'Temperature,CO2', limit: '5' });
+    assert.equal(m.encoding, 'query');
+    const s = prepareCall('setstate', 'auto', { home: { id: 'h', modules: [{ id: 'v', target_position: 10 }] } });
+    assert.equal(s.encoding, 'json');
+    assert.deepEqual(s.params.home.modules[0], { id: 'v', target_position: 10 });
+    assert.equal(prepareCall('homesdata', 'POST').encoding, 'form');
+    const refused = [
+      () => prepareCall('setstate', 'GET', { home: {} }),
+      () => prepareCall('homesdata', 'auto', { access_token: 'x' }),
+      () => prepareCall('homesdata', 'auto', { 'bad name': 1 }),
+      () => prepareCall('homesdata', 'auto', { nested: { a: 1 } }),
+      () => prepareCall('homesdata', 'auto', [1, 2]),
+      () => prepareCall('/api/../../etc', 'auto'),
+      () => prepareCall('https://evil.example/api/x', 'auto'),
+      () => prepareCall('', 'auto'),
+      () => prepareCall('setthermmode', 'auto', { home_id: 'h', mode: 'off' }),
+      () => prepareCall('homesdata', 'auto', { big: 'x'.repeat(300 * 1024) }),
+    ];
+    for (const f of refused) assert.throws(f, { code: 'INVALID_INPUT' }, f.toString());
+  });
+});
