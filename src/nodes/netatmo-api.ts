@@ -80,7 +80,11 @@ export default function (RED: NodeAPI): void {
       const state = account.manager.state;
       node.status(accountNeedsUser(state) || !s ? account.statusOf(state) : s);
     };
-    account.register(node, () => show(last));
+    account.register(node, (state) => {
+      // Authorized again: a red "REAUTHORIZE" from before would now mislead.
+      if (state.authorized && (last?.text === 'REAUTHORIZE' || last?.text === 'NOT_AUTHORIZED')) last = undefined;
+      show(last);
+    });
 
     /** The one error path: red status with the code, Netatmo's own error kept on the message, done(err). */
     const fail = (m: ApiMessage, call: ApiCall | undefined, err: unknown, done: (err?: Error) => void, answered = false): void => {
