@@ -336,6 +336,48 @@ describe('netatmo-api in a Node-RED runtime', function () {
     assert.ok(sim.isValidRefreshToken(stored.tokens.refresh_token));
   });
 
+  it('a refused token whose refresh is refused too: REAUTHORIZE at Catch, the status says re-authorization needed', async () => {
+    await load({ endpoint: 'homesdata' });
+    sim.revokeAccessTokens();
+    sim.injectFault('invalid_grant');
+    const { caught } = await call({});
+    assert.equal(caught.error.code, 'REAUTHORIZE');
+    assert.equal(sim.stats.refreshRequests, 1);
+    await rt.statusWhere(helper.getNode('api'), (s) => s.text === 're-authorization needed');
+  });
+
+  it('a call refused twice is not sent a third time: API_ERROR with code 2', async () => {
+    const { ApiClient, prepareCall } = require('../dist/core/api-client');
+    const { RateBudget } = require('../dist/core/rate-budget');
+    const http = require('node:http');
+    let requests = 0;
+    const server = http.createServer((req, res) => {
+      requests++;
+      res.writeHead(403, { 'Content-Type': 'application/json' });
+      res.end(JSON.stringify({ error: { code: 2, message: 'Invalid access token' } }));
+    });
+    await new Promise((r) => server.listen(0, '127.0.0.1', r));
+    let n = 0;
+    const rejected = [];
+    const tokens = {
+      fresh: () => ({ access_token: `token-${n}-abcdef`, refresh_token: 'r', scope: [], expires_at: Date.now() + 1e6, obtained_at: 0 }),
+      getToken: async () => tokens.fresh(),
+      rejectAccessToken: (t) => (rejected.push(t), n++),
+    };
+    try {
+      const client = new ApiClient({ apiBase: `http://127.0.0.1:${server.address().port}` });
+      const err = await client
+        .call(prepareCall('homesdata', 'auto'), { tokens, budget: new RateBudget(), maxWaitMs: 5000 })
+        .catch((e) => e);
+      assert.equal(err.code, 'API_ERROR');
+      assert.equal(err.cause.code, 2);
+      assert.equal(requests, 2);
+      assert.deepEqual(rejected, ['token-0-abcdef']);
+    } finally {
+      server.close();
+    }
+  });
+
   it('a token refused by the API is not handed out by token nodes any more', async () => {
     const first = await load(
       { endpoint: 'homesdata' },
