@@ -8,11 +8,13 @@
  *   GET  /oauth2/authorize/decide   the user's choice; 302 back to redirect_uri
  *   POST /oauth2/token              authorization_code and refresh_token grants,
  *                                   refresh token rotation without grace period
- *   GET|POST /api/...               any API call, checks the access token
+ *   GET|POST /api/...               any API call, checks the access token; with `devices` (--devices)
+ *                                   a home, a weather station and a home coach answer the catalogue's
+ *                                   endpoints with scopes, parameter checks, per-user limits (429)
  * plus fault injection, an injectable clock and counters for assertions.
  *
  * Standalone: node test/simulator.js [--port N] [--client ID:SECRET]... [--ttl S]
- *                                    [--code-ttl S] [--any-client] [--quiet]
+ *                                    [--code-ttl S] [--any-client] [--devices] [--quiet]
  * No dependencies besides Node built-ins.
  */
 const http = require('node:http');
@@ -882,6 +884,9 @@ function parseArgs(argv) {
       case '--any-client':
         options.acceptAnyClient = true;
         break;
+      case '--devices':
+        options.devices = true;
+        break;
       case '--quiet':
         options.log = false;
         break;
@@ -906,7 +911,7 @@ async function main(argv) {
     options = parseArgs(argv);
   } catch (err) {
     console.error(
-      `${err.message}\nusage: node test/simulator.js [--port N] [--client ID:SECRET]... [--ttl S] [--code-ttl S] [--any-client] [--quiet]`,
+      `${err.message}\nusage: node test/simulator.js [--port N] [--client ID:SECRET]... [--ttl S] [--code-ttl S] [--any-client] [--devices] [--quiet]`,
     );
     process.exit(2);
   }

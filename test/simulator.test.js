@@ -520,3 +520,61 @@ describe('Netatmo simulator', function () {
     }
   });
 });
+
+describe('Netatmo simulator: device API (devices: true)', function () {
+  this.timeout(5000);
+  const { WORLD_IDS: ID } = require('./simulator');
+  let sim;
+  let clock;
+  beforeEach(async () => {
+    clock = Date.now();
+    sim = await startSimulator({
+      clients: { [CLIENT_ID]: CLIENT_SECRET },
+      now: () => clock,
+      devices: true,
+      apiLimits: [{ limit: 3, windowMs: 1000 }],
+    });
+  });
+  afterEach(() => sim.close());
+  const token = (scope) => sim.issueTokens({ clientId: CLIENT_ID, scope }).access_token;
+  const get = async (t, apiPath) => {
+    const res = await fetch(`${sim.url}${apiPath}`, { headers: { Authorization: `Bearer ${t}` } });
+    return { status: res.status, body: await res.json() };
+  };
+
+  it('answers realistic shapes, checks scopes (13), parameters (10, 21) and ids (9)', async () => {
+    const t = token('read_station read_thermostat');
+    const homes = await get(t, '/api/homesdata');
+    assert.equal(homes.body.body.homes[0].id, ID.home);
+    assert.equal(homes.body.body.homes[0].rooms.length, 2);
+    clock += 1000;
+    const station = await get(t, '/api/getstationsdata');
+    assert.equal(station.body.body.devices[0].modules[0].dashboard_data.Temperature, 8.4);
+    assert.deepEqual((await get(t, '/api/gethomecoachsdata')).body, {
+      error: { code: 13, message: 'Application does not have the good scope rights' },
+    });
+    clock += 1000;
+    assert.equal((await get(t, '/api/homestatus')).body.error.code, 10);
+    assert.equal((await get(t, `/api/homestatus?home_id=nope`)).body.error.code, 9);
+    assert.equal((await get(t, `/api/getmeasure?device_id=${ID.station}&scale=2min&type=Temperature`)).body.error.code, 21);
+  });
+
+  it('revokes access tokens early (403 code 2), reports unreachable modules in body.errors, answers 429 code 26 over the limit', async () => {
+    const t = token('read_thermostat');
+    sim.setUnreachable(ID.valve);
+    const status = await get(t, `/api/homestatus?home_id=${ID.home}`);
+    assert.equal(status.status, 200);
+    assert.deepEqual(status.body.body.errors, [{ code: 6, id: ID.valve }]);
+    await get(t, '/api/homesdata');
+    await get(t, '/api/homesdata');
+    const over = await get(t, '/api/homesdata');
+    assert.equal(over.status, 429);
+    assert.equal(over.body.error.code, 26);
+    assert.equal(sim.deviceStats.api429, 1);
+    assert.equal(sim.maxApiInWindow(1000), 4);
+    clock += 1001;
+    assert.equal(sim.revokeAccessTokens(), 1);
+    const revoked = await get(t, '/api/homesdata');
+    assert.deepEqual([revoked.status, revoked.body.error.code], [403, 2]);
+  });
+});
