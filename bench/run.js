@@ -716,7 +716,11 @@ async function apiCase(name) {
     editorTheme: { tours: false },
     externalModules: { autoInstall: false, palette: { allowInstall: false } },
     // The budget out of the way for throughput and revocation; the scaled-down windows for the burst.
-    netatmoTokens: { apiBase: sim.url, timeoutSeconds: 10, apiLimits: burst ? API.burstLimits : [{ limit: 1e9, windowMs: 1000 }] },
+    netatmoTokens: {
+      apiBase: sim.url,
+      timeoutSeconds: 10,
+      apiLimits: burst ? API.burstLimits.map((l) => ({ limit: l.limit, seconds: l.windowMs / 1000 })) : [{ limit: 1e9, seconds: 1 }],
+    },
   });
   const R = {};
   const errors = [];

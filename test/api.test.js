@@ -29,7 +29,10 @@ describe('netatmo-api in a Node-RED runtime', function () {
   after(() => sim.close());
 
   beforeEach((done) => {
-    userDir = rt.useUserDir(rt.tmpDir(), { apiLimits: LIMITS, retryBaseMs: 100 });
+    userDir = rt.useUserDir(rt.tmpDir(), {
+      apiLimits: LIMITS.map((l) => ({ limit: l.limit, seconds: l.windowMs / 1000 })),
+      retryBaseSeconds: 0.1,
+    });
     sim.resetStats();
     sim.clearFaults();
     sim.unreachable.clear();
@@ -520,6 +523,23 @@ describe('RateBudget (pure arithmetic on a virtual clock)', () => {
     assert.equal(b.delay(), 1000, 'a window after the answer, not after the request');
     now += 999;
     assert.equal(b.delay(), 1);
+  });
+
+  it("reads the limits from settings in seconds (or windowMs); anything malformed gives Netatmo's", () => {
+    const { parseRateLimits, NETATMO_USER_LIMITS } = require('../dist/core/rate-budget');
+    assert.deepEqual(
+      parseRateLimits([
+        { limit: 50, seconds: 1 },
+        { limit: 500, windowMs: 10000 },
+      ]),
+      [
+        { limit: 50, windowMs: 1000 },
+        { limit: 500, windowMs: 10000 },
+      ],
+    );
+    for (const bad of [undefined, [], [{ limit: 0, seconds: 1 }], [{ limit: 5 }], 'x', [null]]) {
+      assert.equal(parseRateLimits(bad), NETATMO_USER_LIMITS, JSON.stringify(bad));
+    }
   });
 
   it('a 429 pauses every call for Retry-After (capped), or the default', () => {

@@ -205,11 +205,17 @@ function stopped(): NetatmoError {
   return new NetatmoError('TIMEOUT', 'The node was stopped (redeploy or shutdown) while the message waited');
 }
 
-/** Reads `[{limit, windowMs}]` from settings; anything malformed gives Netatmo's limits. */
+/**
+ * Reads `[{limit, seconds}]` from settings (`windowMs` instead of `seconds` is read too); anything
+ * malformed gives Netatmo's limits.
+ */
 export function parseRateLimits(value: unknown): readonly RateWindow[] {
   if (!Array.isArray(value) || value.length === 0) return NETATMO_USER_LIMITS;
-  const ok = value.every(
-    (w) => w && typeof w === 'object' && Number.isFinite(w.limit) && w.limit >= 1 && Number.isFinite(w.windowMs) && w.windowMs >= 1,
-  );
-  return ok ? value.map((w) => ({ limit: Number(w.limit), windowMs: Number(w.windowMs) })) : NETATMO_USER_LIMITS;
+  const windows = value.map((w) => {
+    const limit = Number(w?.limit);
+    const windowMs = w?.seconds !== undefined ? Number(w.seconds) * 1000 : Number(w?.windowMs);
+    return { limit, windowMs };
+  });
+  const ok = windows.every((w) => Number.isFinite(w.limit) && w.limit >= 1 && Number.isFinite(w.windowMs) && w.windowMs >= 1);
+  return ok ? windows : NETATMO_USER_LIMITS;
 }

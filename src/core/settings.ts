@@ -12,7 +12,7 @@ export interface NetatmoSettings {
   retryMaxMs?: number;
   reauthThrottleSeconds?: number;
   lockStaleMs?: number;
-  /** The API's per-user limits the api nodes keep below: `[{limit, windowMs}]`. Default Netatmo's. */
+  /** The API's per-user limits the api nodes keep below: `[{limit, seconds}]`. Default Netatmo's. */
   apiLimits?: unknown;
 }
 
