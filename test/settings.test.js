@@ -17,6 +17,7 @@ describe('settings: netatmoTokens', () => {
         retryBaseSeconds: 0.5,
         retryMaxSeconds: 30,
         lockStaleSeconds: 4,
+        apiLimits: [{ limit: 5, seconds: 1 }],
       }),
       {
         apiBase: 'http://127.0.0.1:9',
@@ -26,6 +27,7 @@ describe('settings: netatmoTokens', () => {
         retryBaseMs: 500,
         retryMaxMs: 30_000,
         lockStaleMs: 4_000,
+        apiLimits: [{ limit: 5, seconds: 1 }], // checked by the rate budget (rate-budget.ts)
       },
     );
   });
