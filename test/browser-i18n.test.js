@@ -1,0 +1,120 @@
+'use strict';
+/* global window, RED -- the page.evaluate/waitForFunction callbacks run in the editor page */
+/**
+ * The editor in French and in German: a real Node-RED process with this package installed, and
+ * Chromium with its language set to fr-FR, then de-DE (navigator.language and Accept-Language,
+ * from which Node-RED's editor picks its language). The account dialog shows our translated step
+ * titles, the help sidebar our translated help, and texts the server writes (an error answered to
+ * the dialog, the callback page) come in the browser's language too.
+ */
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const path = require('node:path');
+const { startNodeRed } = require('./helpers/nodered-process');
+
+const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+
+function launchChromium() {
+  const { chromium } = require('playwright-core');
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--no-first-run',
+      '--disable-quic',
+      '--disable-sync',
+      '--disable-dev-shm-usage',
+    ],
+  });
+}
+
+const catalog = (lang, name) => JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'nodes', 'locales', lang, `${name}.json`), 'utf8'));
+
+const FLOWS = [
+  { id: 'tab1', type: 'tab', label: 'Netatmo', disabled: false, info: '' },
+  { id: 'tok', type: 'netatmo-token', z: 'tab1', name: '', account: '', interval: 0, x: 290, y: 80, wires: [] },
+];
+
+describe('editor in a real browser, in French and in German', function () {
+  this.timeout(90000);
+  let red;
+  let browser;
+
+  before(async function () {
+    if (!fs.existsSync(CHROMIUM)) {
+      // On CI a missing browser is a failure, not a reason to skip.
+      if (process.env.CI === 'true') throw new Error(`${CHROMIUM} is missing on CI: install chromium`);
+      this.skip();
+    }
+    red = await startNodeRed({ flows: FLOWS });
+    browser = await launchChromium();
+  });
+
+  after(async () => {
+    if (browser) await browser.close();
+    if (red) await red.stop();
+  });
+
+  for (const { locale, lang, helpTitle } of [
+    { locale: 'fr-FR', lang: 'fr', helpTitle: 'Trois façons de se connecter' },
+    { locale: 'de-DE', lang: 'de', helpTitle: 'Drei Wege zur Anmeldung' },
+  ]) {
+    it(`${locale}: the account dialog shows the ${lang} step titles, help and server texts`, async () => {
+      const english = catalog('en-US', 'netatmo-account')['netatmo-account'];
+      const texts = catalog(lang, 'netatmo-account')['netatmo-account'];
+      const context = await browser.newContext({ locale, viewport: { width: 1280, height: 1200 } });
+      const page = await context.newPage();
+      const pageErrors = [];
+      page.on('pageerror', (e) => pageErrors.push(e.message));
+
+      await page.goto(red.adminUrl);
+      await page.waitForFunction(() => window.RED && RED.nodes && RED.nodes.node('tok') && RED.nodes.getType('netatmo-account'), null, {
+        timeout: 30000,
+      });
+      assert.equal(await page.evaluate(() => navigator.language), locale);
+
+      // Open the token node, add an account: the dialog's three steps in the browser's language.
+      const tokenNode = page.locator('g.red-ui-flow-node-group[id="tok"] rect.red-ui-flow-node');
+      await tokenNode.waitFor();
+      await tokenNode.dblclick();
+      await page.locator('#node-input-btn-account-add').click();
+      await page.locator('#node-config-input-clientId').waitFor();
+      const steps = await page.locator('.netatmo-account-step').allTextContents();
+      const expected = [texts.editor['step-app'], texts.editor['step-scopes'], texts.editor['step-authorize']];
+      assert.deepEqual(steps, expected);
+      assert.notDeepEqual(steps, [english.editor['step-app'], english.editor['step-scopes'], english.editor['step-authorize']]);
+      assert.equal(await page.locator('#netatmo-account-authorize').textContent().then((t) => t.trim()), texts.editor.authorize);
+      // The scope groups use Netatmo's product names in this language.
+      await page.locator('#netatmo-account-groups input[data-scope="read_station"]').waitFor();
+      assert.ok((await page.locator('#netatmo-account-groups').textContent()).includes(texts.scopes.weather));
+
+      // An error the server answers to the dialog: Authorize without client id and secret.
+      await page.locator('#netatmo-account-authorize').click();
+      const message = page.locator('#netatmo-account-message');
+      await message.waitFor({ state: 'visible' });
+      const errors = texts.errors;
+      const shown = await message.textContent();
+      assert.ok(shown.startsWith(texts.editor['authorize-failed'].replace('__error__', '')), shown);
+      assert.ok(shown.includes(errors['CONFIG-missing']), `${shown} does not say ${errors['CONFIG-missing']}`);
+
+      // The help sidebar in this language.
+      await page.evaluate(() => RED.sidebar.help.show('netatmo-account'));
+      await page.locator('.red-ui-help h3', { hasText: helpTitle }).first().waitFor({ timeout: 10000 });
+
+      // The page Netatmo sends the browser back to, opened without a login in progress.
+      const callback = await context.newPage();
+      await callback.goto(`${red.adminUrl}netatmo-tokens/callback/`);
+      assert.equal(await callback.locator('#title').textContent(), texts.callback['title-refused']);
+      assert.equal(await callback.locator('#message').textContent(), texts.callback['state-missing']);
+      assert.equal(await callback.locator('html').getAttribute('lang'), lang);
+
+      assert.deepEqual(pageErrors, []);
+      await context.close();
+    });
+  }
+});
