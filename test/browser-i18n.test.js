@@ -88,7 +88,13 @@ describe('editor in a real browser, in French and in German', function () {
       const expected = [texts.editor['step-app'], texts.editor['step-scopes'], texts.editor['step-authorize']];
       assert.deepEqual(steps, expected);
       assert.notDeepEqual(steps, [english.editor['step-app'], english.editor['step-scopes'], english.editor['step-authorize']]);
-      assert.equal(await page.locator('#netatmo-account-authorize').textContent().then((t) => t.trim()), texts.editor.authorize);
+      assert.equal(
+        await page
+          .locator('#netatmo-account-authorize')
+          .textContent()
+          .then((t) => t.trim()),
+        texts.editor.authorize,
+      );
       // The scope groups use Netatmo's product names in this language.
       await page.locator('#netatmo-account-groups input[data-scope="read_station"]').waitFor();
       assert.ok((await page.locator('#netatmo-account-groups').textContent()).includes(texts.scopes.weather));

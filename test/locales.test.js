@@ -39,6 +39,7 @@ const ALLOWED = {
     'netatmo-account.label.redirectUri': WHY.term,
     'netatmo-account.label.callback': WHY.term,
     'netatmo-account.editor.status.scopes': WHY.term,
+    'netatmo-account.errors.INVALID_INPUT-scopes': WHY.term,
   },
   'fr/netatmo-token.json': {
     'netatmo-token.label.default': WHY.nodeName,

@@ -1,7 +1,9 @@
 /**
  * Typed errors with stable codes. A Node-RED Catch node sees `msg.error.code`,
- * the CLI maps codes to exit codes, the editor shows `message`.
- * Messages are written by us and never contain a token or a secret.
+ * the CLI maps codes to exit codes. `message` is English, for the CLI and the core's logs;
+ * Node-RED shows the user's language instead, from its catalogue by `code` (and `reason`, when
+ * a code has several messages) filled with `params`.
+ * Messages and params are written by us and never contain a token or a secret.
  */
 export type ErrorCode =
   | 'NOT_AUTHORIZED' // no token stored yet for this account
@@ -35,6 +37,10 @@ export interface NetatmoErrorDetails {
   uncertain?: boolean;
   /** The API's own error `{code, message}`: becomes `cause` (Node-RED copies it into `msg.error.cause`). */
   apiError?: ApiErrorBody;
+  /** Which of its code's messages this is (`<code>-<reason>` in the catalogue), when a code has several. */
+  reason?: string;
+  /** The values the message names (file, host, seconds...), for its translation. Never a token or a secret. */
+  params?: Record<string, string | number>;
 }
 
 /** Netatmo's API error, as it answered it (`{"error": {"code": 13, "message": ".."}}`). */
@@ -49,6 +55,8 @@ export class NetatmoError extends Error {
   readonly status?: number;
   readonly retryAfterMs?: number;
   readonly uncertain: boolean;
+  readonly reason?: string;
+  readonly params?: Readonly<Record<string, string | number>>;
 
   declare readonly cause?: ApiErrorBody;
 
@@ -60,6 +68,8 @@ export class NetatmoError extends Error {
     if (details.oauthError !== undefined) this.oauthError = details.oauthError;
     if (details.status !== undefined) this.status = details.status;
     if (details.retryAfterMs !== undefined) this.retryAfterMs = details.retryAfterMs;
+    if (details.reason !== undefined) this.reason = details.reason;
+    if (details.params !== undefined) this.params = details.params;
   }
 
   /** Worth trying again later with the same refresh token. */
@@ -81,9 +91,15 @@ export class NetatmoError extends Error {
 export function asNetatmoError(err: unknown, fallback: ErrorCode = 'STORE'): NetatmoError {
   if (err instanceof NetatmoError) return err;
   const code = (err as { code?: unknown } | null)?.code;
-  if (typeof code === 'string') return new NetatmoError(fallback, `Unexpected failure (${code})`);
-  if (err instanceof Error) return new NetatmoError('INTERNAL', `Internal error (${safeName(err)})`);
-  return new NetatmoError(fallback, 'Unexpected failure');
+  if (typeof code === 'string') {
+    const detail = code.slice(0, 40);
+    return new NetatmoError(fallback, `Unexpected failure (${detail})`, { reason: 'unexpected-detail', params: { detail } });
+  }
+  if (err instanceof Error) {
+    const name = safeName(err);
+    return new NetatmoError('INTERNAL', `Internal error (${name})`, { params: { name } });
+  }
+  return new NetatmoError(fallback, 'Unexpected failure', { reason: 'unexpected' });
 }
 
 /** An error's class name when it looks like one (TypeError), else "Error". */

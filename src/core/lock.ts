@@ -26,7 +26,8 @@ export async function withFileLock<T>(file: string, fn: () => Promise<T>, opts: 
       onCompromised: () => undefined, // the write that follows is still atomic; nothing to crash for
     });
   } catch (err) {
-    throw new NetatmoError('STORE', `${file} is locked by another process (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+    const detail = (err as NodeJS.ErrnoException).code ?? 'error';
+    throw new NetatmoError('STORE', `${file} is locked by another process (${detail})`, { reason: 'locked', params: { file, detail } });
   }
   try {
     return await fn();

@@ -16,7 +16,8 @@ export interface AccountState {
   scope?: string[];
   last_refresh?: number;
   retry_at?: number;
-  error?: { code: ErrorCode; message: string };
+  /** `reason` and `params` let Node-RED show the message in the user's language. */
+  error?: { code: ErrorCode; message: string; reason?: string; params?: Readonly<Record<string, string | number>> };
 }
 
 export interface Logger {
@@ -104,7 +105,7 @@ interface Backoff {
 /** A throttled re-authorization: repeats the state the account already shows, so it is not logged again. */
 class ThrottledReauthorization extends NetatmoError {
   constructor(invalid: NonNullable<StoredAccount['invalid']>) {
-    super('REAUTHORIZE', invalid.message, { oauthError: invalid.code });
+    super('REAUTHORIZE', invalid.message, { oauthError: invalid.code, reason: reauthReason(invalid) });
   }
 }
 
@@ -460,9 +461,11 @@ export class TokenManager extends EventEmitter {
     if (this.login.storeProblem) return this.login.storeProblem;
     if (known === undefined)
       return new NetatmoError('NOT_AUTHORIZED', 'Not authorized yet: open the account in the editor and click Authorize');
+    const file = this.store.file(this.accountId);
     this.login.storeProblem = new NetatmoError(
       'NOT_AUTHORIZED',
-      `The token file ${this.store.file(this.accountId)} has disappeared (removed outside Node-RED?): open the account in the editor and click Authorize`,
+      `The token file ${file} has disappeared (removed outside Node-RED?): open the account in the editor and click Authorize`,
+      { reason: 'disappeared', params: { file } },
     );
     return this.login.storeProblem;
   }
@@ -505,7 +508,10 @@ export class TokenManager extends EventEmitter {
       // and store it on the next try, rather than lose it.
       this.login.unsaved = { tokens: next, from: rt };
       const e = this.toError(err);
-      throw new NetatmoError('STORE', `${e.message}; the new tokens are kept in memory and stored as soon as the file can be written`);
+      throw new NetatmoError('STORE', `${e.message}; the new tokens are kept in memory and stored as soon as the file can be written`, {
+        reason: 'unsaved',
+        params: { file: this.store.file(this.accountId), detail: e.params?.detail ?? e.code },
+      });
     }
     this.log.debug(
       `refresh: stored new refresh token ${redact(next.refresh_token)}, access token ${redact(next.access_token)} valid until ${iso(next.expires_at)}`,
@@ -524,10 +530,10 @@ export class TokenManager extends EventEmitter {
       this.adopt(current);
       return current.tokens;
     }
-    const invalid = { code: e.oauthError ?? e.code, message: this.reauthMessage(e, stored.pending !== undefined), at: now };
+    const invalid = { code: e.oauthError ?? e.code, ...this.reauthMessage(e, stored.pending !== undefined), at: now };
     await this.store.write(this.accountId, { tokens: stored.tokens, invalid });
     this.login.invalid = invalid;
-    throw new NetatmoError('REAUTHORIZE', invalid.message, { oauthError: e.oauthError, status: e.status });
+    throw new NetatmoError('REAUTHORIZE', invalid.message, { oauthError: e.oauthError, status: e.status, reason: invalid.reason });
   }
 
   /** Stores the pair kept in memory after a failed write, unless another process stored a newer login. */
@@ -557,14 +563,25 @@ export class TokenManager extends EventEmitter {
     }
   }
 
-  private reauthMessage(e: NetatmoError, interrupted = false): string {
+  private reauthMessage(e: NetatmoError, interrupted = false): { message: string; reason: string } {
     if (e.code === 'INVALID_CLIENT') {
-      return 'Netatmo refused the client id or secret (invalid_client): check them against your app at dev.netatmo.com, deploy, and authorize again';
+      return {
+        reason: 'client',
+        message:
+          'Netatmo refused the client id or secret (invalid_client): check them against your app at dev.netatmo.com, deploy, and authorize again',
+      };
     }
     if (this.login.uncertain || interrupted) {
-      return "Netatmo refused the stored refresh token (invalid_grant). The last refresh may have succeeded on Netatmo's side but its answer was lost; re-authorize the account";
+      return {
+        reason: 'lost',
+        message:
+          "Netatmo refused the stored refresh token (invalid_grant). The last refresh may have succeeded on Netatmo's side but its answer was lost; re-authorize the account",
+      };
     }
-    return 'Netatmo refused the stored refresh token (invalid_grant): the login is no longer valid; re-authorize the account';
+    return {
+      reason: 'grant',
+      message: 'Netatmo refused the stored refresh token (invalid_grant): the login is no longer valid; re-authorize the account',
+    };
   }
 
   /** Counts a failed refresh, schedules the retry when one is worth it, logs once per new problem. */
@@ -667,9 +684,9 @@ export class TokenManager extends EventEmitter {
     else if (e && e.code !== 'NOT_AUTHORIZED') status = 'error';
     else status = t ? 'ok' : 'unauthorized';
     const error = invalid
-      ? { code: 'REAUTHORIZE' as const, message: this.redact(invalid.message) }
+      ? { code: 'REAUTHORIZE' as const, message: this.redact(invalid.message), reason: reauthReason(invalid) }
       : e
-        ? { code: e.code, message: this.redact(e.message) }
+        ? { code: e.code, message: this.redact(e.message), reason: e.reason, params: e.params }
         : undefined;
     const next: AccountState = {
       status,
@@ -684,6 +701,11 @@ export class TokenManager extends EventEmitter {
     this._state = next;
     if (JSON.stringify(prev) !== JSON.stringify(next)) this.emit('state', next);
   }
+}
+
+/** Which REAUTHORIZE message a stored refusal is (files written before `reason` existed: from the OAuth error). */
+function reauthReason(invalid: { code: string; reason?: string }): string {
+  return invalid.reason ?? (invalid.code === 'invalid_client' ? 'client' : 'grant');
 }
 
 /** A delay in seconds for a log line: 0.4, 2.5, 120. */

@@ -1,5 +1,5 @@
 import axios, { AxiosInstance } from 'axios';
-import { ErrorCode, NetatmoError } from './errors';
+import { ErrorCode, NetatmoError, NetatmoErrorDetails } from './errors';
 import { parseRetryAfter } from './retry-timing';
 
 export const DEFAULT_API_BASE = 'https://api.netatmo.com';
@@ -121,20 +121,24 @@ export function transportError(err: unknown, apiBase: string, timeoutMs: number)
   const code = String((err as { code?: unknown })?.code ?? '');
   const host = safeHost(apiBase);
   if (code === 'ECONNABORTED' || code === 'ETIMEDOUT' || code === 'ERR_CANCELED' || code === 'ABORT_ERR') {
-    return new NetatmoError('TIMEOUT', `No answer from ${host} within ${Math.round(timeoutMs / 1000)} s`, { uncertain: true });
+    const seconds = Math.round(timeoutMs / 1000);
+    return new NetatmoError('TIMEOUT', `No answer from ${host} within ${seconds} s`, { uncertain: true, params: { host, seconds } });
   }
   if (/maxContentLength/.test(String((err as { message?: unknown })?.message ?? ''))) {
-    return new NetatmoError(
-      'BAD_RESPONSE',
-      `The answer of ${host} is larger than ${MAX_ANSWER_BYTES / 1024} KiB: is the API base URL right?`,
-      {
-        uncertain: true,
-      },
-    );
+    const kib = MAX_ANSWER_BYTES / 1024;
+    return new NetatmoError('BAD_RESPONSE', `The answer of ${host} is larger than ${kib} KiB: is the API base URL right?`, {
+      uncertain: true,
+      reason: 'too-large',
+      params: { host, kib },
+    });
   }
   // A reset after the request was sent may hide a refresh that Netatmo did process.
   const uncertain = code === 'ECONNRESET' || code === 'EPIPE' || code === 'ERR_BAD_RESPONSE' || code === '';
-  return new NetatmoError('NETWORK', `Cannot reach ${host}${code ? ` (${code})` : ''}`, { uncertain });
+  const detail = code.slice(0, 40);
+  return new NetatmoError('NETWORK', `Cannot reach ${host}${detail ? ` (${detail})` : ''}`, {
+    uncertain,
+    ...(detail ? { reason: 'detail', params: { host, detail } } : { params: { host } }),
+  });
 }
 
 function safeHost(apiBase: string): string {
@@ -182,27 +186,33 @@ export function parseTokenResponse(res: RawResponse, now: number): TokenSet {
       retryAfterMs: parseRetryAfter(res.headers['retry-after'], now),
     });
   }
-  if (res.status >= 500) return fail('SERVER', `Netatmo answered HTTP ${res.status}; will try again`, res);
+  if (res.status >= 500)
+    return fail('SERVER', `Netatmo answered HTTP ${res.status}; will try again`, res, { params: { status: res.status } });
   if (typeof body.error === 'string') {
     // Only the error names of RFC 6749 (and Netatmo's access_denied) are repeated: a server echoing
     // a token or the client secret there must not leak it through our messages.
     const oauthError = OAUTH_ERROR_NAMES.has(body.error) ? body.error : 'unknown_error';
     const code = OAUTH_CODES[oauthError] ?? 'OAUTH_ERROR';
     const message = OAUTH_MESSAGES[oauthError] ?? `Netatmo refused the request (${oauthError})`;
-    return fail(code, message, res, { oauthError });
+    return fail(code, message, res, { oauthError, params: { error: oauthError } });
   }
   if (json === undefined) {
-    return fail('BAD_RESPONSE', `Netatmo's answer (HTTP ${res.status}) was not JSON or was cut short`, res, { uncertain: true });
+    return fail('BAD_RESPONSE', `Netatmo's answer (HTTP ${res.status}) was not JSON or was cut short`, res, {
+      uncertain: true,
+      reason: 'not-json',
+      params: { status: res.status },
+    });
   }
-  if (res.status !== 200) return fail('OAUTH_ERROR', `Netatmo answered HTTP ${res.status}`, res);
+  if (res.status !== 200)
+    return fail('OAUTH_ERROR', `Netatmo answered HTTP ${res.status}`, res, { reason: 'http', params: { status: res.status } });
 
   const { access_token, refresh_token } = body;
   const expiresIn = Number(body.expires_in ?? body.expire_in);
   if (typeof access_token !== 'string' || access_token === '' || typeof refresh_token !== 'string' || refresh_token === '') {
-    return fail('BAD_RESPONSE', "Netatmo's answer has no access or refresh token", res, { uncertain: true });
+    return fail('BAD_RESPONSE', "Netatmo's answer has no access or refresh token", res, { uncertain: true, reason: 'no-token' });
   }
   if (!Number.isFinite(expiresIn) || expiresIn <= 0) {
-    return fail('BAD_RESPONSE', "Netatmo's answer has no valid expires_in", res, { uncertain: true });
+    return fail('BAD_RESPONSE', "Netatmo's answer has no valid expires_in", res, { uncertain: true, reason: 'no-expiry' });
   }
   const scope = Array.isArray(body.scope)
     ? body.scope.filter((s): s is string => typeof s === 'string')
@@ -212,11 +222,6 @@ export function parseTokenResponse(res: RawResponse, now: number): TokenSet {
   return { access_token, refresh_token, scope, expires_at: now + expiresIn * 1000, obtained_at: now };
 }
 
-function fail(
-  code: ErrorCode,
-  message: string,
-  res: RawResponse,
-  extra: { oauthError?: string; retryAfterMs?: number; uncertain?: boolean } = {},
-): never {
+function fail(code: ErrorCode, message: string, res: RawResponse, extra: Omit<NetatmoErrorDetails, 'status'> = {}): never {
   throw new NetatmoError(code, message, { status: res.status, ...extra });
 }

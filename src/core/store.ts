@@ -36,7 +36,7 @@ export interface TokenStore {
 export interface StoredAccount {
   tokens: TokenSet;
   /** Set when Netatmo refused the stored refresh token: the user must authorize again. */
-  invalid?: { code: string; message: string; at: number };
+  invalid?: { code: string; message: string; at: number; reason?: string };
   /**
    * ms since epoch when a refresh request was sent with this refresh token and its answer is not
    * stored yet. Still there after a restart when the process died (or the answer was lost) in
@@ -106,9 +106,11 @@ export class FileTokenStore implements TokenStore {
     } catch (err) {
       const aside = `${file}.corrupt-${Date.now()}-${randomBytes(3).toString('hex')}`; // unique: rename would overwrite an earlier one
       await fs.rename(file, aside).catch(() => undefined);
+      const detail = (err as Error).message;
       throw new NetatmoError(
         'STORE_CORRUPT',
-        `The token file ${file} is damaged (${(err as Error).message}); it was kept as ${path.basename(aside)}. Authorize again.`,
+        `The token file ${file} is damaged (${detail}); it was kept as ${path.basename(aside)}. Authorize again.`,
+        { reason: 'damaged', params: { file, detail, aside: path.basename(aside) } },
       );
     }
     if (decoded.outdated) this.outdated.add(accountId);
@@ -148,7 +150,11 @@ export class FileTokenStore implements TokenStore {
       return aside;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw new NetatmoError('STORE', `Cannot move the token file ${file} aside (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+      const detail = (err as NodeJS.ErrnoException).code ?? 'error';
+      throw new NetatmoError('STORE', `Cannot move the token file ${file} aside (${detail})`, {
+        reason: 'aside',
+        params: { file, detail },
+      });
     }
   }
 
@@ -164,10 +170,11 @@ export class FileTokenStore implements TokenStore {
     try {
       return this.decode(text);
     } catch (err) {
-      throw new NetatmoError(
-        'STORE_CORRUPT',
-        `The token file ${file} cannot be decoded (${(err as Error).message}); it was left untouched`,
-      );
+      const detail = (err as Error).message;
+      throw new NetatmoError('STORE_CORRUPT', `The token file ${file} cannot be decoded (${detail}); it was left untouched`, {
+        reason: 'undecodable',
+        params: { file, detail },
+      });
     }
   }
 
@@ -188,7 +195,8 @@ export class FileTokenStore implements TokenStore {
       await this.syncDir();
     } catch (err) {
       await fs.unlink(tmp).catch(() => undefined);
-      throw new NetatmoError('STORE', `Cannot write the token file ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+      const detail = (err as NodeJS.ErrnoException).code ?? 'error';
+      throw new NetatmoError('STORE', `Cannot write the token file ${file} (${detail})`, { reason: 'write', params: { file, detail } });
     }
     this.outdated.delete(accountId);
     await this.removeStaleTemps(file);
@@ -231,7 +239,11 @@ export class FileTokenStore implements TokenStore {
       await fs.mkdir(this.dir, { recursive: true, mode: DIR_MODE });
       await fs.chmod(this.dir, DIR_MODE);
     } catch (err) {
-      throw new NetatmoError('STORE', `Cannot create the token folder ${this.dir} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+      const detail = (err as NodeJS.ErrnoException).code ?? 'error';
+      throw new NetatmoError('STORE', `Cannot create the token folder ${this.dir} (${detail})`, {
+        reason: 'folder',
+        params: { file: this.dir, detail },
+      });
     }
   }
 
@@ -311,9 +323,10 @@ async function readText(file: string): Promise<string | null> {
     return await fs.readFile(file, 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw new NetatmoError(
-      'STORE',
-      `Cannot read the token file ${file} (${(err as NodeJS.ErrnoException).code}): check its owner and permissions`,
-    );
+    const detail = String((err as NodeJS.ErrnoException).code);
+    throw new NetatmoError('STORE', `Cannot read the token file ${file} (${detail}): check its owner and permissions`, {
+      reason: 'read',
+      params: { file, detail },
+    });
   }
 }

@@ -2,23 +2,25 @@ import { NetatmoError } from './errors';
 
 /** Checks of what users type or paste. Each failure is an INVALID_INPUT error with a clear message. */
 
-function invalid(message: string): NetatmoError {
-  return new NetatmoError('INVALID_INPUT', message);
+function invalid(message: string, reason: string, params?: Record<string, string | number>): NetatmoError {
+  return new NetatmoError('INVALID_INPUT', message, { reason, params });
 }
 
 export function checkClientId(value: unknown): string {
   if (typeof value !== 'string' || value.trim() === '')
-    throw invalid('The client id is missing: copy it from your app at dev.netatmo.com.');
+    throw invalid('The client id is missing: copy it from your app at dev.netatmo.com.', 'client-id-missing');
   const v = value.trim();
-  if (!/^[A-Za-z0-9._-]{4,128}$/.test(v)) throw invalid('The client id has unexpected characters: copy it again from dev.netatmo.com.');
+  if (!/^[A-Za-z0-9._-]{4,128}$/.test(v))
+    throw invalid('The client id has unexpected characters: copy it again from dev.netatmo.com.', 'client-id-chars');
   return v;
 }
 
 export function checkClientSecret(value: unknown): string {
   if (typeof value !== 'string' || value.trim() === '')
-    throw invalid('The client secret is missing: copy it from your app at dev.netatmo.com.');
+    throw invalid('The client secret is missing: copy it from your app at dev.netatmo.com.', 'client-secret-missing');
   const v = value.trim();
-  if (!/^[\x21-\x7e]{4,256}$/.test(v)) throw invalid('The client secret has unexpected characters: copy it again from dev.netatmo.com.');
+  if (!/^[\x21-\x7e]{4,256}$/.test(v))
+    throw invalid('The client secret has unexpected characters: copy it again from dev.netatmo.com.', 'client-secret-chars');
   return v;
 }
 
@@ -27,33 +29,35 @@ export const MAX_URI_LENGTH = 2048;
 export const MAX_API_BASE_LENGTH = 512;
 
 export function checkRedirectUri(value: unknown): string {
-  if (typeof value !== 'string' || value.trim() === '') throw invalid('The redirect URI is missing.');
+  if (typeof value !== 'string' || value.trim() === '') throw invalid('The redirect URI is missing.', 'redirect-missing');
   const v = value.trim();
-  if (v.length > MAX_URI_LENGTH) throw invalid(`The redirect URI is longer than ${MAX_URI_LENGTH} characters.`);
+  if (v.length > MAX_URI_LENGTH)
+    throw invalid(`The redirect URI is longer than ${MAX_URI_LENGTH} characters.`, 'redirect-too-long', { max: MAX_URI_LENGTH });
   let url: URL;
   try {
     url = new URL(v);
   } catch {
-    throw invalid('The redirect URI is not a URL (it should look like http://localhost/).');
+    throw invalid('The redirect URI is not a URL (it should look like http://localhost/).', 'redirect-not-url');
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw invalid('The redirect URI must start with http:// or https://.');
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw invalid('The redirect URI must start with http:// or https://.', 'redirect-scheme');
   return v;
 }
 
 /** A code as Netatmo hands it out: letters and digits only. */
 export function checkCode(value: unknown): string {
-  if (typeof value !== 'string' || value.trim() === '') throw invalid('The authorization code is empty.');
+  if (typeof value !== 'string' || value.trim() === '') throw invalid('The authorization code is empty.', 'code-empty');
   const v = value.trim();
   if (!/^[A-Za-z0-9]{8,256}$/.test(v))
-    throw invalid('The authorization code must be letters and digits only (copy the part after "code=").');
+    throw invalid('The authorization code must be letters and digits only (copy the part after "code=").', 'code-chars');
   return v;
 }
 
 export function checkRefreshToken(value: unknown): string {
-  if (typeof value !== 'string' || value.trim() === '') throw invalid('The refresh token is empty.');
+  if (typeof value !== 'string' || value.trim() === '') throw invalid('The refresh token is empty.', 'refresh-token-empty');
   const v = value.trim();
   if (!/^[\x21-\x7e]{8,512}$/.test(v))
-    throw invalid('The refresh token has unexpected characters (it looks like 24 hex digits, "|", 32 hex digits).');
+    throw invalid('The refresh token has unexpected characters (it looks like 24 hex digits, "|", 32 hex digits).', 'refresh-token-chars');
   return v;
 }
 
@@ -67,25 +71,34 @@ export interface PastedRedirect {
  * the whole URL (`http://localhost/?state=..&code=..`), just its query, or a bare code.
  */
 export function parsePastedRedirect(text: unknown): PastedRedirect {
-  if (typeof text !== 'string' || text.trim() === '') throw invalid('Nothing was pasted.');
+  if (typeof text !== 'string' || text.trim() === '') throw invalid('Nothing was pasted.', 'nothing-pasted');
   const v = text.trim();
-  if (v.length > MAX_URI_LENGTH) throw invalid(`The pasted text is longer than ${MAX_URI_LENGTH} characters: paste only the address.`);
+  if (v.length > MAX_URI_LENGTH)
+    throw invalid(`The pasted text is longer than ${MAX_URI_LENGTH} characters: paste only the address.`, 'paste-too-long', {
+      max: MAX_URI_LENGTH,
+    });
   if (!/[?&=]/.test(v)) return { code: checkCode(v) };
   let params: URLSearchParams;
   try {
     params = v.includes('?') ? new URL(v, 'http://localhost/').searchParams : new URLSearchParams(v);
   } catch {
-    throw invalid('The pasted text is not a URL.');
+    throw invalid('The pasted text is not a URL.', 'paste-not-url');
   }
   const error = params.get('error');
   if (error === 'access_denied')
     throw new NetatmoError('INVALID_INPUT', 'The Netatmo login was refused (access_denied): authorize again and click "Accept".', {
       oauthError: error,
+      reason: 'paste-denied',
     });
   if (error)
-    throw new NetatmoError('INVALID_INPUT', `Netatmo sent back an error instead of a code: ${error.slice(0, 60)}`, { oauthError: error });
+    throw new NetatmoError('INVALID_INPUT', `Netatmo sent back an error instead of a code: ${error.slice(0, 60)}`, {
+      oauthError: error,
+      reason: 'paste-error',
+      params: { error: error.slice(0, 60) },
+    });
   const code = params.get('code');
-  if (!code) throw invalid('The pasted URL has no "code=" in it: paste the address the browser was sent to after you accepted.');
+  if (!code)
+    throw invalid('The pasted URL has no "code=" in it: paste the address the browser was sent to after you accepted.', 'paste-no-code');
   return { code: checkCode(code), state: params.get('state') ?? undefined };
 }
 
@@ -96,21 +109,25 @@ export function parsePastedRedirect(text: unknown): PastedRedirect {
  */
 export function checkAccountId(value: unknown): string {
   if (typeof value !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(value) || /\.json/i.test(value))
-    throw invalid('The account id is not valid.');
+    throw invalid('The account id is not valid.', 'account-id');
   return value;
 }
 
 /** The API/OAuth server an account talks to: an http(s) URL, bounded, without trailing slashes. */
 export function checkApiBase(value: unknown): string {
-  if (typeof value !== 'string' || value.trim() === '') throw invalid('The API base URL is empty.');
+  if (typeof value !== 'string' || value.trim() === '') throw invalid('The API base URL is empty.', 'api-base-empty');
   const v = value.trim();
-  if (v.length > MAX_API_BASE_LENGTH) throw invalid(`The API base URL is longer than ${MAX_API_BASE_LENGTH} characters.`);
+  if (v.length > MAX_API_BASE_LENGTH)
+    throw invalid(`The API base URL is longer than ${MAX_API_BASE_LENGTH} characters.`, 'api-base-too-long', {
+      max: MAX_API_BASE_LENGTH,
+    });
   let url: URL;
   try {
     url = new URL(v);
   } catch {
-    throw invalid('The API base URL is not a URL (leave it empty for https://api.netatmo.com).');
+    throw invalid('The API base URL is not a URL (leave it empty for https://api.netatmo.com).', 'api-base-not-url');
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw invalid('The API base URL must start with http:// or https://.');
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw invalid('The API base URL must start with http:// or https://.', 'api-base-scheme');
   return v.replace(/\/+$/, '');
 }

@@ -8,6 +8,7 @@ import type { TokenStore } from '../core/store';
 import { checkAccountId, checkCode, checkRedirectUri, checkRefreshToken, parsePastedRedirect } from '../core/validate';
 import { PendingLogin, authorizeStates } from './authorize-state';
 import { Say, exchangeHint, sendPage } from './callback-page';
+import { localize, localizeState, requestLanguage } from './i18n';
 import { LoginConfig, SavedLogin, resolveLogin, sameClient } from './login-config';
 import { bindBrowser, sameBrowser, sameOriginWrites } from './request-guard';
 import { AccountNode, clientFor, nodeRedSettings } from './runtime';
@@ -65,7 +66,8 @@ export type Pasted =
  * query), a bare authorization code, or a refresh token (token generator, `<hex>|<hex>`).
  */
 export function classifyPasted(text: unknown): Pasted {
-  if (typeof text !== 'string' || text.trim() === '') throw new NetatmoError('INVALID_INPUT', 'Nothing was pasted.');
+  if (typeof text !== 'string' || text.trim() === '')
+    throw new NetatmoError('INVALID_INPUT', 'Nothing was pasted.', { reason: 'nothing-pasted' });
   const v = text.trim();
   if (v.includes('|') && !/[?&=]/.test(v)) return { kind: 'refresh_token', refreshToken: checkRefreshToken(v) };
   if (/[?&=]|:\/\//.test(v)) return { kind: 'url', ...parsePastedRedirect(v) };
@@ -80,7 +82,12 @@ export function registerAdminRoutes(RED: NodeAPI, store: TokenStore): void {
   // Writes need the permission (with adminAuth) and must come from the editor's own site (always).
   const write = [RED.auth.needsPermission('netatmo-account.write'), sameOriginWrites];
   const states = authorizeStates;
-  const say: Say = (key, params) => RED._(`netatmo-account.callback.${key}`, params);
+  /** The callback pages' and the dialog's texts, in the language of the browser that asked. */
+  const sayTo = (req: Request): Say => {
+    const lng = requestLanguage(req);
+    return (key, params) => RED._(`netatmo-account.callback.${key}`, lng ? { ...params, lng } : params);
+  };
+  const fail = (req: Request, res: Response, err: unknown): void => sendError(res, localize(RED._, err, requestLanguage(req)));
 
   const deployedAccount = (id: string): AccountNode | undefined => {
     const node = RED.nodes.getNode(checkAccountId(id)) as AccountNode | null;
@@ -139,7 +146,7 @@ export function registerAdminRoutes(RED: NodeAPI, store: TokenStore): void {
       res.set('Cache-Control', 'no-store');
       const account = deployedAccount(String(req.params.id));
       if (account) {
-        res.json(statusBody(account.manager.state));
+        res.json(statusBody(localizeState(RED._, account.manager.state, requestLanguage(req))));
         return;
       }
       // Not deployed yet: tell what the store holds for it (tokens obtained before the first deploy).
@@ -155,7 +162,7 @@ export function registerAdminRoutes(RED: NodeAPI, store: TokenStore): void {
         : { status: 'unauthorized', authorized: false };
       res.json(statusBody(state, false));
     } catch (err) {
-      sendError(res, err);
+      fail(req, res, err);
     }
   });
 
@@ -170,7 +177,9 @@ export function registerAdminRoutes(RED: NodeAPI, store: TokenStore): void {
       const body = (req.body && typeof req.body === 'object' ? req.body : {}) as Record<string, unknown>;
       const cfg = loginConfig(body, deployedAccount(id));
       if (!cfg.redirectUri)
-        throw new NetatmoError('INVALID_INPUT', 'The redirect URI is missing: use the one registered in your app at dev.netatmo.com.');
+        throw new NetatmoError('INVALID_INPUT', 'The redirect URI is missing: use the one registered in your app at dev.netatmo.com.', {
+          reason: 'redirect-missing-app',
+        });
       const client = clientFor(RED, cfg, cfg.apiBase);
       const state = states.create({ accountId: id, ...cfg, redirectUri: cfg.redirectUri, browser: bindBrowser(req, res) });
       res.json({
@@ -179,7 +188,7 @@ export function registerAdminRoutes(RED: NodeAPI, store: TokenStore): void {
         scope: cfg.scope,
       });
     } catch (err) {
-      sendError(res, err);
+      fail(req, res, err);
     }
   });
 
@@ -188,47 +197,54 @@ export function registerAdminRoutes(RED: NodeAPI, store: TokenStore): void {
    * permission check: the single-use state is the protection.
    */
   RED.httpAdmin.get(`${ROUTE_BASE}/callback`, async (req: Request, res: Response) => {
+    const say = sayTo(req);
+    const lng = requestLanguage(req);
     const q = req.query as Record<string, unknown>;
     const found = states.peek(q.state);
     if (found.ok && !sameBrowser(req, found.login.browser)) {
       // Left pending: the dialog's paste box (same editor, same browser) can still finish it.
-      sendPage(res, 403, false, say('title-refused'), [say('state-other-browser')]);
+      sendPage(res, 403, false, say('title-refused'), [say('state-other-browser')], say('lang'));
       return;
     }
     const taken = states.take(q.state);
     if (!taken.ok) {
-      sendPage(res, 400, false, say('title-refused'), [say(`state-${taken.problem}`), say('again')]);
+      sendPage(res, 400, false, say('title-refused'), [say(`state-${taken.problem}`), say('again')], say('lang'));
       return;
     }
     const login: PendingLogin = taken.login;
     const error = typeof q.error === 'string' ? q.error.slice(0, 100) : undefined;
     if (error === 'access_denied') {
-      sendPage(res, 400, false, say('title-denied'), [say('denied'), say('again')]);
+      sendPage(res, 400, false, say('title-denied'), [say('denied'), say('again')], say('lang'));
       return;
     }
     if (error !== undefined) {
       const description = typeof q.error_description === 'string' ? `: ${q.error_description.slice(0, 200)}` : '';
-      sendPage(res, 400, false, say('title-failed'), [say('oauth-error', { error: error + description }), say('again')]);
+      sendPage(res, 400, false, say('title-failed'), [say('oauth-error', { error: error + description }), say('again')], say('lang'));
       return;
     }
     let code: string;
     try {
       code = checkCode(q.code);
     } catch (err) {
-      sendPage(res, 400, false, say('title-failed'), [say('no-code', { message: (err as Error).message }), say('again')]);
+      const message = localize(RED._, err, lng).message;
+      sendPage(res, 400, false, say('title-failed'), [say('no-code', { message }), say('again')], say('lang'));
       return;
     }
     try {
       const done = await install(login.accountId, login, (m) => m.authorizeWithCode(code, login.redirectUri, login.scope));
       const scopes = done.state.scope?.join(' ') || login.scope;
       const next = !done.deployed ? 'next-deploy' : done.sameClient ? 'next-now' : 'next-unsaved';
-      sendPage(res, 200, true, say('title-ok'), [say('ok-scopes', { scopes }), say(next), say('close')]);
+      sendPage(res, 200, true, say('title-ok'), [say('ok-scopes', { scopes }), say(next), say('close')], say('lang'));
     } catch (err) {
-      const e = asNetatmoError(err);
-      sendPage(res, HTTP_STATUS[e.code] ?? 502, false, say('title-failed'), [
-        say('failed', { message: e.message }),
-        exchangeHint(say, e, login),
-      ]);
+      const e = localize(RED._, err, lng);
+      sendPage(
+        res,
+        HTTP_STATUS[e.code] ?? 502,
+        false,
+        say('title-failed'),
+        [say('failed', { message: e.message }), exchangeHint(say, e, login)],
+        say('lang'),
+      );
     }
   });
 
@@ -240,6 +256,7 @@ export function registerAdminRoutes(RED: NodeAPI, store: TokenStore): void {
   RED.httpAdmin.post(`${ROUTE_BASE}/:id/code`, write, async (req: Request, res: Response) => {
     try {
       res.set('Cache-Control', 'no-store');
+      const say = sayTo(req);
       const id = checkAccountId(String(req.params.id));
       const body = (req.body && typeof req.body === 'object' ? req.body : {}) as Record<string, unknown>;
       let pasted: Pasted;
@@ -264,14 +281,16 @@ export function registerAdminRoutes(RED: NodeAPI, store: TokenStore): void {
       } else {
         const redirect = cfg.redirectUri ?? (typeof body.redirect_uri === 'string' ? body.redirect_uri : undefined);
         if (!redirect)
-          throw new NetatmoError('INVALID_INPUT', 'The redirect URI is missing: use the one registered in your app at dev.netatmo.com.');
+          throw new NetatmoError('INVALID_INPUT', 'The redirect URI is missing: use the one registered in your app at dev.netatmo.com.', {
+            reason: 'redirect-missing-app',
+          });
         const code = pasted.code;
         const uri = checkRedirectUri(redirect);
         done = await install(id, cfg, (m) => m.authorizeWithCode(code, uri, cfg.scope));
       }
-      res.json({ ...statusBody(done.state, done.deployed), kind: pasted.kind });
+      res.json({ ...statusBody(localizeState(RED._, done.state, requestLanguage(req)), done.deployed), kind: pasted.kind });
     } catch (err) {
-      sendError(res, err);
+      fail(req, res, err);
     }
   });
 }

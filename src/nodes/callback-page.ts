@@ -15,14 +15,14 @@ const PAGE_HEADERS = {
   'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'",
 };
 
-/** A small page; every piece of text is escaped here. */
-export function sendPage(res: Response, status: number, ok: boolean, title: string, paragraphs: string[]): void {
+/** A small page; every piece of text is escaped here. `lang`: the language the texts are in. */
+export function sendPage(res: Response, status: number, ok: boolean, title: string, paragraphs: string[], lang = 'en'): void {
   const body = paragraphs.map((p, i) => `<p${i === 0 ? ' id="message"' : ''}>${escapeHtml(p)}</p>`).join('\n');
   res
     .status(status)
     .set(PAGE_HEADERS)
     .send(
-      `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">` +
+      `<!DOCTYPE html><html lang="${escapeHtml(lang)}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">` +
         `<title>${escapeHtml(title)}</title><style>body{font-family:sans-serif;max-width:40em;margin:3em auto;padding:0 1em;line-height:1.5;color:#333}` +
         `h1{font-size:1.4em;color:${ok ? '#2e7d32' : '#c62828'}}</style></head>` +
         `<body class="${ok ? 'ok' : 'failed'}"><h1 id="title">${escapeHtml(title)}</h1>\n${body}\n</body></html>`,

@@ -39,19 +39,28 @@ export function resolveLogin(body: Record<string, unknown>, saved: SavedLogin | 
   const savedSecret = text(saved?.clientSecret);
   const clientId = typedId ? checkClientId(typedId) : savedId;
   if (!clientId || !(typed ?? savedSecret)) {
-    throw new NetatmoError('CONFIG', 'Enter the client id and the client secret of your app at dev.netatmo.com first.');
+    throw new NetatmoError('CONFIG', 'Enter the client id and the client secret of your app at dev.netatmo.com first.', {
+      reason: 'missing',
+    });
   }
   let scope: string;
   try {
     scope = 'scope' in body ? parseScope(text(body.scope) ?? '').join(' ') : (saved?.scope ?? DEFAULT_SCOPE);
   } catch (err) {
-    throw new NetatmoError('INVALID_INPUT', `Scopes: ${(err as Error).message.slice(0, 200)}`);
+    const detail = (err as Error).message.slice(0, 200);
+    throw new NetatmoError('INVALID_INPUT', `Scopes: ${detail}`, { reason: 'scopes', params: { detail } });
   }
   const redirect = 'redirectUri' in body ? text(body.redirectUri) : saved?.redirectUri || undefined;
   const typedBase = 'apiBase' in body ? text(body.apiBase) : saved?.apiBase;
   const apiBase = checkApiBase(typedBase || defaultApiBase);
   if (!typed && saved && (clientId !== savedId || apiBase !== saved.apiBase.replace(/\/+$/, ''))) {
-    throw new NetatmoError('CONFIG', 'Type the client secret again: the saved one is only used with the saved client id and API base URL.');
+    throw new NetatmoError(
+      'CONFIG',
+      'Type the client secret again: the saved one is only used with the saved client id and API base URL.',
+      {
+        reason: 'secret-again',
+      },
+    );
   }
   return {
     clientId,

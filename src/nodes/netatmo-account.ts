@@ -3,7 +3,9 @@ import { AccountState, Logger, TokenManager } from '../core/manager';
 import { DEFAULT_API_BASE, OAuthClient } from '../core/oauth';
 import { debugEnabled } from '../core/redact';
 import { DEFAULT_SCOPE, parseScope } from '../core/scopes';
+import type { NetatmoError } from '../core/errors';
 import { registerAdminRoutes } from './admin-routes';
+import { localize } from './i18n';
 import { AccountConfig, AccountNode, clientFor, nodeRedSettings, storeFor } from './runtime';
 
 export type { AccountNode } from './runtime';
@@ -34,7 +36,7 @@ export default function (RED: NodeAPI): void {
       try {
         client = clientFor(RED, node.credentials, node.apiBase);
       } catch (err) {
-        node.error(RED._('netatmo-account.log.bad-credentials', { message: (err as Error).message }));
+        node.error(RED._('netatmo-account.log.bad-credentials', { message: localize(RED._, err).message }));
       }
     } else {
       node.warn(RED._('netatmo-account.log.no-credentials'));
@@ -51,6 +53,7 @@ export default function (RED: NodeAPI): void {
     });
     if (verbose) node.log(RED._('netatmo-account.log.debug-on'));
 
+    node.localize = (err: unknown): NetatmoError => localize(RED._, err);
     node.statusOf = (state: AccountState): NodeStatus => {
       switch (state.status) {
         case 'ok':

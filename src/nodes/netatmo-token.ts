@@ -1,5 +1,5 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
-import { NetatmoError, asNetatmoError } from '../core/errors';
+import { NetatmoError } from '../core/errors';
 import type { TokenSet } from '../core/oauth';
 import type { AccountNode } from './netatmo-account';
 
@@ -53,7 +53,7 @@ export default function (RED: NodeAPI): void {
      * (grey not authorized, yellow retrying, red re-authorization needed...); a bad message, red.
      */
     const report = (err: unknown): NetatmoError => {
-      const e = asNetatmoError(err);
+      const e = account.localize(err);
       node.status(e.code === 'INVALID_INPUT' ? { fill: 'red', shape: 'dot', text: e.code } : account.statusOf(manager.state));
       return e;
     };

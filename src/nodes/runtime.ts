@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import type { Node, NodeAPI, NodeDef, NodeStatus } from 'node-red';
+import type { NetatmoError } from '../core/errors';
 import type { AccountState, TokenManager } from '../core/manager';
 import { OAuthClient } from '../core/oauth';
 import { NetatmoSettings, credentialSecrets, readNetatmoSettings } from '../core/settings';
@@ -34,6 +35,8 @@ export interface AccountNode extends Node<AccountCredentials> {
   register(user: Node, onState?: (state: AccountState) => void): void;
   deregister(user: Node): void;
   statusOf(state: AccountState): NodeStatus;
+  /** An error as a user of this account reads it (msg.error, log), in Node-RED's language. */
+  localize(err: unknown): NetatmoError;
 }
 
 /** The token folder, the store and the logger are built from Node-RED's settings, once per runtime. */

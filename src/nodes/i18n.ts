@@ -1,0 +1,68 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Request } from 'express';
+import { NetatmoError, asNetatmoError } from '../core/errors';
+import type { AccountState } from '../core/manager';
+
+/**
+ * The user's language for the core's errors. The core writes English (for the command line and its
+ * own logs) and gives each error a stable `code`, a `reason` when the code has several messages, and
+ * the `params` the message names. Whatever leaves Node-RED for a user (msg.error, a log line of ours,
+ * an admin answer, a callback page) reads the message from the catalogue instead:
+ * `netatmo-account.errors.<code>` or `<code>-<reason>`, in nodes/locales/<lang>/netatmo-account.json.
+ */
+
+/** RED._ of the netatmo-account node set: its catalogue holds the error messages. */
+export type Translate = (key: string, params?: Record<string, string | number>) => string;
+
+/**
+ * The error with its message in the user's language (`lng`, else Node-RED's own), every other field
+ * kept; the core's English message when the catalogue has no text for it.
+ */
+export function localize(t: Translate, err: unknown, lng?: string): NetatmoError {
+  const e = asNetatmoError(err);
+  const key = `netatmo-account.errors.${e.code}${e.reason ? `-${e.reason}` : ''}`;
+  const text = t(key, lng ? { ...e.params, lng } : { ...e.params });
+  if (typeof text !== 'string' || text === '' || text.endsWith(key)) return e; // i18next answers a missing key with the key
+  return new NetatmoError(e.code, text, {
+    oauthError: e.oauthError,
+    status: e.status,
+    retryAfterMs: e.retryAfterMs,
+    uncertain: e.uncertain,
+    reason: e.reason,
+    params: e.params ? { ...e.params } : undefined,
+  });
+}
+
+/** The languages we have catalogues for: the folders of nodes/locales. */
+let shipped: string[] | undefined;
+function shippedLanguages(): string[] {
+  if (!shipped) {
+    try {
+      const dir = path.join(__dirname, '..', '..', 'nodes', 'locales');
+      const found = fs.readdirSync(dir).filter((f) => fs.existsSync(path.join(dir, f, 'netatmo-account.json')));
+      shipped = ['en-US', ...found.filter((f) => f !== 'en-US')]; // first: what a browser accepting anything gets
+    } catch {
+      shipped = [];
+    }
+  }
+  return shipped;
+}
+
+/**
+ * The language to answer a browser in: the best of ours its Accept-Language asks for (the editor's
+ * requests and the callback page both carry the browser's languages); undefined: Node-RED's own.
+ */
+export function requestLanguage(req: Request): string | undefined {
+  if (!req.headers['accept-language']) return undefined;
+  const best = req.acceptsLanguages(...shippedLanguages());
+  return typeof best === 'string' ? best : undefined;
+}
+
+/** An account's state for the editor, its error's message in the user's language. */
+export function localizeState(t: Translate, state: AccountState, lng?: string): AccountState {
+  if (!state.error) return state;
+  const { code, message, reason, params } = state.error;
+  const e = new NetatmoError(code, message, { reason, params: params ? { ...params } : undefined });
+  return { ...state, error: { ...state.error, message: localize(t, e, lng).message } };
+}
