@@ -1,0 +1,245 @@
+'use strict';
+/**
+ * Errors reach Node-RED users from the catalogue, by code (+ reason) and params, not from the
+ * core's English. Part 1 makes real errors with the core (bad input, odd Netatmo answers, a dead
+ * port, a silent server, damaged and unwritable token files, a refused refresh token) and checks
+ * that each has its catalogue text: the en-US text filled with its params is the core's own message
+ * (so the two cannot drift apart), and French and German say it in their words with the same
+ * values. Part 2 runs Node-RED in French (settings.lang) and reads what a Catch node and the node
+ * status show for a token node without a login.
+ */
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const http = require('node:http');
+const os = require('node:os');
+const path = require('node:path');
+const { NetatmoError, asNetatmoError } = require('../dist/core/errors');
+const validate = require('../dist/core/validate');
+const { OAuthClient, parseTokenResponse } = require('../dist/core/oauth');
+const { TokenStore } = require('../dist/core/store');
+const { TokenManager } = require('../dist/core/manager');
+const { classifyPasted } = require('../dist/nodes/admin-routes');
+const { localize } = require('../dist/nodes/i18n');
+const { startSimulator } = require('./simulator');
+const { startNodeRed } = require('./helpers/nodered-process');
+
+const LOCALES = path.join(__dirname, '..', 'nodes', 'locales');
+const catalog = (lang) => JSON.parse(fs.readFileSync(path.join(LOCALES, lang, 'netatmo-account.json'), 'utf8'));
+
+/** RED._ as Node-RED answers it for one language: the text with __params__ filled, the key when there is none. */
+function translator(lang) {
+  const messages = catalog(lang);
+  return (key, params = {}) => {
+    const v = key.split('.').reduce((o, k) => (o && typeof o === 'object' ? o[k] : undefined), messages);
+    if (typeof v !== 'string') return key;
+    return v.replace(/__([A-Za-z0-9_]+)__/g, (m, n) => (n in params ? String(params[n]) : m));
+  };
+}
+
+const keyOf = (e) => `${e.code}${e.reason ? `-${e.reason}` : ''}`;
+
+async function caught(fn) {
+  try {
+    await fn();
+  } catch (err) {
+    return err;
+  }
+  throw new Error('expected a failure');
+}
+
+const response = (status, body, headers = {}) => ({ status, headers, body: typeof body === 'string' ? body : JSON.stringify(body) });
+
+describe('Error messages from the catalogue', function () {
+  this.timeout(20000);
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'netatmo-i18n-'));
+  after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+  /** Real errors of the core, each with what it was made from. */
+  async function coreErrors() {
+    const errors = [];
+    const add = async (what, fn) => errors.push({ what, error: await caught(fn) });
+    // What users type or paste.
+    await add('empty client id', () => validate.checkClientId(''));
+    await add('client id with spaces', () => validate.checkClientId('a b c d'));
+    await add('empty client secret', () => validate.checkClientSecret(' '));
+    await add('client secret with spaces', () => validate.checkClientSecret('abc def'));
+    await add('no redirect URI', () => validate.checkRedirectUri(''));
+    await add('redirect URI not a URL', () => validate.checkRedirectUri('nope'));
+    await add('redirect URI ftp', () => validate.checkRedirectUri('ftp://x/'));
+    await add('empty code', () => validate.checkCode(''));
+    await add('code with symbols', () => validate.checkCode('abc-def-ghi'));
+    await add('empty refresh token', () => validate.checkRefreshToken(''));
+    await add('refresh token with spaces', () => validate.checkRefreshToken('abc def ghi'));
+    await add('nothing pasted', () => validate.parsePastedRedirect(''));
+    await add('nothing pasted (dialog)', () => classifyPasted('  '));
+    await add('pasted refusal', () => validate.parsePastedRedirect('http://localhost/?error=access_denied&state=x'));
+    await add('pasted error', () => validate.parsePastedRedirect('http://localhost/?error=server_error'));
+    await add('pasted URL without code', () => validate.parsePastedRedirect('http://localhost/?state=abc'));
+    await add('bad account id', () => validate.checkAccountId('../x'));
+    // What Netatmo may answer.
+    const now = Date.now();
+    await add('429', () => parseTokenResponse(response(429, { error: { code: 26, message: 'Maximum api usage reached' } }), now));
+    await add('503', () => parseTokenResponse(response(503, 'down'), now));
+    await add('invalid_grant', () => parseTokenResponse(response(400, { error: 'invalid_grant' }), now));
+    await add('invalid_client', () => parseTokenResponse(response(400, { error: 'invalid_client' }), now));
+    await add('another OAuth error', () => parseTokenResponse(response(400, { error: 'invalid_scope' }), now));
+    await add('not JSON', () => parseTokenResponse(response(200, '<html>'), now));
+    await add('HTTP 302 without error', () => parseTokenResponse(response(302, {}), now));
+    await add('no tokens', () => parseTokenResponse(response(200, { expires_in: 10800 }), now));
+    await add('no expiry', () => parseTokenResponse(response(200, { access_token: 'a', refresh_token: 'b' }), now));
+    // Netatmo unreachable: a closed port, and a server that never answers.
+    const closed = http.createServer();
+    await new Promise((r) => closed.listen(0, '127.0.0.1', r));
+    const closedUrl = `http://127.0.0.1:${closed.address().port}`;
+    await new Promise((r) => closed.close(r));
+    await add('closed port', () => new OAuthClient({ clientId: 'abcd', clientSecret: 'efgh', apiBase: closedUrl }).refresh('x|y'));
+    const silent = http.createServer(() => {});
+    await new Promise((r) => silent.listen(0, '127.0.0.1', r));
+    try {
+      const apiBase = `http://127.0.0.1:${silent.address().port}`;
+      await add('no answer', () => new OAuthClient({ clientId: 'abcd', clientSecret: 'efgh', apiBase, timeoutMs: 300 }).refresh('x|y'));
+    } finally {
+      silent.closeAllConnections();
+      await new Promise((r) => silent.close(r));
+    }
+    // The token files.
+    const dir = path.join(tmp, 'tokens');
+    fs.mkdirSync(dir);
+    fs.writeFileSync(path.join(dir, 'damaged.json'), 'garbage');
+    const store = new TokenStore({ dir });
+    await add('damaged file', () => store.read('damaged'));
+    fs.writeFileSync(path.join(dir, 'undecodable.json'), 'garbage');
+    await add('undecodable file', () => store.peek('undecodable'));
+    fs.writeFileSync(path.join(tmp, 'a-file'), '');
+    const blocked = new TokenStore({ dir: path.join(tmp, 'a-file', 'tokens') });
+    await add('folder under a file', () =>
+      blocked.write('acc', { tokens: { access_token: 'a', refresh_token: 'b', scope: [], expires_at: 1, obtained_at: 0 } }),
+    );
+    await add('unexpected failure', () => {
+      throw asNetatmoError(Object.assign(new Error('boom'), { code: 'EWEIRD' }));
+    });
+    // The token manager.
+    await add('no login yet', () =>
+      new TokenManager({ accountId: 'none', store, client: new OAuthClient({ clientId: 'abcd', clientSecret: 'efgh' }) }).getToken(),
+    );
+    const sim = await startSimulator({ clients: { 'i18n-client': 'i18n-secret-0123' } });
+    try {
+      const client = new OAuthClient({ clientId: 'i18n-client', clientSecret: 'i18n-secret-0123', apiBase: sim.url });
+      const expired = { access_token: 'a', refresh_token: 'deadbeef|cafe', scope: ['read_station'], expires_at: 1, obtained_at: 0 };
+      await store.write('refused', { tokens: expired });
+      await add('refused refresh token', () => new TokenManager({ accountId: 'refused', store, client, autoRefresh: false }).getToken());
+      await store.write('noclient', { tokens: expired });
+      await add('no client', () => new TokenManager({ accountId: 'noclient', store, autoRefresh: false }).getToken());
+    } finally {
+      await sim.close();
+    }
+    return errors;
+  }
+
+  let errors;
+  before(async () => {
+    errors = await coreErrors();
+  });
+
+  it('gives every core error a catalogue key by its code and reason', () => {
+    const english = catalog('en-US')['netatmo-account'].errors;
+    for (const { what, error } of errors) assert.ok(error instanceof NetatmoError, `${what}: ${error}`);
+    const missing = errors.filter(({ error }) => !(keyOf(error) in english)).map(({ what, error }) => `${what}: ${keyOf(error)}`);
+    assert.deepEqual(missing, [], 'errors without a catalogue text');
+    // The list covers the codes users meet; a new code or reason without a catalogue text fails above.
+    const keys = new Set(errors.map(({ error }) => keyOf(error)));
+    for (const k of ['NETWORK-detail', 'TIMEOUT', 'STORE_CORRUPT-damaged', 'REAUTHORIZE-grant', 'CONFIG', 'NOT_AUTHORIZED'])
+      assert.ok(keys.has(k), `no ${k} made`);
+  });
+
+  it('en-US filled with the params is the core message, word for word', () => {
+    const t = translator('en-US');
+    const differ = errors
+      .map(({ what, error }) => ({ what, error, text: localize(t, error).message }))
+      .filter(({ error, text }) => text !== error.message)
+      .map(({ what, error, text }) => `${what} (${keyOf(error)}):\n    core:    ${error.message}\n    catalog: ${text}`);
+    assert.deepEqual(differ, [], 'the en-US catalogue and the core say different things');
+  });
+
+  for (const lang of ['fr', 'de']) {
+    it(`${lang}: every error in its words, with the same values, the other fields kept`, () => {
+      const t = translator(lang);
+      for (const { what, error } of errors) {
+        const shown = localize(t, error, lang);
+        assert.notEqual(shown.message, error.message, `${what}: still in English`);
+        assert.doesNotMatch(shown.message, /__[A-Za-z0-9_]+__/, `${what}: a placeholder left unfilled`);
+        for (const v of Object.values(error.params || {}))
+          assert.ok(shown.message.includes(String(v)), `${what}: ${v} missing in ${shown.message}`);
+        assert.equal(shown.code, error.code);
+        assert.equal(shown.oauthError, error.oauthError);
+        assert.equal(shown.uncertain, error.uncertain);
+        assert.equal(shown.retryAfterMs, error.retryAfterMs);
+      }
+    });
+  }
+
+  it('keeps the English message when the catalogue has no text for the error', () => {
+    const e = new NetatmoError('INVALID_INPUT', 'Some new check failed', { reason: 'not-in-the-catalogue' });
+    assert.equal(localize(translator('fr'), e, 'fr').message, 'Some new check failed');
+    // A message already written from a catalogue (no reason) is left as it is.
+    const own = new NetatmoError('INVALID_INPUT', 'msg.headers doit être un objet');
+    assert.equal(localize(translator('de'), own, 'de').message, 'msg.headers doit être un objet');
+  });
+});
+
+describe('Node-RED in French: what a Catch node and the status show', function () {
+  this.timeout(60000);
+  let red;
+  const FLOWS = [
+    { id: 'tab1', type: 'tab', label: 'i18n' },
+    { id: 'acc', type: 'netatmo-account', name: 'home', scope: 'read_station', redirectUri: '', apiBase: 'http://127.0.0.1:9' },
+    { id: 'inj', type: 'inject', z: 'tab1', props: [{ p: 'payload' }], once: false, payload: '', payloadType: 'date', wires: [['tok']] },
+    { id: 'tok', type: 'netatmo-token', z: 'tab1', account: 'acc', interval: 0, wires: [[]] },
+    { id: 'cat', type: 'catch', z: 'tab1', scope: ['tok'], uncaught: false, wires: [['keepErr']] },
+    {
+      id: 'keepErr',
+      type: 'change',
+      z: 'tab1',
+      rules: [{ t: 'set', p: 'caught', pt: 'global', to: 'error', tot: 'msg' }],
+      wires: [],
+    },
+    { id: 'st', type: 'status', z: 'tab1', scope: ['tok'], wires: [['keepStatus']] },
+    {
+      id: 'keepStatus',
+      type: 'change',
+      z: 'tab1',
+      rules: [{ t: 'set', p: 'status', pt: 'global', to: 'status.text', tot: 'msg' }],
+      wires: [],
+    },
+  ];
+
+  before(async () => {
+    red = await startNodeRed({ settings: { lang: 'fr' }, flows: FLOWS });
+  });
+  after(async () => {
+    if (red) await red.stop();
+  });
+
+  async function globalValue(key) {
+    const end = Date.now() + 15000;
+    for (;;) {
+      const res = await fetch(`${red.adminUrl}context/global/${key}`);
+      const body = res.status === 200 ? await res.json() : {};
+      if (body.msg !== undefined && body.format !== 'undefined') return body;
+      if (Date.now() > end) assert.fail(`global.${key} never set`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  it('msg.error.message and the status are French, msg.error.code stays the code', async () => {
+    const fr = catalog('fr')['netatmo-account'];
+    assert.equal((await fetch(`${red.adminUrl}inject/inj`, { method: 'POST' })).status, 200);
+    const caughtError = JSON.parse((await globalValue('caught')).msg);
+    // The failed message sets the node's status again: the status node sees it.
+    assert.equal((await globalValue('status')).msg, fr.status.unauthorized);
+    assert.equal(caughtError.code, 'NOT_AUTHORIZED');
+    assert.match(caughtError.message, new RegExp(fr.errors.NOT_AUTHORIZED.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
+    // The log line of the account about its missing client id, in French too.
+    assert.ok(red.output().includes(fr.log['no-credentials']), 'the French log line is missing');
+  });
+});
