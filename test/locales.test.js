@@ -12,7 +12,11 @@ const path = require('node:path');
 
 const LOCALES = path.join(__dirname, '..', 'nodes', 'locales');
 const REFERENCE = 'en-US';
-const LANGS = ['fr', 'de'];
+/** Every language folder is checked; French and German must be there. */
+const LANGS = fs
+  .readdirSync(LOCALES)
+  .filter((d) => d !== REFERENCE && fs.statSync(path.join(LOCALES, d)).isDirectory())
+  .sort();
 
 /**
  * Texts that are the same in English and in the translation, on purpose: `<lang>/<file>` -> key -> why.
@@ -106,6 +110,10 @@ function helpOutline(html) {
 }
 
 describe('Locales: French and German for every English text', function () {
+  it('has French and German', function () {
+    assert.ok(LANGS.includes('fr') && LANGS.includes('de'), `languages found: ${LANGS.join(', ')}`);
+  });
+
   it('has the en-US catalogues and help files to compare with', function () {
     assert.ok(referenceFiles('.json').length >= 2, 'no catalogues in nodes/locales/en-US');
     assert.ok(referenceFiles('.html').length >= 2, 'no help files in nodes/locales/en-US');
