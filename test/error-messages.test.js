@@ -136,6 +136,12 @@ describe('Error messages from the catalogue', function () {
     await add('unexpected failure', () => {
       throw asNetatmoError(Object.assign(new Error('boom'), { code: 'EWEIRD' }));
     });
+    await add('unexpected failure without a code', () => {
+      throw asNetatmoError('boom');
+    });
+    await add('a bug of ours', () => {
+      throw asNetatmoError(new TypeError('x is undefined'));
+    });
     // The token manager.
     await add('no login yet', () =>
       new TokenManager({ accountId: 'none', store, client: new OAuthClient({ clientId: 'abcd', clientSecret: 'efgh' }) }).getToken(),
