@@ -53,7 +53,11 @@ export default function (RED: NodeAPI): void {
     });
     if (verbose) node.log(RED._('netatmo-account.log.debug-on'));
 
-    node.localize = (err: unknown): NetatmoError => localize(RED._, err);
+    node.localize = (err: unknown): NetatmoError => {
+      const e = localize(RED._, err);
+      e.message = node.manager.redact(e.message); // as the core does with its own messages
+      return e;
+    };
     node.statusOf = (state: AccountState): NodeStatus => {
       switch (state.status) {
         case 'ok':
