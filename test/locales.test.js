@@ -49,6 +49,17 @@ const ALLOWED = {
     'netatmo-token.label.default': WHY.nodeName,
     'netatmo-token.label.palette': WHY.nodeName,
   },
+  'fr/netatmo-api.json': {
+    'netatmo-api.label.endpoint': WHY.term,
+    'netatmo-api.label.default': WHY.nodeName,
+    'netatmo-api.label.palette': WHY.nodeName,
+  },
+  'de/netatmo-api.json': {
+    'netatmo-api.label.name': WHY.word,
+    'netatmo-api.label.default': WHY.nodeName,
+    'netatmo-api.label.palette': WHY.nodeName,
+    'netatmo-api.editor.optional': WHY.word,
+  },
   // In help files the key is the paragraph's text.
   'de/netatmo-token.html': {
     'Optional.': WHY.word,

@@ -29,6 +29,7 @@ export function localize(t: Translate, err: unknown, lng?: string): NetatmoError
     status: e.status,
     retryAfterMs: e.retryAfterMs,
     uncertain: e.uncertain,
+    apiError: e.cause,
     reason: e.reason,
     params: e.params ? { ...e.params } : undefined,
   });
