@@ -208,6 +208,9 @@ describe('Error messages from the catalogue', function () {
   it('keeps the English message when the catalogue has no text for the error', () => {
     const e = new NetatmoError('INVALID_INPUT', 'Some new check failed', { reason: 'not-in-the-catalogue' });
     assert.equal(localize(translator('fr'), e, 'fr').message, 'Some new check failed');
+    // A code whose catalogue text needs values this error does not carry (thrown elsewhere, without its reason).
+    const bare = new NetatmoError('SERVER', 'Netatmo answered HTTP 502 to homesdata');
+    assert.equal(localize(translator('fr'), bare, 'fr').message, 'Netatmo answered HTTP 502 to homesdata');
     // A message already written from a catalogue (no reason) is left as it is.
     const own = new NetatmoError('INVALID_INPUT', 'msg.headers doit être un objet');
     assert.equal(localize(translator('de'), own, 'de').message, 'msg.headers doit être un objet');

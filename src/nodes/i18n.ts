@@ -23,7 +23,9 @@ export function localize(t: Translate, err: unknown, lng?: string): NetatmoError
   const e = asNetatmoError(err);
   const key = `netatmo-account.errors.${e.code}${e.reason ? `-${e.reason}` : ''}`;
   const text = t(key, lng ? { ...e.params, lng } : { ...e.params });
-  if (typeof text !== 'string' || text === '' || text.endsWith(key)) return e; // i18next answers a missing key with the key
+  // i18next answers a missing key with the key; a text whose placeholders this error cannot fill was written for another
+  // message of the same code (one thrown without its reason): the English message is better than a "__file__".
+  if (typeof text !== 'string' || text === '' || text.endsWith(key) || /__[A-Za-z0-9_]+__/.test(text)) return e;
   return new NetatmoError(e.code, text, {
     oauthError: e.oauthError,
     status: e.status,
