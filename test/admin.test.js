@@ -194,7 +194,12 @@ describe('admin routes (authorize from the editor)', function () {
     assert.match(res.text, /deploy the flow so that it uses them/);
     assert.ok(sim.isValidRefreshToken(storedTokens('acc1').refresh_token), 'stored for the deploy');
     const after = await status('acc1');
-    assert.deepEqual(after, before, 'the deployed account with the old client does not take the new login');
+    assert.equal(after.attempt.outcome, 'authorized', 'the dialog learns that its login was stored');
+    assert.deepEqual(
+      { ...after, attempt: null },
+      { ...before, attempt: null },
+      'the deployed account with the old client does not take the new login',
+    );
     await helper.unload();
     await helper.load(NODES, [account(), tokenUser(), sink], { acc1: { clientId: 'new-client', clientSecret: 'new-client-secret-123' } });
     const deployed = await until(async () => {

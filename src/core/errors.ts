@@ -7,6 +7,7 @@
  */
 export type ErrorCode =
   | 'NOT_AUTHORIZED' // no token stored yet for this account
+  | 'NO_ACCOUNT' // a token node without a (deployed) Netatmo account
   | 'REAUTHORIZE' // Netatmo refused the stored refresh token or the app: log in again
   | 'INVALID_GRANT' // a code or refresh token was refused (exchange, pasted token)
   | 'INVALID_CLIENT' // wrong client id or secret

@@ -67,23 +67,21 @@ export interface PastedRedirect {
 }
 
 /**
- * Takes what a user pasted from the browser's address bar after consenting:
- * the whole URL (`http://localhost/?state=..&code=..`), just its query, or a bare code.
+ * Takes what a user pasted from the browser's address bar after consenting: the whole URL
+ * (`http://localhost/?state=..&code=..`), the URL without its scheme, just its query (with or
+ * without the `?`), or a bare code. Spaces and line breaks a copy may add are dropped.
  */
 export function parsePastedRedirect(text: unknown): PastedRedirect {
   if (typeof text !== 'string' || text.trim() === '') throw invalid('Nothing was pasted.', 'nothing-pasted');
-  const v = text.trim();
+  const v = text.replace(/\s+/g, '');
   if (v.length > MAX_URI_LENGTH)
     throw invalid(`The pasted text is longer than ${MAX_URI_LENGTH} characters: paste only the address.`, 'paste-too-long', {
       max: MAX_URI_LENGTH,
     });
   if (!/[?&=]/.test(v)) return { code: checkCode(v) };
-  let params: URLSearchParams;
-  try {
-    params = v.includes('?') ? new URL(v, 'http://localhost/').searchParams : new URLSearchParams(v);
-  } catch {
-    throw invalid('The pasted text is not a URL.', 'paste-not-url');
-  }
+  // Whatever stands before the query (scheme, host, port, path) does not matter: the query does.
+  const query = (v.includes('?') ? v.slice(v.indexOf('?') + 1) : v).split('#')[0];
+  const params = new URLSearchParams(query);
   const error = params.get('error');
   if (error === 'access_denied')
     throw new NetatmoError('INVALID_INPUT', 'The Netatmo login was refused (access_denied): authorize again and click "Accept".', {

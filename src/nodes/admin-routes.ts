@@ -12,6 +12,7 @@ import { localize, localizeState, requestLanguage } from './i18n';
 import { LoginConfig, SavedLogin, resolveLogin, sameClient } from './login-config';
 import { bindBrowser, sameBrowser, sameOriginWrites } from './request-guard';
 import { AccountNode, clientFor, nodeRedSettings } from './runtime';
+import { editorLogins } from './editor-logins';
 
 export const ROUTE_BASE = '/netatmo-tokens';
 
@@ -51,9 +52,9 @@ export function statusBody(state: AccountState, deployed = true): Record<string,
   };
 }
 
-export function sendError(res: Response, err: unknown): void {
+export function sendError(res: Response, err: unknown, extra: Record<string, unknown> = {}): void {
   const e = asNetatmoError(err);
-  res.status(HTTP_STATUS[e.code] ?? 502).json({ error: { code: e.code, message: e.message, oauthError: e.oauthError ?? null } });
+  res.status(HTTP_STATUS[e.code] ?? 502).json({ error: { code: e.code, message: e.message, oauthError: e.oauthError ?? null }, ...extra });
 }
 
 // ------------------------------------------------------------------ what the editor pastes
@@ -61,18 +62,49 @@ export function sendError(res: Response, err: unknown): void {
 export type Pasted =
   { kind: 'url'; code: string; state?: string } | { kind: 'code'; code: string } | { kind: 'refresh_token'; refreshToken: string };
 
+/** Netatmo's refresh tokens look like `<24 hex>|<32 hex>`; accept any letters and digits around one `|`. */
+const REFRESH_TOKEN_SHAPE = /^[A-Za-z0-9]{8,256}\|[A-Za-z0-9]{8,256}$/;
+
+/** The states we hand out: 32 random bytes, base64url. */
+const OUR_STATE = /^[A-Za-z0-9_-]{43}$/;
+
+/** What a pasted text looks like: an address (`?`, `&`, `=` or `://`), a refresh token (a `|`), a code (letters and digits). */
+export function pastedShape(text: string): Pasted['kind'] | undefined {
+  const v = text.replace(/\s+/g, '');
+  if (/[?&=]|:\/\//.test(v)) return 'url';
+  if (v.includes('|')) return 'refresh_token';
+  if (/^[A-Za-z0-9]+$/.test(v)) return 'code';
+  return undefined;
+}
+
 /**
- * Tells apart what a user pasted: the address the browser was sent back to (or its
- * query), a bare authorization code, or a refresh token (token generator, `<hex>|<hex>`).
+ * Tells apart what a user pasted, by its shape:
+ * - an address (it holds `?`, `&`, `=` or `://`): the whole URL, without its scheme, or its query alone;
+ * - a refresh token (letters and digits around one `|`, as the token generator gives);
+ * - a code (letters and digits only).
  */
 export function classifyPasted(text: unknown): Pasted {
   if (typeof text !== 'string' || text.trim() === '')
     throw new NetatmoError('INVALID_INPUT', 'Nothing was pasted.', { reason: 'nothing-pasted' });
-  const v = text.trim();
-  if (v.includes('|') && !/[?&=]/.test(v)) return { kind: 'refresh_token', refreshToken: checkRefreshToken(v) };
-  if (/[?&=]|:\/\//.test(v)) return { kind: 'url', ...parsePastedRedirect(v) };
-  if (/^[A-Za-z0-9]+$/.test(v)) return { kind: 'code', code: checkCode(v) }; // refresh tokens hold a '|'
-  return { kind: 'refresh_token', refreshToken: checkRefreshToken(v) };
+  const v = text.replace(/\s+/g, '');
+  switch (pastedShape(v)) {
+    case 'url':
+      return { kind: 'url', ...parsePastedRedirect(v) };
+    case 'refresh_token':
+      if (!REFRESH_TOKEN_SHAPE.test(v))
+        throw new NetatmoError('INVALID_INPUT', 'A refresh token is letters and digits, "|", letters and digits (24 and 32 hex digits).', {
+          reason: 'refresh-token-shape',
+        });
+      return { kind: 'refresh_token', refreshToken: checkRefreshToken(v) };
+    case 'code':
+      return { kind: 'code', code: checkCode(v) };
+    default:
+      throw new NetatmoError(
+        'INVALID_INPUT',
+        'Not recognised: paste the whole address the browser was sent to (…?state=…&code=…), the code alone, or a refresh token (…|…).',
+        { reason: 'paste-unrecognised' },
+      );
+  }
 }
 
 // ------------------------------------------------------------------ routes
@@ -120,6 +152,7 @@ export function registerAdminRoutes(RED: NodeAPI, store: TokenStore): void {
     obtain: (m: TokenManager) => Promise<unknown>,
   ): Promise<{ state: AccountState; deployed: boolean; sameClient: boolean }> => {
     const account = deployedAccount(id);
+    if (!account) editorLogins.storedUndeployed(id); // removed at a deploy that shows no such account
     if (account && sameClient(savedLogin(account), cfg)) {
       await obtain(account.manager);
       return { state: account.manager.state, deployed: true, sameClient: true };
@@ -145,8 +178,11 @@ export function registerAdminRoutes(RED: NodeAPI, store: TokenStore): void {
     try {
       res.set('Cache-Control', 'no-store');
       const account = deployedAccount(String(req.params.id));
+      // The dialog polls with ?dialog=open and says ?dialog=closed when it closes; it shows the last attempt.
+      if (req.query.dialog !== undefined) editorLogins.dialog(String(req.params.id), req.query.dialog === 'open');
+      const attempt = editorLogins.attempt(String(req.params.id));
       if (account) {
-        res.json(statusBody(localizeState(RED._, account.manager.state, requestLanguage(req))));
+        res.json({ ...statusBody(localizeState(RED._, account.manager.state, requestLanguage(req))), attempt });
         return;
       }
       // Not deployed yet: tell what the store holds for it (tokens obtained before the first deploy).
@@ -160,7 +196,7 @@ export function registerAdminRoutes(RED: NodeAPI, store: TokenStore): void {
             last_refresh: stored.tokens.obtained_at,
           }
         : { status: 'unauthorized', authorized: false };
-      res.json(statusBody(state, false));
+      res.json({ ...statusBody(state, false), attempt });
     } catch (err) {
       fail(req, res, err);
     }
@@ -182,6 +218,7 @@ export function registerAdminRoutes(RED: NodeAPI, store: TokenStore): void {
         });
       const client = clientFor(RED, cfg, cfg.apiBase);
       const state = states.create({ accountId: id, ...cfg, redirectUri: cfg.redirectUri, browser: bindBrowser(req, res) });
+      editorLogins.started(id, state);
       res.json({
         url: client.authorizeUrl({ redirectUri: cfg.redirectUri, scope: cfg.scope, state }),
         redirectUri: cfg.redirectUri,
@@ -207,18 +244,24 @@ export function registerAdminRoutes(RED: NodeAPI, store: TokenStore): void {
       return;
     }
     const taken = states.take(q.state);
+    // The dialog that started this login shows how it ended.
+    const end = (outcome: 'authorized' | 'denied' | 'failed' | 'expired', e?: NetatmoError): void =>
+      editorLogins.ended(q.state, outcome, e && { code: e.code, message: e.message });
     if (!taken.ok) {
+      if (taken.problem === 'expired') end('expired');
       sendPage(res, 400, false, say('title-refused'), [say(`state-${taken.problem}`), say('again')], say('lang'));
       return;
     }
     const login: PendingLogin = taken.login;
     const error = typeof q.error === 'string' ? q.error.slice(0, 100) : undefined;
     if (error === 'access_denied') {
+      end('denied');
       sendPage(res, 400, false, say('title-denied'), [say('denied'), say('again')], say('lang'));
       return;
     }
     if (error !== undefined) {
       const description = typeof q.error_description === 'string' ? `: ${q.error_description.slice(0, 200)}` : '';
+      end('failed', new NetatmoError('OAUTH_ERROR', say('oauth-error', { error: error + description })));
       sendPage(res, 400, false, say('title-failed'), [say('oauth-error', { error: error + description }), say('again')], say('lang'));
       return;
     }
@@ -227,6 +270,7 @@ export function registerAdminRoutes(RED: NodeAPI, store: TokenStore): void {
       code = checkCode(q.code);
     } catch (err) {
       const message = localize(RED._, err, lng).message;
+      end('failed', new NetatmoError('INVALID_INPUT', say('no-code', { message })));
       sendPage(res, 400, false, say('title-failed'), [say('no-code', { message }), say('again')], say('lang'));
       return;
     }
@@ -234,9 +278,11 @@ export function registerAdminRoutes(RED: NodeAPI, store: TokenStore): void {
       const done = await install(login.accountId, login, (m) => m.authorizeWithCode(code, login.redirectUri, login.scope));
       const scopes = done.state.scope?.join(' ') || login.scope;
       const next = !done.deployed ? 'next-deploy' : done.sameClient ? 'next-now' : 'next-unsaved';
+      end('authorized');
       sendPage(res, 200, true, say('title-ok'), [say('ok-scopes', { scopes }), say(next), say('close')], say('lang'));
     } catch (err) {
       const e = localize(RED._, err, lng);
+      end('failed', e);
       sendPage(
         res,
         HTTP_STATUS[e.code] ?? 502,
@@ -254,6 +300,7 @@ export function registerAdminRoutes(RED: NodeAPI, store: TokenStore): void {
    * dialog's fields as for authorize, so that it also works before the first deploy.
    */
   RED.httpAdmin.post(`${ROUTE_BASE}/:id/code`, write, async (req: Request, res: Response) => {
+    let attempt: string | undefined; // the state of a login of ours this paste finishes
     try {
       res.set('Cache-Control', 'no-store');
       const say = sayTo(req);
@@ -269,8 +316,10 @@ export function registerAdminRoutes(RED: NodeAPI, store: TokenStore): void {
       let pending: PendingLogin | undefined;
       if (pasted.kind === 'url' && pasted.state) {
         const taken = states.take(pasted.state, id);
-        if (taken.ok) pending = taken.login;
-        else if (taken.problem !== 'unknown')
+        if (taken.ok) [pending, attempt] = [taken.login, pasted.state];
+        // An unknown state in our format comes from another attempt (or from before a restart): refuse it,
+        // as the callback does. A state we never make (a hand-made address) is left to the typed settings.
+        else if (taken.problem !== 'unknown' || OUR_STATE.test(pasted.state))
           throw new NetatmoError('INVALID_INPUT', `${say(`state-${taken.problem}`)} ${say('click-again')}`);
       }
       const cfg: LoginConfig = pending ?? loginConfig(body, deployedAccount(id));
@@ -288,9 +337,14 @@ export function registerAdminRoutes(RED: NodeAPI, store: TokenStore): void {
         const uri = checkRedirectUri(redirect);
         done = await install(id, cfg, (m) => m.authorizeWithCode(code, uri, cfg.scope));
       }
+      editorLogins.ended(attempt, 'authorized');
       res.json({ ...statusBody(localizeState(RED._, done.state, requestLanguage(req)), done.deployed), kind: pasted.kind });
     } catch (err) {
-      fail(req, res, err);
+      const e = localize(RED._, err, requestLanguage(req));
+      editorLogins.ended(attempt, 'failed', e);
+      // The dialog says what the pasted text was taken for (address, code, refresh token) before why it was refused.
+      const text = (req.body as Record<string, unknown> | undefined)?.text;
+      sendError(res, e, { taken: typeof text === 'string' ? (pastedShape(text) ?? null) : null });
     }
   });
 }

@@ -7,6 +7,7 @@ import type { NetatmoError } from '../core/errors';
 import { registerAdminRoutes } from './admin-routes';
 import { localize } from './i18n';
 import { AccountConfig, AccountNode, clientFor, nodeRedSettings, storeFor } from './runtime';
+import { editorLogins } from './editor-logins';
 
 export type { AccountNode } from './runtime';
 
@@ -104,7 +105,24 @@ export default function (RED: NodeAPI): void {
     credentials: { clientId: { type: 'text' }, clientSecret: { type: 'password' } },
   });
   registerAdminRoutes(RED, store);
+
+  // A login stored from the dialog for an account that a deploy shows does not exist (the dialog was
+  // cancelled) is removed at that deploy; one whose dialog is still open waits for the next deploy.
+  if (onDeploy) RED.events.removeListener('flows:started', onDeploy);
+  onDeploy = (event: { config?: { flows?: Array<{ id?: unknown }> } }): void => {
+    const ids = new Set((event?.config?.flows ?? []).map((n) => n.id));
+    for (const id of editorLogins.orphans((accountId) => ids.has(accountId))) {
+      store
+        .withLock(id, () => store.remove(id))
+        .then(() => RED.log.info(RED._('netatmo-account.log.orphan-removed', { id })))
+        .catch((err: Error) => RED.log.warn(RED._('netatmo-account.log.orphan-failed', { id, message: err.message })));
+    }
+  };
+  RED.events.on('flows:started', onDeploy);
 }
+
+/** The deploy listener of the loaded module (a reload replaces it instead of adding one). */
+let onDeploy: ((event: { config?: { flows?: Array<{ id?: unknown }> } }) => void) | undefined;
 
 /** A bad scope string is reported and replaced by the default, so the account still loads. */
 function parseScopeOr(scope: string | undefined, report: (message: string) => void): string {

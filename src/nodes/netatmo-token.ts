@@ -42,6 +42,10 @@ export default function (RED: NodeAPI): void {
     if (!account || account.type !== 'netatmo-account') {
       node.error(RED._('netatmo-token.errors.no-account'));
       node.status({ fill: 'red', shape: 'ring', text: RED._('netatmo-token.status.no-account') });
+      // No token can be had: each message goes to Catch, as the contract says, instead of vanishing.
+      node.on('input', (_msg: NodeMessageInFlow, _send: unknown, done: (err?: Error) => void) =>
+        done(new NetatmoError('NO_ACCOUNT', RED._('netatmo-token.errors.no-account'))),
+      );
       return;
     }
     const manager = account.manager;
