@@ -54,7 +54,7 @@ export class EditorLogins {
   attempt(accountId: string): Attempt | null {
     const a = this.attempts.get(accountId);
     if (!a) return null;
-    const { state: _hash, ...shown } = a;
+    const shown: Attempt = { outcome: a.outcome, at: a.at, code: a.code, message: a.message };
     if (shown.outcome === 'pending' && this.clock() - shown.at >= this.ttlMs) return { ...shown, outcome: 'expired' };
     return shown;
   }
