@@ -103,7 +103,7 @@ describe('netatmo-token in a Node-RED runtime', function () {
     const tok = helper.getNode('tok');
     const green = await rt.statusWhere(tok, (s) => s.fill === 'green');
     assert.equal(green.shape, 'dot');
-    assert.match(green.text, /^valid until \d\d:\d\d$/);
+    assert.match(green.text, /^token renews by \d\d:\d\d$/);
   });
 
   it('a missing account gives a clear error and no handlers', async () => {
