@@ -164,13 +164,15 @@ async function authorizeTab(context, page) {
   return tab;
 }
 
-/** Closes both dialogs (account: Add/Update, token node: Done) and deploys. */
+/** Closes both dialogs (account: Add/Update, token node: Done) and deploys; resolves with the account's label. */
 async function closeDialogsAndDeploy(page) {
   await page.locator('#node-config-dialog-ok').click();
   await page.locator('#node-config-input-clientId').waitFor({ state: 'detached' });
+  const label = await page.locator('#node-input-account option:checked').textContent();
   await page.locator('#node-dialog-ok').click();
   await page.locator('#node-input-account').waitFor({ state: 'detached' });
   await page.locator('#red-ui-header-button-deploy').click();
+  return label;
 }
 
 /** Injects and waits for the flow to store the API's status code in global context. */
@@ -601,7 +603,8 @@ describe("editor in a real browser: Home Assistant's ingress (a stand-in proxy)"
       .screenshot({ path: path.join(SCREENSHOTS, 'ingress-dialog-authorized.png') });
 
     // Deploy through the ingress; the flow gets a token and 200 from the API.
-    await closeDialogsAndDeploy(page);
+    // Without a name, the account is told apart by its client id's start.
+    assert.equal(await closeDialogsAndDeploy(page), `Netatmo ${CLIENT_ID.slice(0, 8)}…`);
     await until(async () => {
       const body = await (await fetch(`${red.adminUrl}netatmo-tokens/${accountId}/status`)).json();
       return body.deployed && body.authorized;
