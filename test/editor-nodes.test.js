@@ -12,7 +12,8 @@ const { startSimulator } = require('./simulator');
 const rt = require('./helpers/runtime');
 const { helper, NODES } = rt;
 const { authorizeStates } = require('../dist/nodes/authorize-state.js');
-const { editorLogins } = require('../dist/nodes/editor-logins.js');
+const { editorLogins, EditorLogins } = require('../dist/nodes/editor-logins.js');
+const { classifyPasted } = require('../dist/nodes/admin-routes.js');
 
 const REDIRECT_URI = 'http://localhost/';
 
@@ -167,4 +168,66 @@ describe('editor-facing behaviour of the nodes (issue 16)', function () {
       await new Promise((r) => setTimeout(r, 20));
     }
   }
+});
+
+describe('what the paste box takes (issue 12, issue 16 item 5)', () => {
+  const STATE = 'S'.repeat(43);
+  const CODE = 'abcdef0123456789abcdef0123456789';
+  it('an address as people copy it: whole, without scheme, query alone with or without "?", with spaces from a wrapped line', () => {
+    for (const text of [
+      `http://localhost/?state=${STATE}&code=${CODE}`,
+      `https://192.168.1.10:1880/netatmo-tokens/callback/?code=${CODE}&state=${STATE}#_`,
+      `localhost/?state=${STATE}&code=${CODE}`,
+      `localhost:1880/?state=${STATE}&code=${CODE}`,
+      `?state=${STATE}&code=${CODE}`,
+      `state=${STATE}&code=${CODE}`,
+      ` http://localhost/?state=${STATE}\n&code=${CODE} `,
+    ])
+      assert.deepEqual(classifyPasted(text), { kind: 'url', code: CODE, state: STATE }, text);
+  });
+  it('a code alone, and a refresh token of the token generator', () => {
+    assert.deepEqual(classifyPasted(` ${CODE} `), { kind: 'code', code: CODE });
+    const rt = `${'a1'.repeat(12)}|${'b2'.repeat(16)}`;
+    assert.deepEqual(classifyPasted(rt), { kind: 'refresh_token', refreshToken: rt });
+  });
+  it('says what the text was taken for and why it was refused', () => {
+    const refused = (text) => {
+      try {
+        classifyPasted(text);
+      } catch (err) {
+        assert.equal(err.code, 'INVALID_INPUT');
+        return err.message;
+      }
+      assert.fail(`accepted: ${text}`);
+    };
+    assert.match(refused(`http://localhost/?state=${STATE}&error=access_denied`), /^Taken as the address .*error=access_denied/);
+    assert.match(refused(`http://localhost/?state=${STATE}`), /^Taken as the address .*no "code="/);
+    assert.match(refused('abc|def!'), /^Taken as a refresh token .*letters and digits, "\|"/);
+    assert.match(refused('abc'), /^Taken as a code .*8 to 256 letters and digits/);
+    assert.match(refused('not a thing!'), /^Not recognised/);
+    assert.match(refused('   '), /^Nothing was pasted/);
+  });
+});
+
+describe('the last login attempt of an account (issue 16 item 1)', () => {
+  it('pending, then the outcome of its state; a pending one expires with its state; a success is not overwritten', () => {
+    const logins = new EditorLogins();
+    let now = 1000;
+    logins.clock = () => now;
+    assert.equal(logins.attempt('a'), null);
+    logins.started('a', 'state-one');
+    assert.equal(logins.attempt('a').outcome, 'pending');
+    logins.ended('other-state', 'denied');
+    assert.equal(logins.attempt('a').outcome, 'pending', 'another state changes nothing');
+    now += logins.ttlMs;
+    assert.equal(logins.attempt('a').outcome, 'expired');
+    logins.started('a', 'state-two');
+    logins.ended('state-two', 'failed', { code: 'INVALID_CLIENT', message: 'wrong secret' });
+    assert.deepEqual(logins.attempt('a'), { outcome: 'failed', at: now, code: 'INVALID_CLIENT', message: 'wrong secret' });
+    logins.started('a', 'state-three');
+    logins.ended('state-three', 'authorized');
+    logins.ended('state-three', 'expired');
+    assert.equal(logins.attempt('a').outcome, 'authorized');
+    assert.ok(!JSON.stringify(logins.attempt('a')).includes('state-three'));
+  });
 });
