@@ -328,6 +328,10 @@ describe('editor in a real browser: authorize, deploy, call the API', function (
     // ---- open the token node, add a new account with "+"
     const accountId = await addAccount(page, tokenNode);
     assert.match(accountId, /^[0-9a-f]{16}$/);
+    assert.match(
+      await page.locator('.red-ui-tray-titlebar').last().textContent(),
+      /Edit Netatmo token node.*Add new Netatmo account config node/,
+    );
 
     // Step 1: the app. The redirect URI shown is this editor's address plus the callback route.
     await page.locator('#node-config-input-name').fill('home');
