@@ -16,9 +16,9 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { startSimulator } = require('./simulator');
 const { startNodeRed } = require('./helpers/nodered-process');
+const { CHROMIUM, launchChromium } = require('./helpers/chromium');
 const { startProxy } = require('./helpers/proxy');
 
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 /** With CI=true a missing Chromium fails the run: a wrong path must not end green. */
 const ON_CI = /^(1|true)$/i.test(process.env.CI || '');
 function needChromium(ctx) {
@@ -30,25 +30,6 @@ function needChromium(ctx) {
 const POLLED = { timeout: 15000 };
 const SCREENSHOTS = path.join(__dirname, '..', 'reports', 'screenshots');
 
-/** Debian's Chromium, headless, with a new empty profile (Playwright makes one per launch) and no background traffic. */
-function launchChromium() {
-  const { chromium } = require('playwright-core');
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--no-first-run',
-      '--disable-quic',
-      '--disable-sync',
-      '--disable-dev-shm-usage',
-    ],
-  });
-}
 const ARTIFACTS = path.join(__dirname, 'artifacts');
 const CLIENT_ID = 'browser-test-client';
 const CLIENT_SECRET = 'browser-test-secret-9876543210';

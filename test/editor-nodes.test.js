@@ -51,6 +51,9 @@ describe('editor-facing behaviour of the nodes (issue 16)', function () {
   /** The dialog's fields, as the editor sends them for an account that is not deployed. */
   const typed = { clientId: rt.CLIENT_ID, clientSecret: rt.CLIENT_SECRET, scope: 'read_station', redirectUri: REDIRECT_URI };
 
+  /** The browser's cookie that authorize binds a login to; the callback wants it back. */
+  const cookieOf = (res) => (res.headers['set-cookie'] ?? []).find((c) => c.startsWith('netatmo_tokens_browser=')).split(';')[0];
+
   /** The dialog: Authorize, consent on the (simulated) Netatmo page, the callback. Returns the status answer. */
   async function authorizeInDialog(id) {
     const start = await helper
@@ -61,7 +64,7 @@ describe('editor-facing behaviour of the nodes (issue 16)', function () {
     const html = await (await fetch(start.body.url)).text();
     const accept = /<a id="accept" href="([^"]+)"/.exec(html)[1].replace(/&amp;/g, '&');
     const back = new URL((await fetch(sim.url + accept, { redirect: 'manual' })).headers.get('location'));
-    await helper.request().get(`/netatmo-tokens/callback/${back.search}`).expect(200);
+    await helper.request().get(`/netatmo-tokens/callback/${back.search}`).set('Cookie', cookieOf(start)).expect(200);
     return (await helper.request().get(`/netatmo-tokens/${id}/status?dialog=open`).expect(200)).body;
   }
 
@@ -153,7 +156,7 @@ describe('editor-facing behaviour of the nodes (issue 16)', function () {
     const html = await (await fetch(start.body.url)).text();
     const refuse = /<a id="refuse" href="([^"]+)"/.exec(html)[1].replace(/&amp;/g, '&');
     const back = new URL((await fetch(sim.url + refuse, { redirect: 'manual' })).headers.get('location'));
-    await helper.request().get(`/netatmo-tokens/callback/${back.search}`).expect(400);
+    await helper.request().get(`/netatmo-tokens/callback/${back.search}`).set('Cookie', cookieOf(start)).expect(400);
     const refused = (await helper.request().get('/netatmo-tokens/newacc/status').expect(200)).body;
     assert.equal(refused.attempt.outcome, 'denied');
     assert.equal(refused.authorized, false);
