@@ -193,8 +193,17 @@ function contrastOf(locator) {
     return { ratio: Math.round(((hi + 0.05) / (lo + 0.05)) * 100) / 100, fg: `rgb(${fg})`, bg: `rgb(${bg})`, text: el.textContent.trim() };
   });
 }
+/** Every contrast measured, written to reports/screenshots/contrast.json after the run (for the closing note). */
+const measured = [];
+after(() => {
+  if (measured.length) {
+    fs.mkdirSync(SCREENSHOTS, { recursive: true });
+    fs.writeFileSync(path.join(SCREENSHOTS, 'contrast.json'), JSON.stringify(measured, null, 2));
+  }
+});
 async function assertReadable(locator, what) {
   const c = await contrastOf(locator);
+  measured.push({ what, ...c, text: c.text.slice(0, 60) });
   assert.ok(c.ratio >= 4.5, `${what}: contrast ${c.ratio}:1 (${c.fg} on ${c.bg}) is below 4.5:1 for "${c.text.slice(0, 60)}"`);
   return c;
 }
