@@ -546,6 +546,10 @@ describe("editor in a real browser: Home Assistant's ingress (a stand-in proxy)"
       tab.locator('#accept').click(),
     ]);
     assert.equal(back.status(), 401, 'the Strict cookie is not sent on the redirect from Netatmo');
+    // The same address asked from the editor's own site gets through to Node-RED (which refuses the state):
+    // the cookie, not the address, made the difference.
+    const sameSite = await page.evaluate((url) => fetch(`${url}?state=x&code=abcdef0123456789`).then((r) => r.status), ingressCallback);
+    assert.equal(sameSite, 400);
     assert.equal(proxy.stats.unauthorized, refusedBefore + 1);
     assert.equal(sim.stats.authCodeRequests, 0, 'Node-RED never saw the code');
     await tab.close();
