@@ -580,11 +580,11 @@ describe("editor in a real browser: Home Assistant's ingress (a stand-in proxy)"
       await until(async () => (await pasteMessage.textContent()) !== 'Checking with Netatmo…', 'the paste answer');
       return pasteMessage.textContent();
     };
-    assert.match(await tryPaste('http://localhost/?state=x&error=access_denied'), /holds error=access_denied: the access was refused/);
+    assert.match(await tryPaste('http://localhost/?state=x&error=access_denied'), /^Taken as the address .*\(access_denied\)/);
     assert.match(await tryPaste(`localhost/?state=${'Q'.repeat(43)}&code=abcdef0123456789`), /unknown to Node-RED/);
     assert.match(await tryPaste('?state=abc'), /^Taken as the address .*no "code="/);
-    assert.match(await tryPaste('abc|def'), /^Taken as a refresh token/);
-    assert.match(await tryPaste('abc'), /^Taken as a code .*8 to 256 letters and digits/);
+    assert.match(await tryPaste('abc|def'), /^Taken as a refresh token .*24 and 32 hex digits/);
+    assert.match(await tryPaste('abc'), /^Taken as a code .*letters and digits only/);
     await assertReadable(pasteMessage, 'a paste error');
     assert.equal(sim.stats.authCodeRequests, 0, 'none of them reached Netatmo');
 

@@ -13,7 +13,7 @@ const rt = require('./helpers/runtime');
 const { helper, NODES } = rt;
 const { authorizeStates } = require('../dist/nodes/authorize-state.js');
 const { editorLogins, EditorLogins } = require('../dist/nodes/editor-logins.js');
-const { classifyPasted } = require('../dist/nodes/admin-routes.js');
+const { classifyPasted, pastedShape } = require('../dist/nodes/admin-routes.js');
 
 const REDIRECT_URI = 'http://localhost/';
 
@@ -193,22 +193,22 @@ describe('what the paste box takes (issue 12, issue 16 item 5)', () => {
     const rt = `${'a1'.repeat(12)}|${'b2'.repeat(16)}`;
     assert.deepEqual(classifyPasted(rt), { kind: 'refresh_token', refreshToken: rt });
   });
-  it('says what the text was taken for and why it was refused', () => {
+  it('says what the text was taken for (its shape) and why it was refused (a reason the catalogue translates)', () => {
     const refused = (text) => {
       try {
         classifyPasted(text);
       } catch (err) {
         assert.equal(err.code, 'INVALID_INPUT');
-        return err.message;
+        return [pastedShape(text) ?? null, err.reason];
       }
       assert.fail(`accepted: ${text}`);
     };
-    assert.match(refused(`http://localhost/?state=${STATE}&error=access_denied`), /^Taken as the address .*error=access_denied/);
-    assert.match(refused(`http://localhost/?state=${STATE}`), /^Taken as the address .*no "code="/);
-    assert.match(refused('abc|def!'), /^Taken as a refresh token .*letters and digits, "\|"/);
-    assert.match(refused('abc'), /^Taken as a code .*8 to 256 letters and digits/);
-    assert.match(refused('not a thing!'), /^Not recognised/);
-    assert.match(refused('   '), /^Nothing was pasted/);
+    assert.deepEqual(refused(`http://localhost/?state=${STATE}&error=access_denied`), ['url', 'paste-denied']);
+    assert.deepEqual(refused(`http://localhost/?state=${STATE}`), ['url', 'paste-no-code']);
+    assert.deepEqual(refused('abc|def!'), ['refresh_token', 'refresh-token-shape']);
+    assert.deepEqual(refused('abc'), ['code', 'code-chars']);
+    assert.deepEqual(refused('not a thing!'), [null, 'paste-unrecognised']);
+    assert.deepEqual(refused('   '), [null, 'nothing-pasted']);
   });
 });
 
