@@ -61,9 +61,6 @@ const ALLOWED = {
     'netatmo-api.editor.optional': WHY.word,
   },
   // In help files the key is the paragraph's text.
-  'de/netatmo-token.html': {
-    'Optional.': WHY.word,
-  },
   'de/netatmo-token.json': {
     'netatmo-token.label.name': WHY.word,
     'netatmo-token.label.default': WHY.nodeName,
