@@ -1,5 +1,5 @@
 'use strict';
-/* global window, RED -- the page.evaluate/waitForFunction callbacks run in the editor page */
+/* global window, document, RED -- the page.evaluate/waitForFunction callbacks run in the editor page */
 /**
  * The editor in French and in German: a real Node-RED process with this package installed, and
  * Chromium with its language set to fr-FR, then de-DE (navigator.language and Accept-Language,
@@ -36,8 +36,8 @@ describe('editor in a real browser, in French and in German', function () {
   });
 
   for (const { locale, lang, helpTitle } of [
-    { locale: 'fr-FR', lang: 'fr', helpTitle: 'Trois façons de se connecter' },
-    { locale: 'de-DE', lang: 'de', helpTitle: 'Drei Wege zur Anmeldung' },
+    { locale: 'fr-FR', lang: 'fr', helpTitle: 'Détails' },
+    { locale: 'de-DE', lang: 'de', helpTitle: 'Referenzen' },
   ]) {
     it(`${locale}: the account dialog shows the ${lang} step titles, help and server texts`, async () => {
       const english = catalog('en-US', 'netatmo-account')['netatmo-account'];
@@ -74,13 +74,24 @@ describe('editor in a real browser, in French and in German', function () {
       await page.locator('#netatmo-account-groups input[data-scope="read_station"]').waitFor();
       assert.ok((await page.locator('#netatmo-account-groups').textContent()).includes(texts.scopes.weather));
 
-      // An error the server answers to the dialog: Authorize without client id and secret.
-      await page.locator('#netatmo-account-authorize').click();
-      const message = page.locator('#netatmo-account-message');
-      await message.waitFor({ state: 'visible' });
+      // Without client id and secret, Authorize is disabled and says why in this language.
+      assert.equal(await page.locator('#netatmo-account-authorize').isDisabled(), true);
+      assert.equal(await page.locator('#netatmo-account-needs').textContent(), texts.editor['needs-credentials']);
+      // An error the server answers to the dialog: a pasted code without client id and secret.
+      await page.locator('#netatmo-account-paste-toggle').click();
+      await page.locator('#netatmo-account-paste-text').fill('abcdef0123456789abcdef0123456789');
+      await page.locator('#netatmo-account-paste-use').click();
+      const message = page.locator('#netatmo-account-paste-message');
       const errors = texts.errors;
+      await page.waitForFunction(
+        (want) => document.querySelector('#netatmo-account-paste-message').textContent.includes(want),
+        errors['CONFIG-missing'],
+        {
+          timeout: 15000,
+        },
+      );
       const shown = await message.textContent();
-      assert.ok(shown.startsWith(texts.editor['authorize-failed'].replace('__error__', '')), shown);
+      assert.ok(shown.startsWith(texts.editor['paste-taken-code']), shown);
       assert.ok(shown.includes(errors['CONFIG-missing']), `${shown} does not say ${errors['CONFIG-missing']}`);
 
       // The help sidebar in this language.
