@@ -265,7 +265,7 @@ describe('netatmo-api in a Node-RED runtime', function () {
     // Authorized again (a pasted refresh token): the red REAUTHORIZE of the last call is not kept.
     const issued = sim.issueTokens({ clientId: rt.CLIENT_ID, scope: ALL_SCOPES });
     await helper.request().post('/netatmo-tokens/acc1/code').send({ refresh_token: issued.refresh_token }).expect(200);
-    assert.match(api.status.lastCall.args[0].text, /^valid until \d\d:\d\d$/);
+    assert.match(api.status.lastCall.args[0].text, /^token renews by \d\d:\d\d$/);
   });
 
   it('a device change is not sent again after a reset (it may have been applied); a read is', async () => {
