@@ -547,6 +547,23 @@ class NetatmoSimulator {
     if (count > 0) this.faults.push({ kind, remaining: count, path, retryAfter });
   }
 
+  /**
+   * Holds every token request (counted, not answered) until the returned function is called:
+   * lets a test act while a request is on its way, without guessing a delay.
+   */
+  hold() {
+    if (!this.gate) {
+      let release;
+      const promise = new Promise((resolve) => (release = resolve));
+      this.gate = { promise, release };
+    }
+    const gate = this.gate;
+    return () => {
+      if (this.gate === gate) this.gate = undefined;
+      gate.release();
+    };
+  }
+
   clearFaults() {
     this.faults = [];
   }
@@ -596,6 +613,8 @@ class NetatmoSimulator {
   }
 
   close() {
+    if (this.gate) this.gate.release();
+    this.gate = undefined;
     return new Promise((resolve) => {
       if (!this.server) return resolve();
       this.server.close(() => resolve());
@@ -614,6 +633,7 @@ class NetatmoSimulator {
     this.count(ctx);
     const fault = this.takeFault(ctx.path);
     if (ctx.path === '/oauth2/token' && this.delayMs > 0) await sleep(this.delayMs);
+    if (ctx.path === '/oauth2/token' && this.gate) await this.gate.promise;
 
     const kind = fault && fault.kind;
     if (kind === 'hang') return; // the socket is destroyed by close()
