@@ -3,7 +3,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', '.dev-userdir/**', 'test/artifacts/**'] },
+  { ignores: ['dist/**', 'node_modules/**', '.dev-userdir/**', 'test/artifacts/**', '.stryker-tmp/**', 'reports/**'] },
   {
     files: ['src/**/*.ts'],
     extends: [js.configs.recommended, ...tseslint.configs.strict],

@@ -1,9 +1,55 @@
 'use strict';
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
+const path = require('node:path');
 const { startSimulator } = require('./simulator');
 const rt = require('./helpers/runtime');
 const { helper, NODES } = rt;
+const { findSecrets } = require('./helpers/secrets');
+
+/**
+ * Follows the timers that our own code (dist/) starts, with the real setTimeout/setInterval
+ * underneath: `live()` lists those neither fired (one-shot) nor cleared. Node-RED's and the
+ * simulator's timers are not counted.
+ */
+function trackOurTimers() {
+  const ours = path.resolve(__dirname, '..', 'dist') + path.sep;
+  const real = { setTimeout, setInterval, clearTimeout, clearInterval };
+  const live = new Map(); // timer -> where it was started
+  const caller = () => (new Error().stack || '').split('\n').find((l) => l.includes(ours));
+  global.setTimeout = function (fn, ms, ...args) {
+    const where = caller();
+    if (!where || typeof fn !== 'function') return real.setTimeout(fn, ms, ...args);
+    const t = real.setTimeout(
+      (...a) => {
+        live.delete(t);
+        fn(...a);
+      },
+      ms,
+      ...args,
+    );
+    live.set(t, where.trim());
+    return t;
+  };
+  global.setInterval = function (fn, ms, ...args) {
+    const t = real.setInterval(fn, ms, ...args);
+    const where = caller();
+    if (where) live.set(t, where.trim());
+    return t;
+  };
+  global.clearTimeout = (t) => {
+    live.delete(t);
+    real.clearTimeout(t);
+  };
+  global.clearInterval = (t) => {
+    live.delete(t);
+    real.clearInterval(t);
+  };
+  return {
+    live: () => [...live.values()],
+    restore: () => Object.assign(global, real),
+  };
+}
 
 describe('netatmo-token in a Node-RED runtime', function () {
   let sim;
@@ -137,14 +183,19 @@ describe('netatmo-token in a Node-RED runtime', function () {
 
   it('emits on its timer with msg.payload = token, and leaves no timer after close', async () => {
     const stored = await rt.seedTokens(userDir, 'acc1', sim);
-    const before = rt.activeTimeouts();
-    await helper.load(NODES, flow({ interval: 0.2 }), rt.credentials());
-    const [m1, m2] = await rt.collect(helper.getNode('out'), 2);
-    assert.equal(m1.payload, stored.access_token);
-    assert.equal(m2.headers.Authorization, `Bearer ${stored.access_token}`);
-    assert.equal(m1.netatmo.expires_at, stored.expires_at);
-    await helper.unload();
-    assert.ok(rt.activeTimeouts() <= before, `timers left: ${rt.activeTimeouts()} > ${before}`);
+    const timers = trackOurTimers();
+    try {
+      await helper.load(NODES, flow({ interval: 0.2 }), rt.credentials());
+      const [m1, m2] = await rt.collect(helper.getNode('out'), 2);
+      assert.equal(m1.payload, stored.access_token);
+      assert.equal(m2.headers.Authorization, `Bearer ${stored.access_token}`);
+      assert.equal(m1.netatmo.expires_at, stored.expires_at);
+      assert.ok(timers.live().length >= 2, `the emit interval and the refresh timer are running: ${timers.live()}`);
+      await helper.unload();
+      assert.deepEqual(timers.live(), [], 'timers of ours left after close');
+    } finally {
+      timers.restore();
+    }
   });
 
   it('keeps the login across a restart of the runtime, with no new authorization', async () => {
@@ -183,12 +234,17 @@ describe('netatmo-token in a Node-RED runtime', function () {
     await rt.seedTokens(userDir, 'acc1', sim, { expiresInMs: -1000 });
     sim.injectFault('invalid_grant');
     await helper.load(NODES, flow(), rt.credentials());
-    const caught = rt.collect(helper.getNode('caught'), 2);
     const tok = helper.getNode('tok');
+    const first = rt.collect(helper.getNode('caught'), 1);
     tok.receive({ n: 1 });
-    await new Promise((r) => setTimeout(r, 50));
+    const [a] = await first;
+    // The second message comes after the refusal (not during the refresh): it is answered from the mark.
+    const second = Promise.race([
+      rt.collect(helper.getNode('caught'), 1),
+      rt.collect(helper.getNode('out'), 1).then(() => assert.fail('a token came out after invalid_grant')),
+    ]);
     tok.receive({ n: 2 });
-    const [a, b] = await caught;
+    const [b] = await second;
     assert.equal(a.error.code, 'REAUTHORIZE');
     assert.equal(b.error.code, 'REAUTHORIZE');
     assert.equal(sim.stats.tokenRequests, 1, 'no retry loop on invalid_grant');
@@ -215,7 +271,7 @@ describe('admin routes: paste a code, a URL or a refresh token; status', functio
   });
 
   const load = () => helper.load(NODES, [rt.account(sim, { scope: 'read_station read_thermostat' })], rt.credentials());
-  const secretsIn = (text) => [rt.CLIENT_SECRET, ...sim.issuedSecrets()].filter((s) => text.includes(s));
+  const secretsIn = (text) => findSecrets(text, [rt.CLIENT_SECRET, ...sim.issuedSecrets()]);
 
   it('status before authorization', async () => {
     await load();
@@ -261,17 +317,21 @@ describe('admin routes: paste a code, a URL or a refresh token; status', functio
 
   it('refuses bad input with a clear message and changes nothing', async () => {
     await load();
-    for (const body of [
-      { code: '' },
-      { code: 'abc def!' },
-      { url: 'http://localhost/?state=x' },
-      { url: 'http://localhost/?error=access_denied' },
-      {},
-      { code: 42 },
+    // Each input with the sentence that tells the user what to do about it.
+    for (const [body, message] of [
+      [{ code: '' }, /^The authorization code is empty\.$/],
+      [{ code: 'abc def!' }, /^The authorization code must be letters and digits only \(copy the part after "code="\)\.$/],
+      [{ url: 'http://localhost/?state=x' }, /^The pasted URL has no "code=" in it: paste the address the browser was sent to/],
+      [
+        { url: 'http://localhost/?error=access_denied' },
+        /^The Netatmo login was refused \(access_denied\): authorize again and click "Accept"\.$/,
+      ],
+      [{}, /^The authorization code is empty\.$/],
+      [{ code: 42 }, /^The authorization code is empty\.$/],
     ]) {
       const res = await helper.request().post('/netatmo-tokens/acc1/code').send(body).expect(400);
       assert.equal(res.body.error.code, 'INVALID_INPUT', JSON.stringify(body));
-      assert.ok(res.body.error.message.length > 10);
+      assert.match(res.body.error.message, message, JSON.stringify(body));
     }
     assert.equal(await rt.readStored(userDir, 'acc1'), null);
   });

@@ -8,6 +8,8 @@
  * Nothing in here prints a token.
  */
 const { startSimulator } = require('../simulator');
+/** Whole, URL-encoded or in part (12 characters in a row): see secrets.js. */
+const { findSecrets } = require('./secrets');
 
 const CLIENT_ID = 'fault-client-id';
 const CLIENT_SECRET = 'fault-client-secret-5b0e9c27f1';
@@ -128,13 +130,6 @@ async function startFaultSimulator(options = {}) {
   /** The client secret and every code and token the simulator ever issued. */
   sim.allSecrets = () => [CLIENT_SECRET, ...sim.issuedSecrets()];
   return sim;
-}
-
-/** Finds any secret of `secrets` in `text`; returns how many distinct ones were found. */
-function findSecrets(text, secrets) {
-  const found = [];
-  for (const s of new Set(secrets)) if (s && s.length >= 6 && text.includes(s)) found.push(`${s.slice(0, 4)}…`);
-  return found;
 }
 
 module.exports = { startFaultSimulator, findSecrets, CLIENT_ID, CLIENT_SECRET };
