@@ -271,7 +271,7 @@ describe('admin routes: paste a code, a URL or a refresh token; status', functio
   });
 
   const load = () => helper.load(NODES, [rt.account(sim, { scope: 'read_station read_thermostat' })], rt.credentials());
-  const secretsIn = (text) => findSecrets(text, [rt.CLIENT_SECRET, ...sim.issuedSecrets()]);
+  const secretsIn = (text) => findSecrets(text, [rt.CLIENT_SECRET, ...sim.issuedSecrets()], [rt.CLIENT_ID]);
 
   it('status before authorization', async () => {
     await load();

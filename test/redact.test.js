@@ -97,6 +97,9 @@ describe("tests' secret grep (helpers/secrets.js)", () => {
     assert.equal(leakOf(`x ${encodeURIComponent(TOKEN).slice(20, 32)} y`, TOKEN), 'part');
     assert.equal(leakOf(`x ${TOKEN.slice(5, 16)} y`, TOKEN), undefined);
     assert.equal(leakOf(`x ${redact(TOKEN)} y`, TOKEN), undefined);
+    // A part shared with a text known not to be secret (a client id) is no leak; the rest still is.
+    assert.equal(leakOf('id test-client-id', 'test-client-secret-0123', ['test-client-id']), undefined);
+    assert.equal(leakOf('x ient-secret-0', 'test-client-secret-0123', ['test-client-id']), 'part');
     assert.deepEqual(findSecrets(`a ${TOKEN.slice(0, 20)} b ${encodeURIComponent(OTHER)}`, [TOKEN, OTHER, TOKEN, 'short']), [
       '5c8a… (part)',
       '6d9b… (encoded)',

@@ -101,8 +101,11 @@ describe('faults: damaged, unreadable or missing token store', function () {
     await mgr.authorizeWithCode(code(), REDIRECT, 'read_station');
     assert.equal(mgr.state.status, 'ok');
     const t = await mgr.getToken();
-    assert.equal(sim.isValidRefreshToken((await store.read(ACCOUNT)).tokens.refresh_token), true);
-    assert.ok(t.access_token);
+    const stored = (await store.read(ACCOUNT)).tokens;
+    assert.deepEqual(t, stored, 'the token handed out is the new login, as stored');
+    assert.equal(sim.isValidRefreshToken(stored.refresh_token), true);
+    const api = await fetch(`${sim.url}/api/homesdata`, { headers: { Authorization: `Bearer ${t.access_token}` } });
+    assert.equal(api.status, 200, 'Netatmo accepts the access token');
     assert.equal(fs.readFileSync(path.join(tokenDir(), aside[0]), 'utf8'), cut, 'the kept file is never overwritten');
   });
 
@@ -234,14 +237,19 @@ describe("faults: the token file and Node-RED's credential secret, in a real Nod
   const outputs = [];
   before(async () => {
     sim = await startFaultSimulator({ ttlSeconds: 2 });
+  });
+  // Each test starts from a fresh userDir and makes its own history: none depends on another.
+  beforeEach(() => {
     userDir = h.newUserDir('nr-fault-secret-');
   });
-  after(async () => {
+  afterEach(async () => {
     await h.killAll();
+    fs.rmSync(userDir, { recursive: true, force: true });
+  });
+  after(async () => {
     const found = findSecrets(outputs.join('\n'), sim.allSecrets());
     console.log(`      [secret] ${outputs.join('\n').split('\n').length} log lines searched for secrets: ${found.length} found`);
     await sim.close();
-    fs.rmSync(userDir, { recursive: true, force: true });
     assert.deepEqual(found, []);
   });
 
@@ -283,6 +291,22 @@ describe("faults: the token file and Node-RED's credential secret, in a real Nod
     return red;
   }
 
+  /** A clear-text file, then Node-RED without credentialSecret: it generates one and encrypts the file with it. */
+  async function startWithGeneratedSecret() {
+    await new TokenStore({ dir: path.join(userDir, 'netatmo-tokens') }).write(ACCOUNT, { tokens: sim.login() });
+    await run(undefined);
+    const secret = generated();
+    assert.equal(typeof secret, 'string');
+    assert.equal(envelope().encrypted, 'aes-256-gcm');
+    return secret;
+  }
+
+  /** Then the user sets credentialSecret: the file is re-encrypted with it. */
+  async function thenUserSecret() {
+    await run('user-chosen-secret-42', false);
+    assert.equal(envelope().encrypted, 'aes-256-gcm');
+  }
+
   it('no credentialSecret: Node-RED generates one; a clear-text file written before is read, then encrypted with it', async () => {
     const t = sim.login();
     await new TokenStore({ dir: path.join(userDir, 'netatmo-tokens') }).write(ACCOUNT, { tokens: t });
@@ -304,22 +328,32 @@ describe("faults: the token file and Node-RED's credential secret, in a real Nod
   });
 
   it('restarted with the generated secret: still readable, refreshing', async () => {
+    const secret = await startWithGeneratedSecret();
+    const before = sim.rec.refreshes.length;
     await run(undefined, false);
-    const stored = await new TokenStore({ dir: path.join(userDir, 'netatmo-tokens'), secret: generated() }).read(ACCOUNT);
+    assert.equal(generated(), secret, 'the same generated secret');
+    assert.ok(sim.rec.refreshes.length >= before + 2, 'refreshed after the restart');
+    const stored = await new TokenStore({ dir: path.join(userDir, 'netatmo-tokens'), secret }).read(ACCOUNT);
     assert.equal(sim.isValidRefreshToken(stored.tokens.refresh_token), true);
   });
 
   it('the user sets credentialSecret: the file written with the generated one is read and re-encrypted with the new one', async () => {
-    const old = generated();
-    await run('user-chosen-secret-42', false);
+    const old = await startWithGeneratedSecret();
+    await thenUserSecret();
     const mine = new TokenStore({ dir: path.join(userDir, 'netatmo-tokens'), secret: 'user-chosen-secret-42' });
     const stored = await mine.read(ACCOUNT);
     assert.equal(mine.isOutdated(ACCOUNT), false, 'encrypted with the new secret');
     assert.equal(sim.isValidRefreshToken(stored.tokens.refresh_token), true);
-    assert.ok(old);
+    // No longer with the generated one: peek (no side effect) cannot decode it with that secret.
+    await assert.rejects(new TokenStore({ dir: path.join(userDir, 'netatmo-tokens'), secret: old }).peek(ACCOUNT), {
+      code: 'STORE_CORRUPT',
+    });
   });
 
   it('after a deploy Node-RED drops the generated secret: the file stays readable across restarts', async () => {
+    await startWithGeneratedSecret();
+    await thenUserSecret();
+    assert.equal(typeof generated(), 'string', 'the generated secret is still there before the deploy');
     const red = await h.startFaultRed({ userDir, sim, settings: settings('user-chosen-secret-42') });
     try {
       const current = await (await fetch(`${red.adminUrl}flows`)).json();
