@@ -1,0 +1,103 @@
+'use strict';
+/**
+ * The checks of what users type or paste (src/core/validate.ts): each accepted value as it is
+ * kept, each refusal an INVALID_INPUT with the sentence that says what to do, limits exact.
+ */
+const assert = require('node:assert/strict');
+const v = require('../dist/core/validate');
+
+/** The INVALID_INPUT error `fn` throws; its message must match `message`. */
+function refuses(fn, message) {
+  let err;
+  try {
+    fn();
+  } catch (e) {
+    err = e;
+  }
+  assert.ok(err, 'expected a refusal');
+  assert.equal(err.code, 'INVALID_INPUT', err.message);
+  assert.match(err.message, message);
+  return err;
+}
+
+describe('core: validate, every check', () => {
+  it('checkClientId: trimmed; 4 to 128 of letters, digits, . _ -', () => {
+    assert.equal(v.checkClientId('  abcd  '), 'abcd');
+    assert.equal(v.checkClientId('a.b_c-D9'), 'a.b_c-D9');
+    assert.equal(v.checkClientId('x'.repeat(128)), 'x'.repeat(128));
+    for (const bad of [undefined, null, 42, '', '   '])
+      refuses(() => v.checkClientId(bad), /^The client id is missing: copy it from your app at dev\.netatmo\.com\.$/);
+    for (const bad of ['abc', 'x'.repeat(129), 'abc def', 'abc|def', 'é-client'])
+      refuses(() => v.checkClientId(bad), /^The client id has unexpected characters: copy it again from dev\.netatmo\.com\.$/);
+  });
+
+  it('checkClientSecret: trimmed; 4 to 256 printable ASCII characters', () => {
+    assert.equal(v.checkClientSecret(' s3cr!t~ '), 's3cr!t~');
+    assert.equal(v.checkClientSecret('y'.repeat(256)), 'y'.repeat(256));
+    for (const bad of [undefined, {}, '', '  '])
+      refuses(() => v.checkClientSecret(bad), /^The client secret is missing: copy it from your app at dev\.netatmo\.com\.$/);
+    for (const bad of ['abc', 'y'.repeat(257), 'two words', 'tab\tbed', 'ünïcode'])
+      refuses(() => v.checkClientSecret(bad), /^The client secret has unexpected characters: copy it again from dev\.netatmo\.com\.$/);
+  });
+
+  it('checkRedirectUri: an http(s) URL, trimmed', () => {
+    assert.equal(v.checkRedirectUri(' http://localhost/ '), 'http://localhost/');
+    assert.equal(v.checkRedirectUri('https://example.org:1880/netatmo/callback'), 'https://example.org:1880/netatmo/callback');
+    for (const bad of [undefined, 7, '', ' ']) refuses(() => v.checkRedirectUri(bad), /^The redirect URI is missing\.$/);
+    refuses(() => v.checkRedirectUri('not a url'), /^The redirect URI is not a URL \(it should look like http:\/\/localhost\/\)\.$/);
+    for (const bad of ['ftp://example.com/', 'javascript:alert(1)', 'file:///etc/passwd'])
+      refuses(() => v.checkRedirectUri(bad), /^The redirect URI must start with http:\/\/ or https:\/\/\.$/);
+  });
+
+  it('checkCode: trimmed; 8 to 256 letters and digits', () => {
+    assert.equal(v.checkCode(' abcd1234 '), 'abcd1234');
+    assert.equal(v.checkCode('c'.repeat(256)), 'c'.repeat(256));
+    for (const bad of [undefined, 42, '', '  ']) refuses(() => v.checkCode(bad), /^The authorization code is empty\.$/);
+    for (const bad of ['abc1234', 'c'.repeat(257), 'abcd-1234', 'abcd 1234'])
+      refuses(() => v.checkCode(bad), /^The authorization code must be letters and digits only \(copy the part after "code="\)\.$/);
+  });
+
+  it('checkRefreshToken: trimmed; 8 to 512 printable ASCII characters', () => {
+    const rt = '5c8a9e0f1b2c3d4e5f607182|0a1b2c3d4e5f60718293a4b5c6d7e8f9';
+    assert.equal(v.checkRefreshToken(` ${rt}\n`), rt);
+    assert.equal(v.checkRefreshToken('r'.repeat(8)), 'r'.repeat(8));
+    assert.equal(v.checkRefreshToken('r'.repeat(512)), 'r'.repeat(512));
+    for (const bad of [undefined, [], '', '   ']) refuses(() => v.checkRefreshToken(bad), /^The refresh token is empty\.$/);
+    for (const bad of ['r'.repeat(7), 'r'.repeat(513), 'two words here', 'ünïcode-token'])
+      refuses(
+        () => v.checkRefreshToken(bad),
+        /^The refresh token has unexpected characters \(it looks like 24 hex digits, "\|", 32 hex digits\)\.$/,
+      );
+  });
+
+  it('parsePastedRedirect: a URL, a bare query, a bare code; state kept', () => {
+    assert.deepEqual(v.parsePastedRedirect(' http://localhost/?state=s1&code=abcd1234 '), { code: 'abcd1234', state: 's1' });
+    assert.deepEqual(v.parsePastedRedirect('state=s2&code=abcd1234'), { code: 'abcd1234', state: 's2' });
+    assert.deepEqual(v.parsePastedRedirect('?code=abcd1234'), { code: 'abcd1234', state: undefined });
+    assert.deepEqual(v.parsePastedRedirect('abcd1234'), { code: 'abcd1234' });
+    assert.deepEqual(v.parsePastedRedirect('code=abcd1234'), { code: 'abcd1234', state: undefined });
+    for (const bad of [undefined, 3, '', '  ']) refuses(() => v.parsePastedRedirect(bad), /^Nothing was pasted\.$/);
+    refuses(() => v.parsePastedRedirect('http://[bad/?code=abcd1234'), /^The pasted text is not a URL\.$/);
+    const denied = refuses(
+      () => v.parsePastedRedirect('http://localhost/?error=access_denied&state=s'),
+      /^The Netatmo login was refused \(access_denied\): authorize again and click "Accept"\.$/,
+    );
+    assert.equal(denied.oauthError, 'access_denied');
+    const other = refuses(
+      () => v.parsePastedRedirect(`http://localhost/?error=${'e'.repeat(100)}`),
+      new RegExp(`^Netatmo sent back an error instead of a code: ${'e'.repeat(60)}$`),
+    );
+    assert.equal(other.oauthError, 'e'.repeat(100));
+    refuses(
+      () => v.parsePastedRedirect('http://localhost/?state=abc'),
+      /^The pasted URL has no "code=" in it: paste the address the browser was sent to after you accepted\.$/,
+    );
+    refuses(() => v.parsePastedRedirect('http://localhost/?code=ab'), /^The authorization code must be letters and digits only/);
+  });
+
+  it('checkAccountId: a file name of letters, digits, . _ -, not starting with a dot, at most 128', () => {
+    for (const ok of ['a', 'acc1', 'A.b_c-9', 'x'.repeat(128), '9f3c2a1b.e4d5']) assert.equal(v.checkAccountId(ok), ok);
+    for (const bad of [undefined, 12, '', '.hidden', '-x', '_x', 'a/b', 'a\\b', '../x', 'x'.repeat(129), 'a b'])
+      refuses(() => v.checkAccountId(bad), /^The account id is not valid\.$/);
+  });
+});
