@@ -1,0 +1,422 @@
+'use strict';
+/**
+ * Exact texts, tables and limits of the core, checked value by value (found by mutation testing:
+ * a changed scope name, error text or bound must fail a test). Real simulator over HTTP.
+ */
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { startSimulator } = require('./simulator');
+const { NetatmoError, asNetatmoError } = require('../dist/core/errors');
+const { OAuthClient, parseTokenResponse, DEFAULT_API_BASE } = require('../dist/core/oauth');
+const { SCOPE_GROUPS, ALL_SCOPES, DEFAULT_SCOPE, MAX_SCOPES, parseScope } = require('../dist/core/scopes');
+const { withFileLock } = require('../dist/core/lock');
+
+const NOW = Date.UTC(2026, 0, 15, 12, 0, 0);
+const res = (status, body, headers = {}) => ({ status, headers, body: typeof body === 'string' ? body : JSON.stringify(body) });
+const OK = { access_token: 'at|1', refresh_token: 'rt|1', expires_in: 10800, scope: ['read_station'] };
+
+/** The NetatmoError `fn` throws (sync or async). */
+async function errorOf(fn) {
+  try {
+    await fn();
+  } catch (e) {
+    assert.ok(e instanceof NetatmoError, String(e && e.stack));
+    return e;
+  }
+  assert.fail('expected a NetatmoError');
+}
+
+describe('core: the scope table', () => {
+  it('lists the groups and scopes the editor offers, as Netatmo names them', () => {
+    assert.deepEqual(JSON.parse(JSON.stringify(SCOPE_GROUPS)), [
+      { id: 'weather', label: 'Weather station', scopes: ['read_station'] },
+      { id: 'energy', label: 'Thermostat, valves (Energy)', scopes: ['read_thermostat', 'write_thermostat'] },
+      {
+        id: 'cameras',
+        label: 'Cameras: Welcome (indoor), Presence (outdoor), Doorbell',
+        scopes: [
+          'read_camera',
+          'write_camera',
+          'access_camera',
+          'read_presence',
+          'write_presence',
+          'access_presence',
+          'read_doorbell',
+          'access_doorbell',
+        ],
+        hint: 'access_* scopes (live video) need Netatmo to approve your app first.',
+      },
+      { id: 'alarms', label: 'Smoke and CO alarms', scopes: ['read_smokedetector', 'read_carbonmonoxidedetector'] },
+      { id: 'homecoach', label: 'Healthy Home Coach', scopes: ['read_homecoach'] },
+      {
+        id: 'partners',
+        label: 'Legrand/BTicino partners: Magellan, MX, Bubendorff, Smarther, BFI, MHS1',
+        scopes: [
+          'read_magellan',
+          'write_magellan',
+          'read_mx',
+          'write_mx',
+          'read_bubendorff',
+          'write_bubendorff',
+          'read_smarther',
+          'write_smarther',
+          'read_bfi',
+          'write_bfi',
+          'read_mhs1',
+          'write_mhs1',
+        ],
+      },
+    ]);
+    assert.equal(ALL_SCOPES.length, 26);
+    assert.equal(DEFAULT_SCOPE, 'read_station');
+    assert.equal(MAX_SCOPES, 64);
+  });
+
+  it('parseScope: default, separators, duplicates, and every refusal', () => {
+    for (const empty of [undefined, null, '', ' , ']) assert.deepEqual(parseScope(empty), ['read_station'], String(empty));
+    assert.deepEqual(parseScope('read_station,,read_thermostat  read_station\tread_x1'), ['read_station', 'read_thermostat', 'read_x1']);
+    assert.throws(() => parseScope(42), { name: 'TypeError', message: 'scope must be a string' });
+    assert.throws(() => parseScope('a'.repeat(64 * 65 + 1)), { message: `the scope list is longer than ${64 * 65} characters` });
+    parseScope(Array.from({ length: 64 }, (_, i) => `s${String(i).padStart(2, '0')}`).join(' ')); // 64 is fine
+    assert.throws(() => parseScope(Array.from({ length: 65 }, (_, i) => `s${i}`).join(' ')), { message: 'more than 64 scopes' });
+    for (const bad of ['Read_station', 'r', '1read', 'read-station', 'x'.repeat(65), 'ok_scope é'])
+      assert.throws(() => parseScope(bad), { message: /is not a Netatmo scope$/ }, bad);
+    assert.throws(() => parseScope(`x${'y'.repeat(70)}`), { message: `"x${'y'.repeat(39)}" is not a Netatmo scope` });
+    assert.deepEqual(parseScope(`a${'b'.repeat(63)}`), [`a${'b'.repeat(63)}`]);
+  });
+});
+
+describe('core: errors, exactly', () => {
+  it('a NetatmoError carries only the details it was given', () => {
+    const bare = new NetatmoError('SERVER', 'm');
+    assert.deepEqual([bare.oauthError, bare.status, bare.retryAfterMs, bare.uncertain], [undefined, undefined, undefined, false]);
+    assert.equal(bare.retryable, true);
+    const full = new NetatmoError('INVALID_GRANT', 'm', { oauthError: 'invalid_grant', status: 400, retryAfterMs: 5, uncertain: true });
+    assert.deepEqual(
+      [full.oauthError, full.status, full.retryAfterMs, full.uncertain, full.retryable],
+      ['invalid_grant', 400, 5, true, false],
+    );
+    assert.deepEqual(JSON.parse(JSON.stringify(full)), { code: 'INVALID_GRANT', message: 'm', oauthError: 'invalid_grant' });
+  });
+
+  it('asNetatmoError: keeps ours, names a foreign code, drops the rest', () => {
+    const ours = new NetatmoError('CONFIG', 'x');
+    assert.equal(asNetatmoError(ours), ours);
+    const e = asNetatmoError(Object.assign(new Error('secret inside'), { code: 'EACCES' }));
+    assert.deepEqual([e.code, e.message], ['STORE', 'Unexpected failure (EACCES)']);
+    const n = asNetatmoError({ code: 13 }, 'NETWORK');
+    assert.deepEqual([n.code, n.message], ['NETWORK', 'Unexpected failure']);
+    assert.equal(asNetatmoError(null).message, 'Unexpected failure');
+  });
+});
+
+describe('core: parseTokenResponse, exactly', () => {
+  const parse = (r) => errorOf(() => parseTokenResponse(r, NOW));
+
+  it('a good answer: absolute expiry, scope as array, string (spaces, commas) or missing', () => {
+    assert.deepEqual(parseTokenResponse(res(200, OK), NOW), {
+      access_token: 'at|1',
+      refresh_token: 'rt|1',
+      scope: ['read_station'],
+      expires_at: NOW + 10800 * 1000,
+      obtained_at: NOW,
+    });
+    assert.deepEqual(parseTokenResponse(res(200, { ...OK, scope: 'a,, b  c' }), NOW).scope, ['a', 'b', 'c']);
+    assert.deepEqual(parseTokenResponse(res(200, { ...OK, scope: ['a', 3, 'b'] }), NOW).scope, ['a', 'b']);
+    assert.deepEqual(parseTokenResponse(res(200, { ...OK, scope: undefined }), NOW).scope, []);
+    assert.equal(parseTokenResponse(res(200, { ...OK, expires_in: undefined, expire_in: 60 }), NOW).expires_at, NOW + 60_000);
+  });
+
+  it('refusals: codes, texts and flags', async () => {
+    let e = await parse(res(429, { error: { code: 26 } }, { 'retry-after': '0' }));
+    assert.deepEqual([e.code, e.message, e.retryAfterMs, e.status], ['RATE_LIMITED', 'Netatmo asks us to slow down (rate limit)', 0, 429]);
+    e = await parse(res(200, { error: { code: 26, message: 'User usage reached' } }));
+    assert.deepEqual([e.code, e.retryAfterMs], ['RATE_LIMITED', undefined]);
+    assert.equal((await parse(res(429, '', { 'retry-after': '-5' }))).retryAfterMs, 0, 'read as a date in the past');
+    for (const bad of ['soon', '']) assert.equal((await parse(res(429, '', { 'retry-after': bad }))).retryAfterMs, undefined, bad);
+    const at = new Date(Date.now() + 120_000).toUTCString();
+    const wait = (await parse(res(429, '', { 'retry-after': at }))).retryAfterMs;
+    assert.ok(wait > 100_000 && wait <= 120_000, `Retry-After as a date: ${wait}`);
+    assert.equal((await parse(res(429, '', { 'retry-after': new Date(Date.now() - 60_000).toUTCString() }))).retryAfterMs, 0);
+
+    e = await parse(res(503, 'down'));
+    assert.deepEqual([e.code, e.message, e.uncertain], ['SERVER', 'Netatmo answered HTTP 503; will try again', false]);
+    e = await parse(res(500, { error: { code: 1 } }));
+    assert.equal(e.code, 'SERVER');
+
+    e = await parse(res(400, { error: 'invalid_client' }));
+    assert.deepEqual(
+      [e.code, e.oauthError, e.message],
+      [
+        'INVALID_CLIENT',
+        'invalid_client',
+        'Netatmo refused the client id or secret (invalid_client): check them against your app at dev.netatmo.com',
+      ],
+    );
+    e = await parse(res(400, { error: 'invalid_scope' }));
+    assert.deepEqual([e.code, e.oauthError, e.message], ['OAUTH_ERROR', 'invalid_scope', 'Netatmo refused the request (invalid_scope)']);
+    e = await parse(res(400, { error: 'rt|leaked-token-0123456789' }));
+    assert.deepEqual([e.code, e.oauthError, e.message], ['OAUTH_ERROR', 'unknown_error', 'Netatmo refused the request (unknown_error)']);
+
+    e = await parse(res(200, '{"access_token": "a'));
+    assert.deepEqual([e.code, e.message, e.uncertain], ['BAD_RESPONSE', "Netatmo's answer (HTTP 200) was not JSON or was cut short", true]);
+    e = await parse(res(302, { moved: true }));
+    assert.deepEqual([e.code, e.message, e.uncertain, e.status], ['OAUTH_ERROR', 'Netatmo answered HTTP 302', false, 302]);
+    e = await parse(res(403, { error: { code: 3, message: 'x' } }));
+    assert.deepEqual([e.code, e.message], ['OAUTH_ERROR', 'Netatmo answered HTTP 403']);
+    for (const body of [
+      { ...OK, access_token: '' },
+      { ...OK, refresh_token: '' },
+      { ...OK, access_token: 1 },
+      { ...OK, refresh_token: undefined },
+    ]) {
+      e = await parse(res(200, body));
+      assert.deepEqual([e.code, e.message, e.uncertain], ['BAD_RESPONSE', "Netatmo's answer has no access or refresh token", true]);
+    }
+    for (const expires_in of [0, -1, 'soon', undefined]) {
+      e = await parse(res(200, { ...OK, expires_in }));
+      assert.deepEqual([e.code, e.message, e.uncertain], ['BAD_RESPONSE', "Netatmo's answer has no valid expires_in", true]);
+    }
+  });
+});
+
+describe('core: OAuthClient, exactly', function () {
+  this.timeout(10000);
+  let sim;
+  before(async () => {
+    sim = await startSimulator({ clients: { 'id-details': 'secret-details-42' } });
+  });
+  after(() => sim.close());
+  const client = (opts = {}) => new OAuthClient({ clientId: 'id-details', clientSecret: 'secret-details-42', apiBase: sim.url, ...opts });
+
+  it('the API base: Netatmo by default, trailing slashes removed', async () => {
+    assert.equal(DEFAULT_API_BASE, 'https://api.netatmo.com');
+    assert.equal(new OAuthClient({ clientId: 'a', clientSecret: 'b' }).apiBase, 'https://api.netatmo.com');
+    const c = client({ apiBase: `${sim.url}///` });
+    assert.equal(c.apiBase, sim.url);
+    const t = await c.refresh(sim.issueTokens({ clientId: 'id-details' }).refresh_token);
+    assert.equal(typeof t.access_token, 'string');
+    assert.equal(sim.lastTokenRequest.grant_type, 'refresh_token');
+    assert.equal(sim.lastTokenRequest.client_secret, 'secret-details-42');
+  });
+
+  it('redact replaces the client secret (6 characters or more) and nothing else', () => {
+    assert.equal(client().redact('a secret-details-42 b secret-details-42'), 'a secr… b secr…');
+    assert.equal(client().redact('nothing here'), 'nothing here');
+    const six = new OAuthClient({ clientId: 'a', clientSecret: 'abcdef' });
+    assert.equal(six.redact('x abcdef y'), 'x abcd… y');
+    const five = new OAuthClient({ clientId: 'a', clientSecret: 'abcde' });
+    assert.equal(five.redact('x abcde y'), 'x abcde y');
+  });
+
+  it('transport failures: NETWORK naming the host and cause, TIMEOUT, and whether Netatmo may have acted', async () => {
+    const closed = await new Promise((resolve) => {
+      const s = require('node:net').createServer();
+      s.listen(0, '127.0.0.1', () => {
+        const port = s.address().port;
+        s.close(() => resolve(port));
+      });
+    });
+    let e = await errorOf(() => client({ apiBase: `http://127.0.0.1:${closed}` }).refresh('rt|x'));
+    assert.deepEqual([e.code, e.message, e.uncertain], ['NETWORK', `Cannot reach 127.0.0.1:${closed} (ECONNREFUSED)`, false]);
+    sim.injectFault('reset');
+    e = await errorOf(() => client().refresh('rt|x'));
+    assert.deepEqual([e.code, e.uncertain], ['NETWORK', true]);
+    assert.match(e.message, /^Cannot reach 127\.0\.0\.1:\d+ \((ECONNRESET|EPIPE|ERR_BAD_RESPONSE)\)$/);
+    sim.injectFault('hang');
+    e = await errorOf(() => client({ timeoutMs: 300 }).refresh('rt|x'));
+    assert.deepEqual([e.code, e.message, e.uncertain], ['TIMEOUT', `No answer from ${new URL(sim.url).host} within 0 s`, true]);
+    sim.clearFaults();
+    sim.injectFault('hang');
+    e = await errorOf(() => client({ timeoutMs: 1600 }).refresh('rt|x'));
+    assert.equal(e.message, `No answer from ${new URL(sim.url).host} within 2 s`);
+    sim.clearFaults();
+    e = await errorOf(() => client({ apiBase: 'not a url' }).refresh('rt|x'));
+    assert.equal(e.code, 'NETWORK');
+    assert.match(e.message, /^Cannot reach the Netatmo server/);
+  });
+});
+
+describe('core: withFileLock', () => {
+  it('another holder: waits up to waitMs, then STORE naming the file; released after', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'netatmo-lock-'));
+    const file = path.join(dir, 'x.json');
+    try {
+      let release;
+      const held = withFileLock(file, () => new Promise((r) => (release = r)));
+      while (!release) await new Promise((r) => setImmediate(r));
+      const started = Date.now();
+      const e = await errorOf(() => withFileLock(file, async () => 'never', { waitMs: 400 }));
+      assert.deepEqual([e.code, e.message], ['STORE', `${file} is locked by another process (ELOCKED)`]);
+      assert.ok(Date.now() - started >= 100, `it waited for the holder (${Date.now() - started} ms)`);
+      release('done');
+      assert.equal(await held, 'done');
+      assert.equal(fs.existsSync(`${file}.lock`), false, 'the lock is released');
+      assert.equal(await withFileLock(file, async () => 'next', { waitMs: 100 }), 'next');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('core: TokenStore, exactly', () => {
+  const { TokenStore } = require('../dist/core/store');
+  const util = require('node:util');
+  let dir;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'netatmo-store-details-'));
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const tokens = (n = 1) => ({
+    access_token: `access${n}|x`,
+    refresh_token: `refresh${n}|y`,
+    scope: ['read_station'],
+    expires_at: NOW + 1000,
+    obtained_at: NOW,
+  });
+  const file = () => path.join(dir, 'acc1.json');
+
+  it('peek: null when missing; a damaged file is STORE_CORRUPT saying why, and left in place', async () => {
+    const store = new TokenStore({ dir });
+    assert.equal(await store.peek('acc1'), null);
+    const cases = [
+      ['{"version":1,"acc', 'not JSON'],
+      ['{"version":2,"account":{}}', 'unknown format'],
+      ['null', 'unknown format'],
+      [
+        JSON.stringify({ version: 1, encrypted: 'aes-256-gcm', iv: '', tag: '', data: '' }),
+        'encrypted, but Node-RED has no credential secret',
+      ],
+      [JSON.stringify({ version: 1, account: { tokens: null } }), 'missing fields'],
+    ];
+    for (const [text, why] of cases) {
+      fs.writeFileSync(file(), text);
+      const e = await errorOf(() => store.peek('acc1'));
+      assert.deepEqual(
+        [e.code, e.message],
+        ['STORE_CORRUPT', `The token file ${file()} cannot be decoded (${why}); it was left untouched`],
+      );
+      assert.equal(fs.readFileSync(file(), 'utf8'), text);
+    }
+    await new TokenStore({ dir, secret: 'one-secret' }).write('acc1', { tokens: tokens() });
+    const e = await errorOf(() => new TokenStore({ dir, secret: 'another-secret' }).peek('acc1'));
+    assert.match(e.message, /\(cannot decrypt: the credential secret changed\); it was left untouched$/);
+    assert.deepEqual(await new TokenStore({ dir, secret: 'one-secret' }).peek('acc1'), { tokens: tokens() });
+  });
+
+  it('every field of a login is required, with its type', async () => {
+    const store = new TokenStore({ dir });
+    const good = tokens();
+    for (const bad of [
+      { ...good, access_token: 1 },
+      { ...good, refresh_token: 2 },
+      { ...good, refresh_token: '' },
+      { ...good, expires_at: '1' },
+      { ...good, scope: 'read_station' },
+    ]) {
+      fs.writeFileSync(file(), JSON.stringify({ version: 1, account: { tokens: bad } }));
+      const e = await errorOf(() => store.peek('acc1'));
+      assert.match(e.message, /\(missing fields\)/, JSON.stringify(bad));
+    }
+    fs.writeFileSync(file(), JSON.stringify({ version: 1, account: { tokens: { ...good, access_token: '' } } }));
+    assert.deepEqual(
+      (await store.peek('acc1')).tokens.access_token,
+      '',
+      'an empty access token is still a login (the refresh token counts)',
+    );
+  });
+
+  it('upgrade: a clear-text or older-secret file is re-encrypted with the first secret, once', async () => {
+    await new TokenStore({ dir }).write('acc1', { tokens: tokens() });
+    const store = new TokenStore({ dir, secret: ['new-secret', 'old-secret'] });
+    assert.deepEqual(await store.read('acc1'), { tokens: tokens() });
+    assert.equal(store.isOutdated('acc1'), true, 'clear text while a secret is set');
+    assert.equal(await store.upgrade('acc1'), true);
+    assert.equal(JSON.parse(fs.readFileSync(file(), 'utf8')).encrypted, 'aes-256-gcm');
+    assert.equal(store.isOutdated('acc1'), false);
+    assert.equal(await store.upgrade('acc1'), false, 'nothing left to do');
+    await new TokenStore({ dir, secret: 'old-secret' }).write('acc1', { tokens: tokens(2) });
+    assert.deepEqual(await store.read('acc1'), { tokens: tokens(2) });
+    assert.equal(store.isOutdated('acc1'), true, 'written with the older secret');
+    assert.equal(await store.upgrade('acc1'), true);
+    assert.deepEqual(await new TokenStore({ dir, secret: 'new-secret' }).read('acc1'), { tokens: tokens(2) });
+    const clear = new TokenStore({ dir: path.join(dir, 'clear') });
+    await clear.write('acc1', { tokens: tokens() });
+    await clear.read('acc1');
+    assert.equal(clear.isOutdated('acc1'), false, 'clear text without a secret is as it should be');
+    assert.equal(await clear.upgrade('acc1'), false);
+    assert.equal(await new TokenStore({ dir: path.join(dir, 'none') }).upgrade('acc1'), false, 'no file');
+  });
+
+  it('secrets: a function asked each time (a throwing one means none), an empty first one writes clear text', async () => {
+    let current = 'first-secret';
+    const store = new TokenStore({ dir, secret: () => current });
+    await store.write('acc1', { tokens: tokens() });
+    assert.equal(JSON.parse(fs.readFileSync(file(), 'utf8')).encrypted, 'aes-256-gcm');
+    current = 'second-secret';
+    await errorOf(() => store.peek('acc1'));
+    current = 'first-secret';
+    assert.deepEqual(await store.peek('acc1'), { tokens: tokens() });
+    const throwing = new TokenStore({
+      dir: path.join(dir, 't'),
+      secret: () => {
+        throw new Error('no settings yet');
+      },
+    });
+    await throwing.write('acc1', { tokens: tokens() });
+    assert.deepEqual(JSON.parse(fs.readFileSync(path.join(dir, 't', 'acc1.json'), 'utf8')).account, { tokens: tokens() });
+    const emptyFirst = new TokenStore({ dir: path.join(dir, 'e'), secret: ['', 'first-secret'] });
+    await emptyFirst.write('acc1', { tokens: tokens() });
+    assert.equal(JSON.parse(fs.readFileSync(path.join(dir, 'e', 'acc1.json'), 'utf8')).encrypted, undefined);
+    fs.copyFileSync(file(), path.join(dir, 'e', 'acc1.json'));
+    assert.deepEqual(await emptyFirst.read('acc1'), { tokens: tokens() }, 'any secret of the list decrypts');
+  });
+
+  it('the secret and its keys never show in inspect or JSON', async () => {
+    const store = new TokenStore({ dir, secret: 'do-not-show-me-42' });
+    await store.write('acc1', { tokens: tokens() });
+    await store.read('acc1');
+    assert.ok(!util.inspect(store, { depth: 5, showHidden: false }).includes('do-not-show-me-42'));
+    assert.ok(!JSON.stringify(store).includes('do-not-show-me-42'));
+    assert.ok(!Object.keys(store).includes('secret') && !Object.keys(store).includes('keyCache'), Object.keys(store).join());
+  });
+
+  it('keepAside moves the file under a unique, cleaned name; none: undefined; cannot: STORE', async () => {
+    const store = new TokenStore({ dir });
+    assert.equal(await store.keepAside('acc1'), undefined);
+    await store.write('acc1', { tokens: tokens() });
+    const text = fs.readFileSync(file(), 'utf8');
+    const aside = await store.keepAside('acc1');
+    assert.match(path.basename(aside), /^acc1\.json\.unreadable-\d{13}-[0-9a-f]{6}$/);
+    assert.equal(fs.readFileSync(aside, 'utf8'), text);
+    assert.equal(fs.existsSync(file()), false);
+    await store.write('acc1', { tokens: tokens() });
+    assert.match(path.basename(await store.keepAside('acc1', 'bad/../name!')), /^acc1\.json\.badname-\d{13}-[0-9a-f]{6}$/);
+    const blocked = new TokenStore({ dir: path.join(file(), 'sub') }); // a file where the folder should be
+    fs.writeFileSync(file(), 'x');
+    const e = await errorOf(() => blocked.keepAside('acc1'));
+    assert.deepEqual([e.code, e.message], ['STORE', `Cannot move the token file ${path.join(file(), 'sub', 'acc1.json')} aside (ENOTDIR)`]);
+  });
+
+  it('failures name the file or folder and the cause', async () => {
+    fs.writeFileSync(path.join(dir, 'plain'), 'x');
+    let e = await errorOf(() => new TokenStore({ dir: path.join(dir, 'plain') }).write('acc1', { tokens: tokens() }));
+    assert.match(e.message, new RegExp(`^Cannot create the token folder ${path.join(dir, 'plain')} \\((EEXIST|ENOTDIR)\\)$`));
+    e = await errorOf(() => new TokenStore({ dir: path.join(dir, 'plain') }).read('acc1'));
+    assert.deepEqual(
+      [e.code, e.message],
+      ['STORE', `Cannot read the token file ${path.join(dir, 'plain', 'acc1.json')} (ENOTDIR): check its owner and permissions`],
+    );
+    fs.mkdirSync(file()); // a folder where the file should be: the rename fails
+    e = await errorOf(() => new TokenStore({ dir }).write('acc1', { tokens: tokens() }));
+    assert.match(e.message, new RegExp(`^Cannot write the token file ${file()} \\((EISDIR|ENOTEMPTY|EEXIST)\\)$`));
+    assert.deepEqual(fs.readdirSync(dir).sort(), ['acc1.json', 'plain'], 'the temp file is removed');
+    fs.rmdirSync(file());
+    await new TokenStore({ dir }).remove('acc1'); // nothing to remove: fine
+    await new TokenStore({ dir }).write('acc1', { tokens: tokens() });
+    await new TokenStore({ dir }).remove('acc1');
+    assert.equal(fs.existsSync(file()), false);
+  });
+});
