@@ -420,3 +420,139 @@ describe('core: TokenStore, exactly', () => {
     assert.equal(fs.existsSync(file()), false);
   });
 });
+
+describe('core: TokenManager, what it says', () => {
+  const { useCoreEnv, rejectsWith, CLIENT_ID } = require('./helpers/core-env');
+  const env = useCoreEnv();
+  const logger = () => {
+    const lines = [];
+    const at = (level) => (m) => lines.push(`${level} ${m}`);
+    return { lines, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
+  };
+  const p4 = (s) => `${s.slice(0, 4)}…`;
+  const iso = (ms) => new Date(ms).toISOString();
+
+  it('tells each step of a login and its refreshes, tokens cut to 4 characters', async () => {
+    const log = logger();
+    const mgr = env.manager({ logger: log });
+    assert.deepEqual(mgr.state, { status: 'unauthorized', authorized: false });
+    await mgr.start();
+    const code = env.sim.issueCode({
+      clientId: CLIENT_ID,
+      redirectUri: 'http://localhost/',
+      scope: 'read_station',
+    });
+    const first = await mgr.authorizeWithCode(code, 'http://localhost/', 'read_station');
+    const again = logger();
+    const restarted = env.manager({ logger: again });
+    await restarted.start();
+    env.now = first.expires_at + 1;
+    const next = await restarted.getToken();
+    assert.deepEqual(log.lines, [
+      `debug start: no token file ${env.file()}`,
+      'debug authorize: exchanging a code for a new login',
+      'info Authorized for scopes read_station',
+    ]);
+    assert.deepEqual(again.lines, [
+      `debug start: stored refresh token ${p4(first.refresh_token)}, access token ${p4(first.access_token)} valid until ${iso(first.expires_at)}`,
+      'debug refresh: lock taken',
+      `debug refresh: sending refresh token ${p4(first.refresh_token)}`,
+      `debug refresh: received refresh token ${p4(next.refresh_token)}, access token ${p4(next.access_token)}; storing them`,
+      `debug refresh: stored new refresh token ${p4(next.refresh_token)}, access token ${p4(next.access_token)} valid until ${iso(next.expires_at)}`,
+    ]);
+    // The first manager is behind: it adopts the stored pair without a request.
+    log.lines.length = 0;
+    assert.deepEqual(await mgr.getToken(), next);
+    assert.deepEqual(log.lines, [`debug refresh: the stored token ${p4(next.access_token)} is still fresh; no request`]);
+  });
+
+  it('tells failures once, with what happens next', async () => {
+    const old = await env.storedLogin();
+    const log = logger();
+    const mgr = env.manager({ logger: log });
+    await mgr.start();
+    log.lines.length = 0;
+    env.now = old.expires_at + 1;
+    env.sim.injectFault('http500');
+    await rejectsWith(mgr.getToken(), 'SERVER');
+    const warn = log.lines.find((l) => l.startsWith('warn '));
+    assert.match(
+      warn,
+      /^warn Token refresh failed \(SERVER: Netatmo answered HTTP 500; will try again\); retrying in (1\.[5-9]|2(\.[0-5])?) s with the same refresh token$/,
+    );
+    assert.ok(log.lines.includes('debug refresh: failed with SERVER'), log.lines.join('\n'));
+    env.now = mgr.state.retry_at + 1;
+    env.sim.injectFault('lost');
+    await rejectsWith(mgr.getToken(), 'NETWORK');
+    assert.ok(
+      log.lines.some((l) => /^debug refresh: failed with NETWORK, Netatmo may have rotated the token$/.test(l)),
+      log.lines.join('\n'),
+    );
+    env.now = mgr.state.retry_at + 1;
+    log.lines.length = 0;
+    await rejectsWith(mgr.getToken(), 'REAUTHORIZE');
+    const message =
+      "Netatmo refused the stored refresh token (invalid_grant). The last refresh may have succeeded on Netatmo's side but its answer was lost; re-authorize the account";
+    assert.deepEqual(log.lines.slice(-2), [
+      'debug refresh: failed with INVALID_GRANT (invalid_grant)',
+      `error ${message}. Open the Netatmo account in the Node-RED editor and click Authorize.`,
+    ]);
+    assert.deepEqual(mgr.state.error, { code: 'REAUTHORIZE', message });
+    log.lines.length = 0;
+    const again = await rejectsWith(mgr.getToken(), 'REAUTHORIZE');
+    assert.equal(again.oauthError, 'invalid_grant');
+    assert.deepEqual(log.lines, ['debug refresh: REAUTHORIZE again'], 'said once');
+  });
+
+  it('invalid_grant without a lost answer, invalid_client, no client, no login: each its own words', async () => {
+    const old = await env.storedLogin();
+    const mgr = env.manager();
+    await mgr.start();
+    env.now = old.expires_at + 1;
+    env.sim.injectFault('invalid_grant');
+    let e = await rejectsWith(mgr.getToken(), 'REAUTHORIZE');
+    assert.equal(
+      e.message,
+      'Netatmo refused the stored refresh token (invalid_grant): the login is no longer valid; re-authorize the account',
+    );
+    assert.equal(env.onDisk().invalid.code, 'invalid_grant');
+    assert.equal(env.onDisk().invalid.at, env.now);
+
+    const other = await env.storedLogin();
+    const m2 = env.manager();
+    await m2.start();
+    env.now = other.expires_at + 1;
+    env.sim.injectFault('invalid_client');
+    e = await rejectsWith(m2.getToken(), 'REAUTHORIZE');
+    assert.equal(
+      e.message,
+      'Netatmo refused the client id or secret (invalid_client): check them against your app at dev.netatmo.com, deploy, and authorize again',
+    );
+    assert.equal(e.oauthError, 'invalid_client');
+    assert.equal(env.onDisk().invalid.code, 'invalid_client');
+
+    e = await rejectsWith(env.manager({ client: undefined }).authorizeWithRefreshToken('rt|x'), 'CONFIG');
+    assert.equal(e.message, 'The account has no client id or secret');
+    const fresh = env.manager({ store: env.store({ dir: path.join(env.dir, 'empty') }) });
+    await fresh.start();
+    e = await rejectsWith(fresh.getToken(), 'NOT_AUTHORIZED');
+    assert.equal(e.message, 'Not authorized yet: open the account in the editor and click Authorize');
+  });
+
+  it('a token file removed while running: said, and said until the next login', async () => {
+    const old = await env.storedLogin();
+    const mgr = env.manager();
+    await mgr.start();
+    fs.rmSync(env.file());
+    env.now = old.expires_at + 1;
+    const said = `The token file ${env.file()} has disappeared (removed outside Node-RED?): open the account in the editor and click Authorize`;
+    let e = await rejectsWith(mgr.getToken(), 'NOT_AUTHORIZED');
+    assert.equal(e.message, said);
+    e = await rejectsWith(mgr.getToken(), 'NOT_AUTHORIZED');
+    assert.equal(e.message, said, 'still said');
+    assert.equal(mgr.state.status, 'unauthorized');
+    await mgr.authorizeWithRefreshToken(env.sim.issueTokens({ clientId: CLIENT_ID }).refresh_token);
+    assert.equal(mgr.state.status, 'ok');
+    assert.equal(env.sim.stats.refreshRequests, 1);
+  });
+});
