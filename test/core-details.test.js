@@ -556,3 +556,89 @@ describe('core: TokenManager, what it says', () => {
     assert.equal(env.sim.stats.refreshRequests, 1);
   });
 });
+
+describe('core: TokenManager, at the edges', () => {
+  const { useCoreEnv, until, rejectsWith, MIN } = require('./helpers/core-env');
+  const env = useCoreEnv();
+
+  it('exactly at the margin a refresh starts; exactly at the minimum lifetime the token is no longer handed out', async () => {
+    const old = await env.storedLogin();
+    const mgr = env.manager({ marginMs: 5 * MIN });
+    await mgr.start();
+    const release = env.sim.hold();
+    env.now = old.expires_at - 5 * MIN - 1;
+    assert.deepEqual(mgr.fresh(), old);
+    assert.equal(mgr.state.status, 'ok');
+    env.now = old.expires_at - 5 * MIN;
+    assert.deepEqual(mgr.fresh(), old);
+    assert.equal(mgr.state.status, 'refreshing', 'at the margin: due');
+    env.now = old.expires_at - 10_000;
+    assert.equal(mgr.fresh(), undefined, 'at the minimum remaining lifetime: not handed out');
+    release();
+    await mgr.refresh();
+  });
+
+  it('inside the margin after a failure: the old token is handed out, no new request before retry_at, one at it', async () => {
+    const old = await env.storedLogin();
+    const mgr = env.manager({ marginMs: 5 * MIN });
+    await mgr.start();
+    env.now = old.expires_at - 4 * MIN;
+    env.sim.injectFault('http500');
+    await rejectsWith(mgr.refresh(), 'SERVER');
+    const retryAt = mgr.state.retry_at;
+    assert.ok(retryAt > env.now);
+    env.now = retryAt - 1;
+    assert.deepEqual(mgr.fresh(), old);
+    assert.deepEqual(await mgr.getToken(), old);
+    assert.equal(env.sim.stats.refreshRequests, 1, 'no request before retry_at');
+    assert.equal(mgr.state.status, 'retrying');
+    env.now = retryAt;
+    assert.deepEqual(mgr.fresh(), old, 'still handed out while the retry runs');
+    assert.equal(mgr.state.status, 'refreshing');
+    const next = await mgr.refresh();
+    assert.equal(env.sim.stats.refreshRequests, 2);
+    assert.deepEqual(mgr.fresh(), next);
+  });
+
+  it('stop() waits for the refresh under way to be stored, at most waitMs; at once when idle', async () => {
+    const old = await env.storedLogin();
+    const mgr = env.manager();
+    await mgr.start();
+    let idle = false;
+    await mgr.stop().then(() => (idle = true));
+    assert.equal(idle, true);
+    env.now = old.expires_at + 1;
+    const release = env.sim.hold();
+    const refresh = mgr.getToken();
+    await until(() => env.sim.stats.refreshRequests === 1, 'the refresh request');
+    let stopped = false;
+    const stopping = mgr.stop(60_000).then(() => (stopped = true));
+    for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+    assert.equal(stopped, false, 'stop() waits while the refresh is under way');
+    release();
+    await stopping;
+    const next = await refresh;
+    assert.deepEqual(env.onDisk(), { tokens: next }, 'stored before stop() resolved');
+
+    env.now = next.expires_at + 1;
+    const release2 = env.sim.hold();
+    const second = mgr.getToken();
+    await until(() => env.sim.stats.refreshRequests === 2, 'the second refresh request');
+    const started = Date.now();
+    await mgr.stop(100);
+    assert.ok(Date.now() - started >= 90, 'gave up after waitMs');
+    release2();
+    await second;
+  });
+
+  it('start() re-encrypts a clear-text file with the current secret, and says so', async () => {
+    const old = await env.storedLogin(env.store());
+    const lines = [];
+    const log = { debug() {}, info: (m) => lines.push(m), warn: (m) => lines.push(`warn ${m}`), error: (m) => lines.push(`error ${m}`) };
+    const mgr = env.manager({ store: env.store({ secret: 'now-a-secret' }), logger: log });
+    await mgr.start();
+    assert.deepEqual(lines, [`The token file ${env.file()} is now encrypted with Node-RED's current credential secret`]);
+    assert.equal(JSON.parse(fs.readFileSync(env.file(), 'utf8')).encrypted, 'aes-256-gcm');
+    assert.deepEqual(mgr.fresh(), old);
+  });
+});
