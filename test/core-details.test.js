@@ -85,6 +85,9 @@ describe('core: the scope table', () => {
       assert.throws(() => parseScope(bad), { message: /is not a Netatmo scope$/ }, bad);
     assert.throws(() => parseScope(`x${'y'.repeat(70)}`), { message: `"x${'y'.repeat(39)}" is not a Netatmo scope` });
     assert.deepEqual(parseScope(`a${'b'.repeat(63)}`), [`a${'b'.repeat(63)}`]);
+    const longest = `${Array.from({ length: 64 }, (_, i) => `s${String(i).padStart(2, '0')}${'x'.repeat(61)}`).join(' ')},`;
+    assert.equal(longest.length, 64 * 65);
+    assert.equal(parseScope(longest).length, 64, 'exactly at the length limit');
   });
 });
 
@@ -124,6 +127,7 @@ describe('core: parseTokenResponse, exactly', () => {
       obtained_at: NOW,
     });
     assert.deepEqual(parseTokenResponse(res(200, { ...OK, scope: 'a,, b  c' }), NOW).scope, ['a', 'b', 'c']);
+    assert.deepEqual(parseTokenResponse(res(200, { ...OK, scope: ' a,b ' }), NOW).scope, ['a', 'b']);
     assert.deepEqual(parseTokenResponse(res(200, { ...OK, scope: ['a', 3, 'b'] }), NOW).scope, ['a', 'b']);
     assert.deepEqual(parseTokenResponse(res(200, { ...OK, scope: undefined }), NOW).scope, []);
     assert.equal(parseTokenResponse(res(200, { ...OK, expires_in: undefined, expire_in: 60 }), NOW).expires_at, NOW + 60_000);
@@ -157,6 +161,10 @@ describe('core: parseTokenResponse, exactly', () => {
     );
     e = await parse(res(400, { error: 'invalid_scope' }));
     assert.deepEqual([e.code, e.oauthError, e.message], ['OAUTH_ERROR', 'invalid_scope', 'Netatmo refused the request (invalid_scope)']);
+    for (const name of ['invalid_request', 'unauthorized_client', 'unsupported_grant_type', 'invalid_scope', 'access_denied']) {
+      e = await parse(res(400, { error: name }));
+      assert.deepEqual([e.code, e.oauthError, e.message], ['OAUTH_ERROR', name, `Netatmo refused the request (${name})`]);
+    }
     e = await parse(res(400, { error: 'rt|leaked-token-0123456789' }));
     assert.deepEqual([e.code, e.oauthError, e.message], ['OAUTH_ERROR', 'unknown_error', 'Netatmo refused the request (unknown_error)']);
 
@@ -398,6 +406,18 @@ describe('core: TokenStore, exactly', () => {
     fs.writeFileSync(file(), 'x');
     const e = await errorOf(() => blocked.keepAside('acc1'));
     assert.deepEqual([e.code, e.message], ['STORE', `Cannot move the token file ${path.join(file(), 'sub', 'acc1.json')} aside (ENOTDIR)`]);
+  });
+
+  it('writes and reads leave no file descriptor open', async () => {
+    const open = () => fs.readdirSync('/proc/self/fd').length;
+    const store = new TokenStore({ dir, secret: 'fd-secret' });
+    await store.write('acc1', { tokens: tokens() });
+    const before = open();
+    for (let i = 0; i < 20; i++) {
+      await store.write('acc1', { tokens: tokens(i) });
+      await store.read('acc1');
+    }
+    assert.equal(open(), before, 'file descriptors leaked');
   });
 
   it('failures name the file or folder and the cause', async () => {

@@ -152,12 +152,13 @@ describe('core: what a user would feel if it broke', () => {
         self: `${ACCOUNT}.json.tmp-${process.pid}-3badcafe`,
         other: `acc2.json.tmp-${dead}-4badcafe`,
         nopid: `${ACCOUNT}.json.tmp-x${dead}-5badcafe`,
+        suffix: `${ACCOUNT}.json.tmp-${dead}-6badcafe.old`, // not a name write makes: not ours to remove
       };
       fs.mkdirSync(env.dir, { recursive: true });
       for (const n of Object.values(names)) fs.writeFileSync(path.join(env.dir, n), '{"version":1,"acc');
       await env.store().write(ACCOUNT, { tokens: tokens(1) });
       const left = fs.readdirSync(env.dir).sort();
-      assert.deepEqual(left, [`${ACCOUNT}.json`, names.live, names.self, names.nopid, names.other].sort());
+      assert.deepEqual(left, [`${ACCOUNT}.json`, names.live, names.self, names.nopid, names.other, names.suffix].sort());
       assert.deepEqual(await env.store().read(ACCOUNT), { tokens: tokens(1) });
     });
   });

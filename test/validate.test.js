@@ -100,4 +100,29 @@ describe('core: validate, every check', () => {
     for (const bad of [undefined, 12, '', '.hidden', '-x', '_x', 'a/b', 'a\\b', '../x', 'x'.repeat(129), 'a b'])
       refuses(() => v.checkAccountId(bad), /^The account id is not valid\.$/);
   });
+
+  it('checkApiBase: an http(s) URL of at most 512 characters, trimmed, without trailing slashes', () => {
+    assert.equal(v.checkApiBase(' http://127.0.0.1:8080/// '), 'http://127.0.0.1:8080');
+    assert.equal(v.checkApiBase('https://api.netatmo.com'), 'https://api.netatmo.com');
+    const long = `https://example.org/${'p'.repeat(512 - 20)}`;
+    assert.equal(v.checkApiBase(long), long);
+    for (const bad of [undefined, 5, '', '  ']) refuses(() => v.checkApiBase(bad), /^The API base URL is empty\.$/);
+    refuses(() => v.checkApiBase(`${long}p`), /^The API base URL is longer than 512 characters\.$/);
+    refuses(
+      () => v.checkApiBase('api.netatmo.com'),
+      /^The API base URL is not a URL \(leave it empty for https:\/\/api\.netatmo\.com\)\.$/,
+    );
+    for (const bad of ['ftp://example.org', 'file:///tmp/x'])
+      refuses(() => v.checkApiBase(bad), /^The API base URL must start with http:\/\/ or https:\/\/\.$/);
+  });
+
+  it('bounds: a redirect URI and a pasted text of at most 2048 characters (after trimming)', () => {
+    const uri = `http://localhost/${'u'.repeat(2048 - 17)}`;
+    assert.equal(v.checkRedirectUri(` ${uri} `), uri);
+    refuses(() => v.checkRedirectUri(`${uri}u`), /^The redirect URI is longer than 2048 characters\.$/);
+    const pasted = `http://localhost/?code=abcd1234&x=${'p'.repeat(2048 - 34)}`;
+    assert.equal(pasted.length, 2048);
+    assert.deepEqual(v.parsePastedRedirect(`  ${pasted}  `), { code: 'abcd1234', state: undefined });
+    refuses(() => v.parsePastedRedirect(`${pasted}p`), /^The pasted text is longer than 2048 characters: paste only the address\.$/);
+  });
 });
