@@ -662,3 +662,124 @@ describe('core: TokenManager, at the edges', () => {
     assert.deepEqual(mgr.fresh(), old);
   });
 });
+
+describe('core: TokenManager defaults and memory', () => {
+  const { useCoreEnv, until, rejectsWith, CLIENT_ID, MIN } = require('./helpers/core-env');
+  const env = useCoreEnv();
+  const capture = () => {
+    const lines = [];
+    const at = (level) => (m) => lines.push(`${level} ${m}`);
+    return { lines, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
+  };
+
+  it('defaults: a 429 without Retry-After waits a minute (up to +25%), re-authorization is throttled for 5 minutes', async () => {
+    const old = await env.storedLogin();
+    const mgr = env.manager();
+    await mgr.start();
+    env.now = old.expires_at + 1;
+    env.sim.injectFault('http429');
+    await rejectsWith(mgr.getToken(), 'RATE_LIMITED');
+    const wait = mgr.state.retry_at - env.now;
+    assert.ok(wait >= MIN && wait <= 1.25 * MIN, `waits ${wait} ms`);
+    env.now = mgr.state.retry_at;
+    env.sim.injectFault('http429', { retryAfter: 30 });
+    await rejectsWith(mgr.getToken(), 'RATE_LIMITED');
+    const asked = mgr.state.retry_at - env.now;
+    assert.ok(asked >= 30_000 && asked <= 37_500, `Retry-After 30 s: waits ${asked} ms`);
+    env.now = mgr.state.retry_at;
+    env.sim.injectFault('invalid_grant', { count: 5 });
+    await rejectsWith(mgr.getToken(), 'REAUTHORIZE');
+    const requests = env.sim.stats.tokenRequests;
+    const refusedAt = env.now;
+    env.now = refusedAt + 5 * MIN - 1;
+    await rejectsWith(mgr.getToken(), 'REAUTHORIZE');
+    assert.equal(env.sim.stats.tokenRequests, requests, 'throttled for 5 minutes');
+    env.now = refusedAt + 5 * MIN;
+    await rejectsWith(mgr.getToken(), 'REAUTHORIZE');
+    assert.equal(env.sim.stats.tokenRequests, requests + 1, 'one request after 5 minutes');
+  });
+
+  it('autoRefresh is on by default', async () => {
+    const old = await env.storedLogin();
+    const mgr = env.manager({ autoRefresh: undefined, marginMs: 5 * MIN });
+    env.now = old.expires_at - 5 * MIN - 20;
+    await mgr.start();
+    env.now += 21;
+    await until(() => env.sim.stats.refreshRequests === 1 && mgr.state.status === 'ok', 'a refresh on the timer');
+  });
+
+  it('the refresh is marked in the file before it is sent, with the time of the first attempt', async () => {
+    const old = await env.storedLogin();
+    const mgr = env.manager();
+    await mgr.start();
+    env.now = old.expires_at + 1;
+    const firstTry = env.now;
+    env.sim.injectFault('lost');
+    await rejectsWith(mgr.getToken(), 'NETWORK');
+    env.now = mgr.state.retry_at + 1;
+    const release = env.sim.hold();
+    const p = mgr.getToken().catch((e) => e);
+    await until(() => env.sim.stats.refreshRequests === 2, 'the retry');
+    assert.equal(env.onDisk().pending, firstTry, 'still the first attempt');
+    release();
+    assert.equal((await p).code, 'REAUTHORIZE', 'the lost answer had rotated the token');
+    const fresh = await env.storedLogin();
+    const m2 = env.manager({ store: env.store() });
+    await m2.start();
+    env.now = fresh.expires_at + 1;
+    const release2 = env.sim.hold();
+    const q = m2.getToken();
+    await until(() => env.sim.stats.refreshRequests === 3, 'the refresh');
+    assert.equal(env.onDisk().pending, env.now, 'marked at the first attempt');
+    release2();
+    await q;
+    assert.equal(env.onDisk().pending, undefined, 'the mark goes with the answer');
+  });
+
+  it('after a lost answer and a successful retry, a later refusal does not blame the lost answer', async () => {
+    const old = await env.storedLogin();
+    const mgr = env.manager();
+    await mgr.start();
+    env.now = old.expires_at + 1;
+    env.sim.injectFault('reset');
+    await rejectsWith(mgr.getToken(), 'NETWORK');
+    env.now = mgr.state.retry_at + 1;
+    const t = await mgr.getToken();
+    env.now = t.expires_at + 1;
+    env.sim.injectFault('invalid_grant');
+    const e = await rejectsWith(mgr.getToken(), 'REAUTHORIZE');
+    assert.equal(
+      e.message,
+      'Netatmo refused the stored refresh token (invalid_grant): the login is no longer valid; re-authorize the account',
+    );
+  });
+
+  it('start() says when the stored login was refused or its refresh interrupted; a pasted refresh token is announced', async () => {
+    const old = await env.storedLogin();
+    const store = env.store();
+    await store.write('acc1', { tokens: old, invalid: { code: 'invalid_grant', message: 'refused', at: env.now }, pending: env.now });
+    const log = capture();
+    const mgr = env.manager({ logger: log });
+    await mgr.start();
+    assert.match(log.lines[0], / \(refused: invalid_grant\) \(a refresh was interrupted\)$/);
+    assert.equal(mgr.state.status, 'reauthorize');
+    log.lines.length = 0;
+    await mgr.authorizeWithRefreshToken(env.sim.issueTokens({ clientId: CLIENT_ID }).refresh_token);
+    assert.deepEqual(log.lines, ['debug authorize: exchanging a refresh token for a new login', 'info Authorized for scopes read_station']);
+  });
+
+  it('a repeated failure is logged once; a different one is logged again', async () => {
+    const old = await env.storedLogin();
+    const log = capture();
+    const mgr = env.manager({ logger: log, retryBaseMs: 10 });
+    await mgr.start();
+    env.now = old.expires_at + 1;
+    env.sim.injectFault('invalid_client', { count: 3 });
+    await rejectsWith(mgr.getToken(), 'REAUTHORIZE');
+    const errors = () => log.lines.filter((l) => l.startsWith('error ')).length;
+    assert.equal(errors(), 1);
+    await rejectsWith(mgr.getToken(), 'REAUTHORIZE');
+    await rejectsWith(mgr.getToken(), 'REAUTHORIZE');
+    assert.equal(errors(), 1, 'the same refusal is not logged again');
+  });
+});
