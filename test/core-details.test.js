@@ -783,3 +783,83 @@ describe('core: TokenManager defaults and memory', () => {
     assert.equal(errors(), 1, 'the same refusal is not logged again');
   });
 });
+
+describe('core: TokenManager, a pair it could not store', () => {
+  const { useCoreEnv, until, rejectsWith, CLIENT_ID } = require('./helpers/core-env');
+  const env = useCoreEnv();
+
+  /** Refreshes while the token folder cannot be written: Netatmo rotates, the store fails. */
+  async function unsavedRefresh(mgr, logger) {
+    const release = env.sim.hold();
+    const p = mgr.getToken();
+    await until(() => env.sim.stats.refreshRequests === 1, 'the refresh request');
+    const moved = `${env.dir}-moved`;
+    fs.renameSync(env.dir, moved);
+    fs.writeFileSync(env.dir, 'not a folder');
+    release();
+    const e = await rejectsWith(p, 'STORE');
+    assert.match(e.message, /; the new tokens are kept in memory and stored as soon as the file can be written$/);
+    assert.match(
+      logger.lines.find((l) => l.startsWith('warn ')),
+      /^warn Storing the new tokens failed \(STORE: .*\); retrying in [0-9.]+ s keeping them in memory until then$/,
+    );
+    fs.rmSync(env.dir, { force: true });
+    fs.rmSync(path.join(moved, 'acc1.json.lock'), { recursive: true, force: true });
+    fs.renameSync(moved, env.dir);
+  }
+  const capture = () => {
+    const lines = [];
+    const at = (level) => (m) => lines.push(`${level} ${m}`);
+    return { lines, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
+  };
+
+  it('stored on the next try, and said so', async () => {
+    const old = await env.storedLogin();
+    const log = capture();
+    const mgr = env.manager({ logger: log });
+    await mgr.start();
+    env.now = old.expires_at + 1;
+    await unsavedRefresh(mgr, log);
+    const kept = env.sim.currentRefreshTokens().filter((rt) => rt !== old.refresh_token);
+    env.now = mgr.state.retry_at + 1;
+    const t = await mgr.getToken();
+    assert.deepEqual([t.refresh_token], kept);
+    assert.ok(log.lines.includes(`info The new tokens kept in memory are now stored in ${env.file()}`), log.lines.join('\n'));
+    assert.equal(env.sim.stats.refreshRequests, 1);
+    assert.equal(mgr.state.last_refresh, t.obtained_at);
+    env.sim.injectFault('invalid_grant');
+    env.now = t.expires_at + 1;
+    const e = await rejectsWith(mgr.getToken(), 'REAUTHORIZE');
+    assert.doesNotMatch(e.message, /may have succeeded/, 'the kept pair was no lost answer');
+  });
+
+  it('a newer login stored meanwhile (a new authorization) wins over the kept pair', async () => {
+    const old = await env.storedLogin();
+    const log = capture();
+    const mgr = env.manager({ logger: log });
+    await mgr.start();
+    env.now = old.expires_at + 1;
+    await unsavedRefresh(mgr, log);
+    const newer = env.sim.issueTokenSet({ clientId: CLIENT_ID, now: env.now });
+    await env.store().write('acc1', { tokens: newer });
+    env.now = mgr.state.retry_at + 1;
+    assert.deepEqual(await mgr.getToken(), newer);
+    assert.deepEqual(env.onDisk(), { tokens: newer });
+    assert.equal(env.sim.stats.refreshRequests, 1);
+  });
+
+  it('kept pair already due when stored: stored, then refreshed at once', async () => {
+    const old = await env.storedLogin();
+    const log = capture();
+    const mgr = env.manager({ logger: log });
+    await mgr.start();
+    env.now = old.expires_at + 1;
+    await unsavedRefresh(mgr, log);
+    const kept = env.sim.currentRefreshTokens().find((rt) => rt !== old.refresh_token);
+    env.now += 4 * 3600 * 1000; // the kept pair has expired meanwhile
+    const t = await mgr.getToken();
+    assert.equal(env.sim.stats.refreshRequests, 2);
+    assert.equal(env.sim.lastTokenRequest.refresh_token, kept, 'refreshed with the kept pair');
+    assert.deepEqual(env.onDisk(), { tokens: t });
+  });
+});
