@@ -104,6 +104,26 @@ describe('core: errors, exactly', () => {
     assert.deepEqual(JSON.parse(JSON.stringify(full)), { code: 'INVALID_GRANT', message: 'm', oauthError: 'invalid_grant' });
   });
 
+  it('reasons and parameters (the keys of translations) are kept exactly', () => {
+    const e = new NetatmoError('STORE', 'm', { reason: 'why', params: { file: 'f' } });
+    assert.deepEqual([e.reason, e.params], ['why', { file: 'f' }]);
+    const bare = new NetatmoError('STORE', 'm');
+    assert.deepEqual([bare.reason, bare.params], [undefined, undefined]);
+    const sys = asNetatmoError({ code: `E${'X'.repeat(60)}` });
+    assert.deepEqual(
+      [sys.code, sys.message, sys.reason, sys.params],
+      ['STORE', `Unexpected failure (E${'X'.repeat(39)})`, 'unexpected-detail', { detail: `E${'X'.repeat(39)}` }],
+    );
+    const internal = asNetatmoError(new TypeError('x is not a function'));
+    assert.deepEqual([internal.code, internal.message, internal.params], ['INTERNAL', 'Internal error (TypeError)', { name: 'TypeError' }]);
+    for (const name of ['lower', 'Bad name!', `X${'y'.repeat(41)}`]) {
+      const odd = Object.assign(new Error('m'), { name });
+      assert.equal(asNetatmoError(odd).message, 'Internal error (Error)', name);
+    }
+    const none = asNetatmoError(42);
+    assert.deepEqual([none.code, none.message, none.reason], ['STORE', 'Unexpected failure', 'unexpected']);
+  });
+
   it('asNetatmoError: keeps ours, names a foreign code, drops the rest', () => {
     const ours = new NetatmoError('CONFIG', 'x');
     assert.equal(asNetatmoError(ours), ours);

@@ -126,3 +126,47 @@ describe('core: validate, every check', () => {
     refuses(() => v.parsePastedRedirect(`${pasted}p`), /^The pasted text is longer than 2048 characters: paste only the address\.$/);
   });
 });
+
+describe('core: validate, the reason of each refusal (the key of its translation)', () => {
+  const reasonOf = (fn) => {
+    try {
+      fn();
+    } catch (e) {
+      return [e.code, e.reason, e.params];
+    }
+    assert.fail('expected a refusal');
+  };
+  it('names each refusal, with its parameters', () => {
+    const rows = [
+      [() => v.checkClientId(''), 'client-id-missing'],
+      [() => v.checkClientId('a b'), 'client-id-chars'],
+      [() => v.checkClientSecret(''), 'client-secret-missing'],
+      [() => v.checkClientSecret('a b'), 'client-secret-chars'],
+      [() => v.checkRedirectUri(''), 'redirect-missing'],
+      [() => v.checkRedirectUri(`http://x/${'u'.repeat(2048)}`), 'redirect-too-long', { max: 2048 }],
+      [() => v.checkRedirectUri('no url'), 'redirect-not-url'],
+      [() => v.checkRedirectUri('ftp://x/'), 'redirect-scheme'],
+      [() => v.checkCode(''), 'code-empty'],
+      [() => v.checkCode('a b'), 'code-chars'],
+      [() => v.checkRefreshToken(''), 'refresh-token-empty'],
+      [() => v.checkRefreshToken('a b c d e'), 'refresh-token-chars'],
+      [() => v.parsePastedRedirect(''), 'nothing-pasted'],
+      [() => v.parsePastedRedirect(`?code=${'c'.repeat(2048)}`), 'paste-too-long', { max: 2048 }],
+      [() => v.parsePastedRedirect('http://[bad/?code=abcd1234'), 'paste-not-url'],
+      [() => v.parsePastedRedirect('?error=access_denied'), 'paste-denied'],
+      [() => v.parsePastedRedirect(`?error=${'e'.repeat(70)}`), 'paste-error', { error: 'e'.repeat(60) }],
+      [() => v.parsePastedRedirect('?state=x'), 'paste-no-code'],
+      [() => v.checkAccountId('../x'), 'account-id'],
+      [() => v.checkApiBase(''), 'api-base-empty'],
+      [() => v.checkApiBase(`https://x/${'p'.repeat(512)}`), 'api-base-too-long', { max: 512 }],
+      [() => v.checkApiBase('x'), 'api-base-not-url'],
+      [() => v.checkApiBase('ftp://x'), 'api-base-scheme'],
+    ];
+    for (const [fn, reason, params] of rows) {
+      const [code, got, gotParams] = reasonOf(fn);
+      assert.equal(code, 'INVALID_INPUT', reason);
+      assert.equal(got, reason);
+      if (params) assert.deepEqual(gotParams, params, reason);
+    }
+  });
+});
