@@ -113,7 +113,7 @@ describe('editor-facing behaviour of the nodes (issue 16)', function () {
     assert.ok(stored, 'the login is on disk before the deploy');
 
     // Cancel: the dialog says it is closed; the deploy does not hold the account.
-    await helper.request().get('/netatmo-tokens/newacc/status?dialog=closed').expect(200);
+    await helper.request().post('/netatmo-tokens/newacc/dialog').send({ open: false }).expect(200);
     await helper.setFlows([rt.account(sim), sink], 'full', rt.credentials());
     await until(() => !fs.existsSync(tokenFile('newacc')), 'the orphan login to be removed');
     assert.ok(fs.existsSync(tokenFile('acc1')), "the deployed account's login stays");
@@ -130,7 +130,7 @@ describe('editor-facing behaviour of the nodes (issue 16)', function () {
     assert.ok(fs.existsSync(tokenFile('newacc')), 'removed while its dialog was open');
 
     // Done, then the deploy that adds the account: it uses the login, and later deploys leave it alone.
-    await helper.request().get('/netatmo-tokens/newacc/status?dialog=closed').expect(200);
+    await helper.request().post('/netatmo-tokens/newacc/dialog').send({ open: false }).expect(200);
     const requests = sim.stats.tokenRequests;
     await helper.setFlows([rt.account(sim, { id: 'newacc' }), sink], 'full', rt.credentials('newacc'));
     const st = await until(async () => {

@@ -111,6 +111,9 @@ describe('security: what an attacker gets', function () {
         assert.ok(!('url' in res.body), 'no Netatmo URL, so no state, reaches the other site');
       }
       assert.equal(authorizeStates.size, 0);
+      // The dialog's "closed" signal (it hastens the removal of an undeployed login) is a guarded write too.
+      const closed = await helper.request().post('/netatmo-tokens/acc1/dialog').set(EVIL).send({ open: false });
+      assert.equal(closed.status, 403);
     });
 
     it('the editor itself is let through: same-origin, a matching Origin, behind a proxy, and a script without browser headers', async () => {

@@ -178,8 +178,8 @@ export function registerAdminRoutes(RED: NodeAPI, store: TokenStore): void {
     try {
       res.set('Cache-Control', 'no-store');
       const account = deployedAccount(String(req.params.id));
-      // The dialog polls with ?dialog=open and says ?dialog=closed when it closes; it shows the last attempt.
-      if (req.query.dialog !== undefined) editorLogins.dialog(String(req.params.id), req.query.dialog === 'open');
+      // The dialog polls with ?dialog=open (it says it closed with a POST, below); it shows the last attempt.
+      if (req.query.dialog === 'open') editorLogins.dialog(String(req.params.id), true);
       const attempt = editorLogins.attempt(String(req.params.id));
       if (account) {
         res.json({ ...statusBody(localizeState(RED._, account.manager.state, requestLanguage(req))), attempt });
@@ -197,6 +197,20 @@ export function registerAdminRoutes(RED: NodeAPI, store: TokenStore): void {
           }
         : { status: 'unauthorized', authorized: false };
       res.json({ ...statusBody(state, false), attempt });
+    } catch (err) {
+      fail(req, res, err);
+    }
+  });
+
+  /**
+   * The dialog of an account closed: a login stored for it goes at the next deploy that lacks the account
+   * (Cancel). A write: no other site may hasten that removal.
+   */
+  RED.httpAdmin.post(`${ROUTE_BASE}/:id/dialog`, write, (req: Request, res: Response) => {
+    try {
+      res.set('Cache-Control', 'no-store');
+      editorLogins.dialog(checkAccountId(String(req.params.id)), false);
+      res.json({ ok: true });
     } catch (err) {
       fail(req, res, err);
     }
