@@ -7,11 +7,10 @@
  * the dialog saves.
  */
 const assert = require('node:assert/strict');
-const fs = require('node:fs');
 const { startSimulator } = require('./simulator');
 const { startNodeRed } = require('./helpers/nodered-process');
 
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+const { launchChromium, needChromium } = require('./helpers/chromium');
 
 describe('netatmo-api edit dialog in a real browser', function () {
   this.timeout(90000);
@@ -20,7 +19,7 @@ describe('netatmo-api edit dialog in a real browser', function () {
   let browser;
 
   before(async function () {
-    if (!fs.existsSync(CHROMIUM)) this.skip(`${CHROMIUM} is missing (apt-get install chromium); the CI installs it`);
+    needChromium(this);
     sim = await startSimulator({ acceptAnyClient: true, devices: true });
     const flows = [
       { id: 'tab1', type: 'tab', label: 'Netatmo', disabled: false, info: '' },
@@ -42,12 +41,7 @@ describe('netatmo-api edit dialog in a real browser', function () {
       },
     ];
     red = await startNodeRed({ settings: { netatmoTokens: { apiBase: sim.url } }, flows });
-    const { chromium } = require('playwright-core');
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run', '--disable-dev-shm-usage'],
-    });
+    browser = await launchChromium();
   });
 
   after(async () => {

@@ -16,16 +16,9 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { startSimulator } = require('./simulator');
 const { startNodeRed } = require('./helpers/nodered-process');
-const { CHROMIUM, launchChromium } = require('./helpers/chromium');
+const { launchChromium, needChromium } = require('./helpers/chromium');
 const { startProxy } = require('./helpers/proxy');
 
-/** With CI=true a missing Chromium fails the run: a wrong path must not end green. */
-const ON_CI = /^(1|true)$/i.test(process.env.CI || '');
-function needChromium(ctx) {
-  if (fs.existsSync(CHROMIUM)) return;
-  if (ON_CI) throw new Error(`${CHROMIUM} is missing (apt-get install chromium): CI=true fails instead of skipping`);
-  ctx.skip(`${CHROMIUM} is missing (apt-get install chromium); the CI installs it`);
-}
 /** How long the dialog may take to show what its status poll (every 2 s) learns, on a loaded machine. */
 const POLLED = { timeout: 15000 };
 const SCREENSHOTS = path.join(__dirname, '..', 'reports', 'screenshots');

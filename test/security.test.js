@@ -17,7 +17,7 @@ const { NetatmoError } = require('../dist/core/errors');
 const { checkAccountId } = require('../dist/core/validate');
 const { crossSiteReason } = require('../dist/nodes/request-guard');
 const { startSimulator } = require('./simulator');
-const { launchChromium } = require('./helpers/chromium');
+const { launchChromium, needChromium } = require('./helpers/chromium');
 const { startNodeRed } = require('./helpers/nodered-process');
 
 const CLIENT_ID = 'test-client-id';
@@ -360,7 +360,8 @@ describe('security: what an attacker gets', function () {
     let red;
     let attackerSite;
 
-    before(async () => {
+    before(async function () {
+      needChromium(this);
       browser = await launchChromium();
     });
     after(async () => {
