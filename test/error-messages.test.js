@@ -21,6 +21,9 @@ const { TokenManager } = require('../dist/core/manager');
 const { classifyPasted } = require('../dist/nodes/admin-routes');
 const { resolveLogin } = require('../dist/nodes/login-config');
 const { localize } = require('../dist/nodes/i18n');
+const { ApiClient, parseApiResponse, prepareCall } = require('../dist/core/api-client');
+const { RateBudget } = require('../dist/core/rate-budget');
+const { partialFailure } = require('../dist/nodes/netatmo-api');
 const { startSimulator } = require('./simulator');
 const { startNodeRed } = require('./helpers/nodered-process');
 
@@ -157,6 +160,68 @@ describe('Error messages from the catalogue', function () {
     } finally {
       await sim.close();
     }
+    // The netatmo-api node: what a message asks for, what the API answers, the rate budget.
+    await add('no endpoint', () => prepareCall('', 'auto'));
+    await add('unknown endpoint', () => prepareCall('nosuchthing', 'auto'));
+    await add('parameters not an object', () => prepareCall('homesdata', 'auto', [1, 2]));
+    await add('too many parameters', () =>
+      prepareCall('homesdata', 'auto', Object.fromEntries([...Array(70)].map((_, i) => [`p${i}`, i]))),
+    );
+    await add('bad parameter name', () => prepareCall('homesdata', 'auto', { 'a b': 1 }));
+    await add('access_token as a parameter', () => prepareCall('homesdata', 'auto', { access_token: 'x' }));
+    await add('JSON endpoint with GET', () => prepareCall('setstate', 'GET', { home: {} }));
+    await add('missing parameters', () => prepareCall('getroommeasure', 'auto', { home_id: 'h' }));
+    await add('value not allowed', () => prepareCall('setthermmode', 'auto', { home_id: 'h', mode: 'party' }));
+    await add('parameters too big', () => prepareCall('homesdata', 'auto', { a: 'x'.repeat(300 * 1024) }));
+    await add('parameter of a bad type', () => prepareCall('homesdata', 'auto', { a: { b: 1 } }));
+    const read = prepareCall('homestatus', 'auto', { home_id: 'h' });
+    const apiAnswer = (status, body) => parseApiResponse(response(status, body), read, 'tok3n-abcdef|0123');
+    await add('API 429', () => apiAnswer(429, 'slow down'));
+    await add('API code 26', () => apiAnswer(403, { error: { code: 26, message: 'User usage reached' } }));
+    await add('API 503', () => apiAnswer(503, 'down'));
+    await add('API scope missing', () => apiAnswer(403, { error: { code: 13, message: 'Operation not allowed' } }));
+    await add('API scope missing, path', () =>
+      parseApiResponse(response(403, { error: { code: 13, message: 'x' } }), prepareCall('/api/other', 'auto')),
+    );
+    await add('API error', () => apiAnswer(400, { error: { code: 21, message: 'Invalid argument' } }));
+    await add('API not JSON', () => apiAnswer(200, '<html>'));
+    await add('API HTTP 404', () => apiAnswer(404, {}));
+    await add('partial failure', () => {
+      throw partialFailure(read, [{ code: 6, id: '70:ee:50:00:00:01' }]);
+    });
+    await add('partial failure without a module id', () => {
+      throw partialFailure(read, [{ code: 6 }, { code: 7 }]);
+    });
+    const busy = new RateBudget({ limits: [{ limit: 1, windowMs: 60000 }], margin: 0 });
+    busy.take(); // in flight: no turn before its answer comes back
+    await add('rate budget exhausted', () => busy.acquire(0));
+    const paused = new RateBudget();
+    paused.pause(60000);
+    await add('paused after a 429', () => paused.acquire(10));
+    const stop = new AbortController();
+    const waiting = busy.acquire(60000, { signal: stop.signal });
+    stop.abort();
+    await add('node stopped while waiting', () => waiting);
+    // A device change whose answer was lost is not sent again: the server answers garbage, then nothing.
+    const tokens = { fresh: () => ({ access_token: 'tok3n-abcdef|0123' }), getToken: async () => assert.fail(), rejectAccessToken() {} };
+    const write = prepareCall('setthermmode', 'auto', { home_id: 'h', mode: 'away' });
+    const garbage = http.createServer((req, res) => res.end('<html>'));
+    await new Promise((r) => garbage.listen(0, '127.0.0.1', r));
+    try {
+      const client = new ApiClient({ apiBase: `http://127.0.0.1:${garbage.address().port}` });
+      await add('device change, answer not JSON', () => client.call(write, { tokens, budget: new RateBudget(), maxWaitMs: 5000 }));
+    } finally {
+      await new Promise((r) => garbage.close(r));
+    }
+    const mute = http.createServer(() => {});
+    await new Promise((r) => mute.listen(0, '127.0.0.1', r));
+    try {
+      const client = new ApiClient({ apiBase: `http://127.0.0.1:${mute.address().port}`, timeoutMs: 300 });
+      await add('device change, no answer', () => client.call(write, { tokens, budget: new RateBudget(), maxWaitMs: 5000 }));
+    } finally {
+      mute.closeAllConnections();
+      await new Promise((r) => mute.close(r));
+    }
     return errors;
   }
 
@@ -174,6 +239,33 @@ describe('Error messages from the catalogue', function () {
     const keys = new Set(errors.map(({ error }) => keyOf(error)));
     for (const k of ['NETWORK-detail', 'TIMEOUT', 'STORE_CORRUPT-damaged', 'REAUTHORIZE-grant', 'CONFIG', 'NOT_AUTHORIZED'])
       assert.ok(keys.has(k), `no ${k} made`);
+    // The netatmo-api node's own: one of each reason, so none goes untested.
+    const api = [
+      ...['no-endpoint', 'unknown-endpoint', 'params-not-object', 'too-many-params', 'param-name', 'access-token-param'].map(
+        (r) => `INVALID_INPUT-${r}`,
+      ),
+      ...['json-body', 'param-required', 'param-value', 'too-big', 'param-type'].map((r) => `INVALID_INPUT-${r}`),
+      'RATE_LIMITED-api-http',
+      'RATE_LIMITED-api-code',
+      'RATE_LIMITED-budget',
+      'RATE_LIMITED-paused',
+      'SERVER-api',
+      'SCOPE_MISSING-scopes',
+      'SCOPE_MISSING-endpoint',
+      'API_ERROR-refused',
+      'API_ERROR-http',
+      'API_ERROR-partial',
+      'API_ERROR-partial-module',
+      'BAD_RESPONSE-api-not-json',
+      'BAD_RESPONSE-api-not-json-not-sent-again',
+      'TIMEOUT-stopped',
+      'TIMEOUT-not-sent-again',
+    ];
+    assert.deepEqual(
+      api.filter((k) => !keys.has(k)),
+      [],
+      'api errors not made',
+    );
   });
 
   it('en-US filled with the params is the core message, word for word', () => {

@@ -45,8 +45,9 @@ export const MAX_ANSWER_BYTES = 16 * 1024 * 1024;
 const PARAM_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 const API_PATH = /^\/api\/[A-Za-z0-9_-]{1,64}(\/[A-Za-z0-9_-]{1,64}){0,3}$/;
 
-function invalid(message: string): NetatmoError {
-  return new NetatmoError('INVALID_INPUT', message);
+/** A bad message: `reason` picks its text in the catalogue (`INVALID_INPUT-<reason>`), `params` fill it. */
+function invalid(message: string, reason: string, params?: Record<string, string | number>): NetatmoError {
+  return new NetatmoError('INVALID_INPUT', message, { reason, params });
 }
 
 export function isPlainObject(v: unknown): v is Record<string, unknown> {
@@ -60,38 +61,51 @@ export function isPlainObject(v: unknown): v is Record<string, unknown> {
  */
 export function prepareCall(endpoint: unknown, method: MethodSetting, ...paramSets: unknown[]): ApiCall {
   if (typeof endpoint !== 'string' || endpoint.trim() === '') {
-    throw invalid('No endpoint: pick one in the node, or set msg.endpoint (e.g. "homestatus")');
+    throw invalid('No endpoint: pick one in the node, or set msg.endpoint (e.g. "homestatus")', 'no-endpoint');
   }
   const name = endpoint.trim();
   const spec = findEndpoint(name);
   if (!spec && !API_PATH.test(name)) {
-    throw invalid(`Unknown endpoint "${name.slice(0, 64)}": use a name such as homestatus, or a path such as /api/homestatus`);
+    const shown = name.slice(0, 64);
+    throw invalid(`Unknown endpoint "${shown}": use a name such as homestatus, or a path such as /api/homestatus`, 'unknown-endpoint', {
+      endpoint: shown,
+    });
   }
   const params: Record<string, unknown> = {};
   for (const set of paramSets) {
     if (set === undefined || set === null || set === '') continue;
-    if (!isPlainObject(set)) throw invalid('Parameters must be an object, such as {"home_id": "..."}');
+    if (!isPlainObject(set)) throw invalid('Parameters must be an object, such as {"home_id": "..."}', 'params-not-object');
     Object.assign(params, set);
   }
   const keys = Object.keys(params);
-  if (keys.length > MAX_PARAMS) throw invalid(`Too many parameters (${keys.length}, at most ${MAX_PARAMS})`);
+  if (keys.length > MAX_PARAMS)
+    throw invalid(`Too many parameters (${keys.length}, at most ${MAX_PARAMS})`, 'too-many-params', {
+      count: keys.length,
+      max: MAX_PARAMS,
+    });
   for (const k of keys) {
-    if (!PARAM_NAME.test(k)) throw invalid(`"${k.slice(0, 64)}" is not a parameter name`);
-    if (k === 'access_token') throw invalid('access_token is not a parameter: the token comes from the account');
+    if (!PARAM_NAME.test(k)) throw invalid(`"${k.slice(0, 64)}" is not a parameter name`, 'param-name', { name: k.slice(0, 64) });
+    if (k === 'access_token') throw invalid('access_token is not a parameter: the token comes from the account', 'access-token-param');
   }
 
   const chosen: HttpMethod = method === 'GET' || method === 'POST' ? method : (spec?.method ?? 'GET');
   let encoding: Encoding = chosen === 'GET' ? 'query' : 'form';
   if (spec?.encoding === 'json') {
-    if (chosen === 'GET') throw invalid(`${spec.name} takes a JSON body: use method POST (or auto)`);
+    if (chosen === 'GET') throw invalid(`${spec.name} takes a JSON body: use method POST (or auto)`, 'json-body', { endpoint: spec.name });
     encoding = 'json';
   }
   if (spec) {
     const missing = spec.required.filter((k) => params[k] === undefined || params[k] === null || params[k] === '');
-    if (missing.length) throw invalid(`${spec.name} needs ${missing.join(', ')}`);
+    if (missing.length) {
+      throw invalid(`${spec.name} needs ${missing.join(', ')}`, 'param-required', { endpoint: spec.name, missing: missing.join(', ') });
+    }
     for (const [k, allowed] of Object.entries(spec.values ?? {})) {
       if (params[k] !== undefined && !allowed.includes(String(params[k]))) {
-        throw invalid(`${spec.name}: ${k} must be one of ${allowed.join(', ')}`);
+        throw invalid(`${spec.name}: ${k} must be one of ${allowed.join(', ')}`, 'param-value', {
+          endpoint: spec.name,
+          name: k,
+          values: allowed.join(', '),
+        });
       }
     }
   }
@@ -108,7 +122,8 @@ export function prepareCall(endpoint: unknown, method: MethodSetting, ...paramSe
     write: spec ? spec.write : chosen === 'POST',
   };
   if (Buffer.byteLength(encode(call) ?? '') > MAX_REQUEST_BYTES) {
-    throw invalid(`The parameters are too big (more than ${MAX_REQUEST_BYTES / 1024} KB)`);
+    const kb = MAX_REQUEST_BYTES / 1024;
+    throw invalid(`The parameters are too big (more than ${kb} KB)`, 'too-big', { kb });
   }
   return call;
 }
@@ -119,7 +134,7 @@ function flat(key: string, v: unknown): string {
   if (typeof v === 'number' && Number.isFinite(v)) return String(v);
   if (typeof v === 'boolean') return String(v);
   if (Array.isArray(v) && v.every((x) => typeof x === 'string' || (typeof x === 'number' && Number.isFinite(x)))) return v.join(',');
-  throw invalid(`Parameter ${key} must be a text, a number, a boolean or a list of them`);
+  throw invalid(`Parameter ${key} must be a text, a number, a boolean or a list of them`, 'param-type', { name: key });
 }
 
 /** The request body (form or JSON), or the query string for GET. */
@@ -196,7 +211,8 @@ export class ApiClient {
       const token = ctx.tokens.fresh() ?? (await ctx.tokens.getToken({ maxWaitMs: left() }));
       const release = await ctx.budget.acquire(left(), { signal: ctx.signal, onWait: ctx.onWait });
       try {
-        return parseApiResponse(await this.send(call, token.access_token).finally(release), call, token.access_token);
+        const res = await this.send(call, token.access_token).finally(release);
+        return parseApiResponse(res, call, token.access_token, this.clock());
       } catch (err) {
         const e = asNetatmoError(err, 'NETWORK');
         if (isTokenRefused(e) && !refused) {
@@ -217,9 +233,14 @@ export class ApiClient {
           }
         }
         if (call.write && e.uncertain) {
+          // The catalogue has one text per uncertain failure (its own, then "not sent again"): the inner
+          // text cannot be translated apart here, in the core. An uncertain failure without such a text
+          // keeps this English message.
           throw new NetatmoError(e.code, `${e.message}; not sent again: Netatmo may have applied ${call.endpoint}`, {
             status: e.status,
             uncertain: true,
+            reason: e.reason ? `${e.reason}-not-sent-again` : 'not-sent-again',
+            params: { ...e.params, endpoint: call.endpoint },
           });
         }
         throw e;
@@ -251,7 +272,11 @@ export class ApiClient {
       return { status: res.status, headers: out, body: typeof res.data === 'string' ? res.data : '' };
     } catch (err) {
       if (/maxContentLength/.test(String((err as Error)?.message))) {
-        throw new NetatmoError('BAD_RESPONSE', `Netatmo's answer to ${call.endpoint} is larger than ${MAX_ANSWER_BYTES / 1048576} MB`);
+        const mb = MAX_ANSWER_BYTES / 1048576;
+        throw new NetatmoError('BAD_RESPONSE', `Netatmo's answer to ${call.endpoint} is larger than ${mb} MB`, {
+          reason: 'api-too-large',
+          params: { endpoint: call.endpoint, mb },
+        });
       }
       throw transportError(err, this.apiBase, this.timeoutMs);
     }
@@ -263,8 +288,11 @@ export function isTokenRefused(e: NetatmoError): boolean {
   return e.code === 'API_ERROR' && (e.cause?.code === 2 || e.cause?.code === 3);
 }
 
-/** Turns an API answer into a result, or throws a typed error carrying Netatmo's own `{code, message}`. */
-export function parseApiResponse(res: RawResponse, call: ApiCall, accessToken = ''): ApiAnswer {
+/**
+ * Turns an API answer into a result, or throws a typed error carrying Netatmo's own `{code, message}`.
+ * `now` (the client's clock) dates a Retry-After given as an HTTP date.
+ */
+export function parseApiResponse(res: RawResponse, call: ApiCall, accessToken = '', now = Date.now()): ApiAnswer {
   let json: unknown;
   try {
     json = JSON.parse(res.body);
@@ -281,33 +309,57 @@ export function parseApiResponse(res: RawResponse, call: ApiCall, accessToken = 
       `Netatmo asks this account to slow down (HTTP ${status}${apiError ? `, code ${apiError.code}` : ''})`,
       {
         status,
-        retryAfterMs: parseRetryAfter(res.headers['retry-after'], Date.now()),
+        retryAfterMs: parseRetryAfter(res.headers['retry-after'], now),
         apiError,
+        ...(apiError ? { reason: 'api-code', params: { status, code: apiError.code } } : { reason: 'api-http', params: { status } }),
       },
     );
   }
-  if (status >= 500) throw new NetatmoError('SERVER', `Netatmo answered HTTP ${status} to ${call.endpoint}`, { status, apiError });
+  if (status >= 500) {
+    throw new NetatmoError('SERVER', `Netatmo answered HTTP ${status} to ${call.endpoint}`, {
+      status,
+      apiError,
+      reason: 'api',
+      params: { status, endpoint: call.endpoint },
+    });
+  }
   if (apiError?.code === 13) {
-    const scopes = call.scopes.length ? ` (one of: ${call.scopes.join(', ')})` : '';
+    const scopes = call.scopes.join(', ');
     throw new NetatmoError(
       'SCOPE_MISSING',
-      `The account lacks the scope ${call.endpoint} needs${scopes}: add it to the account, deploy, and authorize again`,
-      { status, apiError },
+      `The account lacks the scope ${call.endpoint} needs${scopes ? ` (one of: ${scopes})` : ''}: add it to the account, deploy, and authorize again`,
+      {
+        status,
+        apiError,
+        ...(scopes
+          ? { reason: 'scopes', params: { endpoint: call.endpoint, scopes } }
+          : { reason: 'endpoint', params: { endpoint: call.endpoint } }),
+      },
     );
   }
   if (apiError) {
     throw new NetatmoError('API_ERROR', `Netatmo refused ${call.endpoint} (HTTP ${status}, code ${apiError.code}: ${apiError.message})`, {
       status,
       apiError,
+      reason: 'refused',
+      params: { endpoint: call.endpoint, status, code: apiError.code, message: apiError.message },
     });
   }
   if (json === undefined) {
     throw new NetatmoError('BAD_RESPONSE', `Netatmo's answer to ${call.endpoint} (HTTP ${status}) was not JSON or was cut short`, {
       status,
       uncertain: true,
+      reason: 'api-not-json',
+      params: { endpoint: call.endpoint, status },
     });
   }
-  if (status !== 200) throw new NetatmoError('API_ERROR', `Netatmo answered HTTP ${status} to ${call.endpoint}`, { status });
+  if (status !== 200) {
+    throw new NetatmoError('API_ERROR', `Netatmo answered HTTP ${status} to ${call.endpoint}`, {
+      status,
+      reason: 'http',
+      params: { status, endpoint: call.endpoint },
+    });
+  }
   const body = answer && 'body' in answer ? answer.body : undefined;
   const errors = isPlainObject(body) && Array.isArray(body.errors) ? body.errors : [];
   return {
@@ -347,5 +399,5 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 }
 
 function closed(): NetatmoError {
-  return new NetatmoError('TIMEOUT', 'The node was stopped (redeploy or shutdown) while the message waited');
+  return new NetatmoError('TIMEOUT', 'The node was stopped (redeploy or shutdown) while the message waited', { reason: 'stopped' });
 }

@@ -193,16 +193,19 @@ export class RateBudget {
 }
 
 function exhausted(paused: boolean): NetatmoError {
-  return new NetatmoError(
-    'RATE_LIMITED',
-    paused
-      ? 'Netatmo asked this account to pause (429) for longer than the message may wait'
-      : "This account's request budget (Netatmo's per-user limits) has no turn within the time the message may wait",
-  );
+  return paused
+    ? new NetatmoError('RATE_LIMITED', 'Netatmo asked this account to pause (429) for longer than the message may wait', {
+        reason: 'paused',
+      })
+    : new NetatmoError(
+        'RATE_LIMITED',
+        "This account's request budget (Netatmo's per-user limits) has no turn within the time the message may wait",
+        { reason: 'budget' },
+      );
 }
 
 function stopped(): NetatmoError {
-  return new NetatmoError('TIMEOUT', 'The node was stopped (redeploy or shutdown) while the message waited');
+  return new NetatmoError('TIMEOUT', 'The node was stopped (redeploy or shutdown) while the message waited', { reason: 'stopped' });
 }
 
 /**

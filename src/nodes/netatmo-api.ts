@@ -86,9 +86,9 @@ export default function (RED: NodeAPI): void {
       show(last);
     });
 
-    /** The one error path: red status with the code, Netatmo's own error kept on the message, done(err). */
+    /** The one error path: red status with the code, Netatmo's own error kept on the message, done(err) in the user's language. */
     const fail = (m: ApiMessage, call: ApiCall | undefined, err: unknown, done: (err?: Error) => void, answered = false): void => {
-      const e = asNetatmoError(err, 'NETWORK');
+      const e = account.localize(asNetatmoError(err, 'NETWORK')); // the user's language, every other field kept
       last = { fill: 'red', shape: 'dot', text: e.code };
       show(last);
       if (e.cause) m.netatmo = { ...(answered ? m.netatmo : { endpoint: call?.endpoint }), error: e.cause };
@@ -142,12 +142,15 @@ export default function (RED: NodeAPI): void {
 }
 
 /** HTTP 200 with `body.errors` (an unreachable module...), sent to Catch when the node asks for it. */
-function partialFailure(call: ApiCall, errors: unknown[]): NetatmoError {
+export function partialFailure(call: ApiCall, errors: unknown[]): NetatmoError {
   const first = errors[0] as { code?: unknown; id?: unknown };
   const code = Number(first?.code);
-  const id = typeof first?.id === 'string' ? ` (${first.id.slice(0, 40)})` : '';
+  const module = typeof first?.id === 'string' ? first.id.slice(0, 40) : undefined;
+  const id = module !== undefined ? ` (${module})` : '';
+  const params = { endpoint: call.endpoint, count: errors.length, code: String(code) };
   return new NetatmoError('API_ERROR', `${call.endpoint} failed for ${errors.length} module(s): code ${code}${id}`, {
     status: 200,
     apiError: { code: Number.isInteger(code) ? code : 0, message: `partial failure${id}` },
+    ...(module !== undefined ? { reason: 'partial-module', params: { ...params, module } } : { reason: 'partial', params }),
   });
 }
