@@ -325,6 +325,17 @@ describe('Node-RED in French: what a Catch node and the status show', function (
       rules: [{ t: 'set', p: 'caught', pt: 'global', to: 'error', tot: 'msg' }],
       wires: [],
     },
+    // A netatmo-api node sent a message that lacks a parameter: refused before any request.
+    { id: 'inj2', type: 'inject', z: 'tab1', props: [{ p: 'payload' }], once: false, payload: '', payloadType: 'date', wires: [['api']] },
+    { id: 'api', type: 'netatmo-api', z: 'tab1', account: 'acc', endpoint: 'homestatus', method: 'auto', params: '', wires: [[]] },
+    { id: 'catApi', type: 'catch', z: 'tab1', scope: ['api'], uncaught: false, wires: [['keepApiErr']] },
+    {
+      id: 'keepApiErr',
+      type: 'change',
+      z: 'tab1',
+      rules: [{ t: 'set', p: 'apiCaught', pt: 'global', to: 'error', tot: 'msg' }],
+      wires: [],
+    },
     { id: 'st', type: 'status', z: 'tab1', scope: ['tok'], wires: [['keepStatus']] },
     {
       id: 'keepStatus',
@@ -363,5 +374,16 @@ describe('Node-RED in French: what a Catch node and the status show', function (
     assert.match(caughtError.message, new RegExp(fr.errors.NOT_AUTHORIZED.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
     // The log line of the account about its missing client id, in French too.
     assert.ok(red.output().includes(fr.log['no-credentials']), 'the French log line is missing');
+  });
+
+  it('a netatmo-api node: msg.error.message French with its values, msg.error.code the code', async () => {
+    const fr = catalog('fr')['netatmo-account'];
+    assert.equal((await fetch(`${red.adminUrl}inject/inj2`, { method: 'POST' })).status, 200);
+    const caughtError = JSON.parse((await globalValue('apiCaught')).msg);
+    assert.equal(caughtError.code, 'INVALID_INPUT');
+    const expected = fr.errors['INVALID_INPUT-param-required'].replace('__endpoint__', 'homestatus').replace('__missing__', 'home_id');
+    assert.equal(expected, 'homestatus a besoin de home_id'); // the catalogue's French, filled
+    // Node-RED writes the error as err.toString(): the class name may come first.
+    assert.match(caughtError.message, /^(NetatmoError: )?homestatus a besoin de home_id$/);
   });
 });
