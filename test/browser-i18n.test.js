@@ -109,4 +109,32 @@ describe('editor in a real browser, in French and in German', function () {
       await context.close();
     });
   }
+
+  it("the language chosen in Node-RED's settings, not the browser's, for the server's texts", async () => {
+    const german = catalog('de', 'netatmo-account')['netatmo-account'];
+    const french = catalog('fr', 'netatmo-account')['netatmo-account'];
+    const context = await browser.newContext({ locale: 'fr-FR', viewport: { width: 1280, height: 1200 } });
+    // What Node-RED's settings dialog stores when the user picks Deutsch.
+    await context.addInitScript(() => window.localStorage.setItem('editor-language', 'de'));
+    const page = await context.newPage();
+    await page.goto(red.adminUrl);
+    await page.waitForFunction(() => window.RED && RED.nodes && RED.nodes.node('tok') && RED.nodes.getType('netatmo-account'), null, {
+      timeout: 30000,
+    });
+    assert.equal(await page.evaluate(() => RED.i18n.lang()), 'de');
+    await page.locator('g.red-ui-flow-node-group[id="tok"] rect.red-ui-flow-node').dblclick();
+    await page.locator('#node-input-btn-account-add').click();
+    await page.locator('#netatmo-account-paste-toggle').click();
+    await page.locator('#netatmo-account-paste-text').fill('abcdef0123456789abcdef0123456789');
+    await page.locator('#netatmo-account-paste-use').click();
+    // The request carries the browser's fr-FR unless the dialog names the editor's language.
+    await page.waitForFunction(
+      (texts) => texts.some((t) => document.querySelector('#netatmo-account-paste-message').textContent.includes(t)),
+      [german.errors['CONFIG-missing'], french.errors['CONFIG-missing']],
+      { timeout: 15000 },
+    );
+    const shown = await page.locator('#netatmo-account-paste-message').textContent();
+    assert.ok(shown.includes(german.errors['CONFIG-missing']), `${shown} is not German`);
+    await context.close();
+  });
 });
