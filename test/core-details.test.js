@@ -462,7 +462,7 @@ describe('core: TokenStore, exactly', () => {
 });
 
 describe('core: TokenManager, what it says', () => {
-  const { useCoreEnv, rejectsWith, CLIENT_ID } = require('./helpers/guard-env');
+  const { useCoreEnv, rejectsWith, CLIENT_ID } = require('./helpers/core-env');
   const env = useCoreEnv();
   const logger = () => {
     const lines = [];
@@ -598,7 +598,7 @@ describe('core: TokenManager, what it says', () => {
 });
 
 describe('core: TokenManager, at the edges', () => {
-  const { useCoreEnv, until, rejectsWith, MIN } = require('./helpers/guard-env');
+  const { useCoreEnv, until, rejectsWith, MIN } = require('./helpers/core-env');
   const env = useCoreEnv();
 
   it('exactly at the margin a refresh starts; exactly at the minimum lifetime the token is no longer handed out', async () => {
@@ -684,7 +684,7 @@ describe('core: TokenManager, at the edges', () => {
 });
 
 describe('core: TokenManager defaults and memory', () => {
-  const { useCoreEnv, until, rejectsWith, CLIENT_ID, MIN } = require('./helpers/guard-env');
+  const { useCoreEnv, until, rejectsWith, CLIENT_ID, MIN } = require('./helpers/core-env');
   const env = useCoreEnv();
   const capture = () => {
     const lines = [];
@@ -805,7 +805,7 @@ describe('core: TokenManager defaults and memory', () => {
 });
 
 describe('core: TokenManager, a pair it could not store', () => {
-  const { useCoreEnv, until, rejectsWith, CLIENT_ID } = require('./helpers/guard-env');
+  const { useCoreEnv, until, rejectsWith, CLIENT_ID } = require('./helpers/core-env');
   const env = useCoreEnv();
 
   /** Refreshes while the token folder cannot be written: Netatmo rotates, the store fails. */

@@ -12,7 +12,7 @@ const child = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 
-const { useCoreEnv, until, tick, rejectsWith, ACCOUNT, TTL, T0, MIN } = require('./helpers/guard-env');
+const { useCoreEnv, until, tick, rejectsWith, ACCOUNT, TTL, T0, MIN } = require('./helpers/core-env');
 
 /** Fixed tokens for store tests. */
 const tokens = (n) => ({

@@ -8,7 +8,6 @@
  */
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
-const os = require('node:os');
 const path = require('node:path');
 const util = require('node:util');
 
@@ -16,19 +15,12 @@ const { startSimulator } = require('./simulator');
 const { NetatmoError, asNetatmoError } = require('../dist/core/errors');
 const { OAuthClient, parseTokenResponse } = require('../dist/core/oauth');
 const { TokenStore } = require('../dist/core/store');
-const { TokenManager } = require('../dist/core/manager');
 const { parsePastedRedirect, checkCode, checkAccountId } = require('../dist/core/validate');
 const { redact, Redactor } = require('../dist/core/redact');
 const { ALL_SCOPES, parseScope } = require('../dist/core/scopes');
-const { findSecrets } = require('./helpers/secrets');
+const { useCoreEnv, tick, CLIENT_ID, CLIENT_SECRET, ACCOUNT, TTL, T0, MIN } = require('./helpers/core-env');
 
-const CLIENT_ID = 'core-test-client';
-const CLIENT_SECRET = 'Cl1ent-S3cret-for-core-tests';
 const REDIRECT_URI = 'http://localhost:1880/netatmo/callback';
-const ACCOUNT = 'acc1';
-const TTL = 10800;
-const T0 = Date.UTC(2026, 0, 15, 12, 0, 0);
-const MIN = 60_000;
 
 // ------------------------------------------------------------------ helpers
 
@@ -64,57 +56,8 @@ const raw = (status, body, headers = {}) => ({
   body: typeof body === 'string' ? body : JSON.stringify(body),
 });
 
-/** Lets pending I/O callbacks run (no timer involved). */
-const tick = () => new Promise((resolve) => setImmediate(resolve));
-
-/** A fresh simulator, clock, temp folder for each test of the block. */
-function useEnv() {
-  const env = {};
-  beforeEach(async () => {
-    env.now = T0;
-    env.sim = await startSimulator({ clients: { [CLIENT_ID]: CLIENT_SECRET }, now: () => env.now, ttlSeconds: TTL });
-    env.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'netatmo-core-test-'));
-    env.managers = [];
-    env.extraDirs = [];
-  });
-  afterEach(async () => {
-    for (const m of env.managers) m.stop();
-    await env.sim.close();
-    for (const d of [env.dir, ...env.extraDirs]) fs.rmSync(d, { recursive: true, force: true });
-  });
-  env.client = (opts = {}) =>
-    new OAuthClient({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, apiBase: env.sim.url, clock: () => env.now, ...opts });
-  env.store = (opts = {}) => new TokenStore({ dir: env.dir, ...opts });
-  env.manager = (opts = {}) => {
-    const m = new TokenManager({
-      accountId: ACCOUNT,
-      store: opts.store || env.store(),
-      client: env.client(),
-      clock: () => env.now,
-      autoRefresh: false,
-      ...opts,
-    });
-    env.managers.push(m);
-    return m;
-  };
-  /** A login the simulator knows, as a TokenSet obtained at `now`. */
-  env.login = (scope = 'read_station') => env.sim.issueTokenSet({ clientId: CLIENT_ID, scope, now: env.now });
-  env.storedLogin = async (store = env.store()) => {
-    const tokens = env.login();
-    await store.write(ACCOUNT, { tokens });
-    return tokens;
-  };
-  env.file = () => path.join(env.dir, `${ACCOUNT}.json`);
-  env.onDisk = () => JSON.parse(fs.readFileSync(env.file(), 'utf8')).account;
-  env.secrets = () => [CLIENT_SECRET, ...env.sim.issuedSecrets()];
-  /** Whole, URL-encoded or in part (12 characters in a row): see helpers/secrets.js. */
-  env.assertNoSecret = (text, what) => {
-    assert.deepEqual(findSecrets(String(text), env.secrets()), [], `${what} contains a secret`);
-  };
-  env.apiStatus = async (accessToken) =>
-    (await fetch(`${env.sim.url}/api/homesdata`, { headers: { Authorization: `Bearer ${accessToken}` } })).status;
-  return env;
-}
+/** A fresh simulator, clock, temp folder for each test of the block (refreshes under way not awaited). */
+const useEnv = () => useCoreEnv({ stopWaitMs: null });
 
 // ------------------------------------------------------------------ OAuthClient
 

@@ -31,7 +31,7 @@ async function settled(p) {
 }
 
 describe('manager: an access token refused by the API before its expiry', () => {
-  const env = useCoreEnv();
+  const env = useCoreEnv({ virtualTimers: true, stopWaitMs: 0 });
 
   it('is not handed out any more; 100 callers then share one refresh and all get the new token', async () => {
     const old = await env.storedLogin();
@@ -110,7 +110,7 @@ describe('manager: an access token refused by the API before its expiry', () => 
 });
 
 describe('manager: a caller may wait through transient failures (maxWaitMs)', () => {
-  const env = useCoreEnv();
+  const env = useCoreEnv({ virtualTimers: true, stopWaitMs: 0 });
 
   /** A manager whose stored token has expired, so that the next caller needs a refresh. */
   async function expired() {
@@ -213,7 +213,7 @@ describe('manager: a caller may wait through transient failures (maxWaitMs)', ()
 });
 
 describe('manager: a programming error', () => {
-  const env = useCoreEnv();
+  const env = useCoreEnv({ virtualTimers: true, stopWaitMs: 0 });
 
   it('reaches callers as INTERNAL (not STORE); the original is logged with its stack, tokens redacted', async () => {
     const { TokenStore } = require('../dist/core/store');
@@ -253,7 +253,7 @@ describe('manager: a programming error', () => {
 });
 
 describe('manager: what is logged once', () => {
-  const env = useCoreEnv();
+  const env = useCoreEnv({ virtualTimers: true, stopWaitMs: 0 });
 
   it('a throttled re-authorization repeats what the account already shows: no error line, no request', async () => {
     const tokens = await env.storedLogin();
