@@ -8,7 +8,6 @@
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
-const { startSimulator } = require('./simulator');
 const rt = require('./helpers/runtime');
 const { helper, NODES } = rt;
 const { authorizeStates } = require('../dist/nodes/authorize-state.js');
@@ -19,30 +18,9 @@ const REDIRECT_URI = 'http://localhost/';
 
 describe('editor-facing behaviour of the nodes (issue 16)', function () {
   this.timeout(15000);
-  let sim;
-  let userDir;
+  const env = rt.useRuntime({ each: () => [authorizeStates, editorLogins].forEach((s) => s.clear()) });
 
-  before(async () => {
-    sim = await startSimulator({ clients: { [rt.CLIENT_ID]: rt.CLIENT_SECRET } });
-  });
-  after(() => sim.close());
-
-  beforeEach((done) => {
-    userDir = rt.useUserDir(rt.tmpDir());
-    authorizeStates.clear();
-    editorLogins.clear();
-    sim.resetStats();
-    helper.startServer(done);
-  });
-  afterEach(async () => {
-    await helper.unload();
-    await new Promise((r) => helper.stopServer(r));
-    authorizeStates.clear();
-    editorLogins.clear();
-    fs.rmSync(userDir, { recursive: true, force: true });
-  });
-
-  const tokenFile = (id) => path.join(userDir, 'netatmo-tokens', `${id}.json`);
+  const tokenFile = (id) => path.join(env.userDir, 'netatmo-tokens', `${id}.json`);
   const sink = { id: 'out', z: 'f1', type: 'helper' };
   const catcher = [
     { id: 'c1', z: 'f1', type: 'catch', scope: null, uncaught: false, wires: [['caught']] },
@@ -59,11 +37,11 @@ describe('editor-facing behaviour of the nodes (issue 16)', function () {
     const start = await helper
       .request()
       .post(`/netatmo-tokens/${id}/authorize`)
-      .send({ ...typed, apiBase: sim.url })
+      .send({ ...typed, apiBase: env.sim.url })
       .expect(200);
     const html = await (await fetch(start.body.url)).text();
     const accept = /<a id="accept" href="([^"]+)"/.exec(html)[1].replace(/&amp;/g, '&');
-    const back = new URL((await fetch(sim.url + accept, { redirect: 'manual' })).headers.get('location'));
+    const back = new URL((await fetch(env.sim.url + accept, { redirect: 'manual' })).headers.get('location'));
     await helper.request().get(`/netatmo-tokens/callback/${back.search}`).set('Cookie', cookieOf(start)).expect(200);
     return (await helper.request().get(`/netatmo-tokens/${id}/status?dialog=open`).expect(200)).body;
   }
@@ -103,8 +81,8 @@ describe('editor-facing behaviour of the nodes (issue 16)', function () {
   // ------------------------------------------------------------ item 2: Cancel after Authorize
 
   it('a login authorized in a dialog that was cancelled is removed at the next deploy', async () => {
-    await helper.load(NODES, [rt.account(sim), sink], rt.credentials());
-    await rt.seedTokens(userDir, 'acc1', sim);
+    await helper.load(NODES, [rt.account(env.sim), sink], rt.credentials());
+    await rt.seedTokens(env.userDir, 'acc1', env.sim);
     const st = await authorizeInDialog('newacc');
     assert.equal(st.authorized, true);
     assert.equal(st.deployed, false);
@@ -114,7 +92,7 @@ describe('editor-facing behaviour of the nodes (issue 16)', function () {
 
     // Cancel: the dialog says it is closed; the deploy does not hold the account.
     await helper.request().post('/netatmo-tokens/newacc/dialog').send({ open: false }).expect(200);
-    await helper.setFlows([rt.account(sim), sink], 'full', rt.credentials());
+    await helper.setFlows([rt.account(env.sim), sink], 'full', rt.credentials());
     await until(() => !fs.existsSync(tokenFile('newacc')), 'the orphan login to be removed');
     assert.ok(fs.existsSync(tokenFile('acc1')), "the deployed account's login stays");
     const after = (await helper.request().get('/netatmo-tokens/newacc/status').expect(200)).body;
@@ -131,15 +109,15 @@ describe('editor-facing behaviour of the nodes (issue 16)', function () {
 
     // Done, then the deploy that adds the account: it uses the login, and later deploys leave it alone.
     await helper.request().post('/netatmo-tokens/newacc/dialog').send({ open: false }).expect(200);
-    const requests = sim.stats.tokenRequests;
-    await helper.setFlows([rt.account(sim, { id: 'newacc' }), sink], 'full', rt.credentials('newacc'));
+    const requests = env.sim.stats.tokenRequests;
+    await helper.setFlows([rt.account(env.sim, { id: 'newacc' }), sink], 'full', rt.credentials('newacc'));
     const st = await until(async () => {
       const body = (await helper.request().get('/netatmo-tokens/newacc/status').expect(200)).body;
       return body.deployed && body.authorized ? body : undefined;
     }, 'the deployed account to use the login');
     assert.equal(st.status, 'ok');
-    assert.equal(sim.stats.tokenRequests, requests, 'no new login was needed');
-    await helper.setFlows([rt.account(sim, { id: 'newacc', name: 'renamed' }), sink], 'full', rt.credentials('newacc'));
+    assert.equal(env.sim.stats.tokenRequests, requests, 'no new login was needed');
+    await helper.setFlows([rt.account(env.sim, { id: 'newacc', name: 'renamed' }), sink], 'full', rt.credentials('newacc'));
     assert.ok(fs.existsSync(tokenFile('newacc')));
   });
 
@@ -148,14 +126,14 @@ describe('editor-facing behaviour of the nodes (issue 16)', function () {
     const start = await helper
       .request()
       .post('/netatmo-tokens/newacc/authorize')
-      .send({ ...typed, apiBase: sim.url })
+      .send({ ...typed, apiBase: env.sim.url })
       .expect(200);
     const pending = (await helper.request().get('/netatmo-tokens/newacc/status').expect(200)).body;
     assert.equal(pending.attempt.outcome, 'pending');
     assert.equal(JSON.stringify(pending).includes(new URL(start.body.url).searchParams.get('state')), false, 'the state is not echoed');
     const html = await (await fetch(start.body.url)).text();
     const refuse = /<a id="refuse" href="([^"]+)"/.exec(html)[1].replace(/&amp;/g, '&');
-    const back = new URL((await fetch(sim.url + refuse, { redirect: 'manual' })).headers.get('location'));
+    const back = new URL((await fetch(env.sim.url + refuse, { redirect: 'manual' })).headers.get('location'));
     await helper.request().get(`/netatmo-tokens/callback/${back.search}`).set('Cookie', cookieOf(start)).expect(400);
     const refused = (await helper.request().get('/netatmo-tokens/newacc/status').expect(200)).body;
     assert.equal(refused.attempt.outcome, 'denied');

@@ -1,8 +1,6 @@
 'use strict';
 const assert = require('node:assert/strict');
-const fs = require('node:fs');
 const path = require('node:path');
-const { startSimulator } = require('./simulator');
 const rt = require('./helpers/runtime');
 const { helper, NODES } = rt;
 const { findSecrets } = require('./helpers/secrets');
@@ -52,29 +50,11 @@ function trackOurTimers() {
 }
 
 describe('netatmo-token in a Node-RED runtime', function () {
-  let sim;
-  let userDir;
-
-  before(async () => {
-    sim = await startSimulator({ clients: { [rt.CLIENT_ID]: rt.CLIENT_SECRET } });
-  });
-  after(() => sim.close());
-
-  beforeEach((done) => {
-    userDir = rt.useUserDir(rt.tmpDir());
-    sim.resetStats();
-    sim.clearFaults();
-    helper.startServer(done);
-  });
-  afterEach(async () => {
-    await helper.unload();
-    await new Promise((r) => helper.stopServer(r));
-    fs.rmSync(userDir, { recursive: true, force: true });
-  });
+  const env = rt.useRuntime();
 
   function flow(extra = {}) {
     return [
-      rt.account(sim),
+      rt.account(env.sim),
       { id: 'tok', z: 'f1', type: 'netatmo-token', account: 'acc1', interval: 0, wires: [['out']], ...extra },
       { id: 'out', z: 'f1', type: 'helper' },
       { id: 'c1', z: 'f1', type: 'catch', scope: null, uncaught: false, wires: [['caught']] },
@@ -83,7 +63,7 @@ describe('netatmo-token in a Node-RED runtime', function () {
   }
 
   it('adds the token to each message: access_token, merged headers, netatmo', async () => {
-    const stored = await rt.seedTokens(userDir, 'acc1', sim);
+    const stored = await rt.seedTokens(env.userDir, 'acc1', env.sim);
     await helper.load(NODES, flow(), rt.credentials());
     const out = rt.collect(helper.getNode('out'), 1);
     helper.getNode('tok').receive({ payload: 42, headers: { 'X-Keep': 'yes', authorization: 'Bearer old' } });
@@ -92,16 +72,16 @@ describe('netatmo-token in a Node-RED runtime', function () {
     assert.equal(msg.access_token, stored.access_token);
     assert.deepEqual(msg.headers, { 'X-Keep': 'yes', Authorization: `Bearer ${stored.access_token}` });
     assert.deepEqual(msg.netatmo, { expires_at: stored.expires_at, scope: ['read_station'] });
-    assert.equal(sim.stats.tokenRequests, 0, 'a valid stored token needs no HTTP call');
+    assert.equal(env.sim.stats.tokenRequests, 0, 'a valid stored token needs no HTTP call');
   });
 
   it('the token it hands out works against the API', async () => {
-    await rt.seedTokens(userDir, 'acc1', sim);
+    await rt.seedTokens(env.userDir, 'acc1', env.sim);
     await helper.load(NODES, flow(), rt.credentials());
     const out = rt.collect(helper.getNode('out'), 1);
     helper.getNode('tok').receive({});
     const [msg] = await out;
-    const res = await fetch(`${sim.url}/api/homesdata`, { headers: msg.headers });
+    const res = await fetch(`${env.sim.url}/api/homesdata`, { headers: msg.headers });
     assert.equal(res.status, 200);
   });
 
@@ -122,7 +102,7 @@ describe('netatmo-token in a Node-RED runtime', function () {
   });
 
   it("msg.netatmo.scope is the message's own copy", async () => {
-    await rt.seedTokens(userDir, 'acc1', sim);
+    await rt.seedTokens(env.userDir, 'acc1', env.sim);
     await helper.load(NODES, flow(), rt.credentials());
     const out = rt.collect(helper.getNode('out'), 2);
     helper.getNode('tok').receive({});
@@ -134,7 +114,7 @@ describe('netatmo-token in a Node-RED runtime', function () {
   });
 
   it('a msg.headers that is not an object goes to Catch with INVALID_INPUT', async () => {
-    await rt.seedTokens(userDir, 'acc1', sim);
+    await rt.seedTokens(env.userDir, 'acc1', env.sim);
     await helper.load(NODES, flow(), rt.credentials());
     const caught = rt.collect(helper.getNode('caught'), 1);
     helper.getNode('tok').receive({ headers: 'Authorization: x' });
@@ -144,7 +124,7 @@ describe('netatmo-token in a Node-RED runtime', function () {
   });
 
   it('shows the account state as node status', async () => {
-    await rt.seedTokens(userDir, 'acc1', sim);
+    await rt.seedTokens(env.userDir, 'acc1', env.sim);
     await helper.load(NODES, flow(), rt.credentials());
     const tok = helper.getNode('tok');
     const green = await rt.statusWhere(tok, (s) => s.fill === 'green');
@@ -161,8 +141,8 @@ describe('netatmo-token in a Node-RED runtime', function () {
   });
 
   it('two token nodes on one account share a single refresh', async () => {
-    sim.delayMs = 50;
-    await rt.seedTokens(userDir, 'acc1', sim, { expiresInMs: -1000 }); // already expired
+    env.sim.delayMs = 50;
+    await rt.seedTokens(env.userDir, 'acc1', env.sim, { expiresInMs: -1000 }); // already expired
     const f = flow();
     f.push({ id: 'tok2', z: 'f1', type: 'netatmo-token', account: 'acc1', wires: [['out']] });
     await helper.load(NODES, f, rt.credentials());
@@ -172,17 +152,17 @@ describe('netatmo-token in a Node-RED runtime', function () {
       helper.getNode('tok2').receive({ i });
     }
     const msgs = await out;
-    sim.delayMs = 0;
-    assert.equal(sim.stats.refreshRequests, 1);
+    env.sim.delayMs = 0;
+    assert.equal(env.sim.stats.refreshRequests, 1);
     const tokens = new Set(msgs.map((m) => m.access_token));
     assert.equal(tokens.size, 1);
-    const stored = await rt.readStored(userDir, 'acc1');
+    const stored = await rt.readStored(env.userDir, 'acc1');
     assert.equal(stored.tokens.access_token, [...tokens][0]);
-    assert.ok(sim.isValidRefreshToken(stored.tokens.refresh_token), 'the stored refresh token is the live one');
+    assert.ok(env.sim.isValidRefreshToken(stored.tokens.refresh_token), 'the stored refresh token is the live one');
   });
 
   it('emits on its timer with msg.payload = token, and leaves no timer after close', async () => {
-    const stored = await rt.seedTokens(userDir, 'acc1', sim);
+    const stored = await rt.seedTokens(env.userDir, 'acc1', env.sim);
     const timers = trackOurTimers();
     try {
       await helper.load(NODES, flow({ interval: 0.2 }), rt.credentials());
@@ -199,28 +179,28 @@ describe('netatmo-token in a Node-RED runtime', function () {
   });
 
   it('keeps the login across a restart of the runtime, with no new authorization', async () => {
-    await rt.seedTokens(userDir, 'acc1', sim, { expiresInMs: -1000 });
+    await rt.seedTokens(env.userDir, 'acc1', env.sim, { expiresInMs: -1000 });
     await helper.load(NODES, flow(), rt.credentials());
     let out = rt.collect(helper.getNode('out'), 1);
     helper.getNode('tok').receive({});
     const [first] = await out;
-    assert.equal(sim.stats.refreshRequests, 1);
+    assert.equal(env.sim.stats.refreshRequests, 1);
     await helper.unload();
 
-    // Same userDir, a new runtime: the rotated refresh token was persisted and is the live one.
+    // Same env.userDir, a new runtime: the rotated refresh token was persisted and is the live one.
     await helper.load(NODES, flow(), rt.credentials());
     out = rt.collect(helper.getNode('out'), 1);
     helper.getNode('tok').receive({});
     const [second] = await out;
     assert.equal(second.access_token, first.access_token);
-    assert.equal(sim.stats.tokenRequests, 1, 'no token request after the restart');
-    const stored = await rt.readStored(userDir, 'acc1');
-    assert.ok(sim.isValidRefreshToken(stored.tokens.refresh_token));
+    assert.equal(env.sim.stats.tokenRequests, 1, 'no token request after the restart');
+    const stored = await rt.readStored(env.userDir, 'acc1');
+    assert.ok(env.sim.isValidRefreshToken(stored.tokens.refresh_token));
   });
 
   it('with maxWait 0, a transient failure sends SERVER to Catch at once and shows the yellow retrying status, not red', async () => {
-    await rt.seedTokens(userDir, 'acc1', sim, { expiresInMs: -1000 });
-    sim.injectFault('http500');
+    await rt.seedTokens(env.userDir, 'acc1', env.sim, { expiresInMs: -1000 });
+    env.sim.injectFault('http500');
     await helper.load(NODES, flow({ maxWait: 0 }), rt.credentials());
     const caught = rt.collect(helper.getNode('caught'), 1);
     const tok = helper.getNode('tok');
@@ -231,8 +211,8 @@ describe('netatmo-token in a Node-RED runtime', function () {
   });
 
   it('a refused refresh token sends REAUTHORIZE to Catch and the status says so', async () => {
-    await rt.seedTokens(userDir, 'acc1', sim, { expiresInMs: -1000 });
-    sim.injectFault('invalid_grant');
+    await rt.seedTokens(env.userDir, 'acc1', env.sim, { expiresInMs: -1000 });
+    env.sim.injectFault('invalid_grant');
     await helper.load(NODES, flow(), rt.credentials());
     const tok = helper.getNode('tok');
     const first = rt.collect(helper.getNode('caught'), 1);
@@ -247,31 +227,17 @@ describe('netatmo-token in a Node-RED runtime', function () {
     const [b] = await second;
     assert.equal(a.error.code, 'REAUTHORIZE');
     assert.equal(b.error.code, 'REAUTHORIZE');
-    assert.equal(sim.stats.tokenRequests, 1, 'no retry loop on invalid_grant');
+    assert.equal(env.sim.stats.tokenRequests, 1, 'no retry loop on invalid_grant');
     const statuses = tok.status.getCalls().map((c) => c.args[0].text);
     assert.ok(statuses.includes('re-authorization needed'), statuses.join(','));
   });
 });
 
 describe('admin routes: paste a code, a URL or a refresh token; status', function () {
-  let sim;
-  let userDir;
-  before(async () => {
-    sim = await startSimulator({ clients: { [rt.CLIENT_ID]: rt.CLIENT_SECRET } });
-  });
-  after(() => sim.close());
-  beforeEach((done) => {
-    userDir = rt.useUserDir(rt.tmpDir());
-    helper.startServer(done);
-  });
-  afterEach(async () => {
-    await helper.unload();
-    await new Promise((r) => helper.stopServer(r));
-    fs.rmSync(userDir, { recursive: true, force: true });
-  });
+  const env = rt.useRuntime();
 
-  const load = () => helper.load(NODES, [rt.account(sim, { scope: 'read_station read_thermostat' })], rt.credentials());
-  const secretsIn = (text) => findSecrets(text, [rt.CLIENT_SECRET, ...sim.issuedSecrets()], [rt.CLIENT_ID]);
+  const load = () => helper.load(NODES, [rt.account(env.sim, { scope: 'read_station read_thermostat' })], rt.credentials());
+  const secretsIn = (text) => findSecrets(text, [rt.CLIENT_SECRET, ...env.sim.issuedSecrets()], [rt.CLIENT_ID]);
 
   it('status before authorization', async () => {
     await load();
@@ -282,7 +248,7 @@ describe('admin routes: paste a code, a URL or a refresh token; status', functio
 
   it('exchanges a pasted code; status then says authorized with the scopes, and no secret', async () => {
     await load();
-    const code = sim.issueCode({ clientId: rt.CLIENT_ID, redirectUri: 'http://localhost/', scope: 'read_station read_thermostat' });
+    const code = env.sim.issueCode({ clientId: rt.CLIENT_ID, redirectUri: 'http://localhost/', scope: 'read_station read_thermostat' });
     const res = await helper.request().post('/netatmo-tokens/acc1/code').send({ code }).expect(200);
     assert.equal(res.body.authorized, true);
     assert.deepEqual(res.body.scope, ['read_station', 'read_thermostat']);
@@ -290,13 +256,13 @@ describe('admin routes: paste a code, a URL or a refresh token; status', functio
     assert.equal(status.body.authorized, true);
     assert.ok(status.body.expires_at > Date.now());
     assert.deepEqual(secretsIn(JSON.stringify(res.body) + JSON.stringify(status.body)), []);
-    const stored = await rt.readStored(userDir, 'acc1');
-    assert.ok(sim.isValidRefreshToken(stored.tokens.refresh_token));
+    const stored = await rt.readStored(env.userDir, 'acc1');
+    assert.ok(env.sim.isValidRefreshToken(stored.tokens.refresh_token));
   });
 
   it('takes the whole redirected URL', async () => {
     await load();
-    const code = sim.issueCode({ clientId: rt.CLIENT_ID, redirectUri: 'http://localhost/', scope: 'read_station' });
+    const code = env.sim.issueCode({ clientId: rt.CLIENT_ID, redirectUri: 'http://localhost/', scope: 'read_station' });
     const res = await helper
       .request()
       .post('/netatmo-tokens/acc1/code')
@@ -307,12 +273,12 @@ describe('admin routes: paste a code, a URL or a refresh token; status', functio
 
   it('takes a refresh token from the token generator and rotates it at once', async () => {
     await load();
-    const issued = sim.issueTokens({ clientId: rt.CLIENT_ID, scope: 'read_station' });
+    const issued = env.sim.issueTokens({ clientId: rt.CLIENT_ID, scope: 'read_station' });
     const res = await helper.request().post('/netatmo-tokens/acc1/code').send({ refresh_token: issued.refresh_token }).expect(200);
     assert.equal(res.body.authorized, true);
-    assert.equal(sim.isValidRefreshToken(issued.refresh_token), false, 'rotated');
-    const stored = await rt.readStored(userDir, 'acc1');
-    assert.ok(sim.isValidRefreshToken(stored.tokens.refresh_token));
+    assert.equal(env.sim.isValidRefreshToken(issued.refresh_token), false, 'rotated');
+    const stored = await rt.readStored(env.userDir, 'acc1');
+    assert.ok(env.sim.isValidRefreshToken(stored.tokens.refresh_token));
   });
 
   it('refuses bad input with a clear message and changes nothing', async () => {
@@ -333,12 +299,12 @@ describe('admin routes: paste a code, a URL or a refresh token; status', functio
       assert.equal(res.body.error.code, 'INVALID_INPUT', JSON.stringify(body));
       assert.match(res.body.error.message, message, JSON.stringify(body));
     }
-    assert.equal(await rt.readStored(userDir, 'acc1'), null);
+    assert.equal(await rt.readStored(env.userDir, 'acc1'), null);
   });
 
   it('a used code gives INVALID_GRANT', async () => {
     await load();
-    const code = sim.issueCode({ clientId: rt.CLIENT_ID, redirectUri: 'http://localhost/', scope: 'read_station' });
+    const code = env.sim.issueCode({ clientId: rt.CLIENT_ID, redirectUri: 'http://localhost/', scope: 'read_station' });
     await helper.request().post('/netatmo-tokens/acc1/code').send({ code }).expect(200);
     const res = await helper.request().post('/netatmo-tokens/acc1/code').send({ code }).expect(400);
     assert.equal(res.body.error.code, 'INVALID_GRANT');

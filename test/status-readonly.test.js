@@ -8,30 +8,14 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
 const rt = require('./helpers/runtime');
-const { startSimulator } = require('./simulator');
 
 const { helper, NODES } = rt;
 
 describe('admin: GET /status is read-only', function () {
   this.timeout(15000);
-  let sim;
-  let userDir;
+  const env = rt.useRuntime({ prefix: 'netatmo-status-ro-' });
 
-  before(async () => {
-    sim = await startSimulator({ clients: { [rt.CLIENT_ID]: rt.CLIENT_SECRET } });
-  });
-  after(() => sim.close());
-  beforeEach((done) => {
-    userDir = rt.useUserDir(rt.tmpDir('netatmo-status-ro-'));
-    helper.startServer(done);
-  });
-  afterEach(async () => {
-    await helper.unload();
-    await new Promise((r) => helper.stopServer(r));
-    fs.rmSync(userDir, { recursive: true, force: true });
-  });
-
-  const dir = () => path.join(userDir, 'netatmo-tokens');
+  const dir = () => path.join(env.userDir, 'netatmo-tokens');
   const file = (id = 'acc1') => path.join(dir(), `${id}.json`);
   /** Every file of the token folder with its bytes and inode: what must not change. */
   const snapshot = () =>
@@ -64,7 +48,7 @@ describe('admin: GET /status is read-only', function () {
     await helper.load(NODES, [], {});
     const { TokenStore } = require('../dist/core/store');
     await new TokenStore({ dir: dir(), secret: 'another-credential-secret' }).write('acc1', {
-      tokens: sim.issueTokenSet({ clientId: rt.CLIENT_ID }),
+      tokens: env.sim.issueTokenSet({ clientId: rt.CLIENT_ID }),
     });
     const before = snapshot();
     const res = await status();
@@ -75,7 +59,7 @@ describe('admin: GET /status is read-only', function () {
 
   it('a good file of an account not deployed yet is read, not rewritten', async () => {
     await helper.load(NODES, [], {});
-    const tokens = await rt.seedTokens(userDir, 'acc1', sim);
+    const tokens = await rt.seedTokens(env.userDir, 'acc1', env.sim);
     const before = snapshot();
     const res = await status();
     assert.equal(res.status, 200, res.text);
@@ -85,8 +69,8 @@ describe('admin: GET /status is read-only', function () {
   });
 
   it('a deployed account answers from memory: a file damaged since is left in place', async () => {
-    await rt.seedTokens(userDir, 'acc1', sim);
-    await helper.load(NODES, [rt.account(sim)], rt.credentials());
+    await rt.seedTokens(env.userDir, 'acc1', env.sim);
+    await helper.load(NODES, [rt.account(env.sim)], rt.credentials());
     const end = Date.now() + 5000;
     let ok;
     while ((ok = await status()).body.status !== 'ok') {

@@ -1,41 +1,21 @@
 'use strict';
 /** A token Netatmo's API refused before its expiry, seen from a netatmo-token node in a Node-RED runtime. */
 const assert = require('node:assert/strict');
-const fs = require('node:fs');
-const { startSimulator } = require('./simulator');
 const rt = require('./helpers/runtime');
 const { until } = require('./helpers/core-env');
 const { helper, NODES } = rt;
 
 describe('netatmo-token: an access token refused by the API before its expiry', function () {
-  let sim;
-  let userDir;
-
-  before(async () => {
-    sim = await startSimulator({ clients: { [rt.CLIENT_ID]: rt.CLIENT_SECRET } });
-  });
-  after(() => sim.close());
-
-  beforeEach((done) => {
-    userDir = rt.useUserDir(rt.tmpDir());
-    sim.resetStats();
-    sim.clearFaults();
-    helper.startServer(done);
-  });
-  afterEach(async () => {
-    await helper.unload();
-    await new Promise((r) => helper.stopServer(r));
-    fs.rmSync(userDir, { recursive: true, force: true });
-  });
+  const env = rt.useRuntime();
 
   const flow = () => [
-    rt.account(sim),
+    rt.account(env.sim),
     { id: 'tok', z: 'f1', type: 'netatmo-token', account: 'acc1', interval: 0, wires: [['out']] },
     { id: 'out', z: 'f1', type: 'helper' },
   ];
 
   it('is not handed out again: every node gets the new token from one refresh', async () => {
-    const stored = await rt.seedTokens(userDir, 'acc1', sim);
+    const stored = await rt.seedTokens(env.userDir, 'acc1', env.sim);
     await helper.load(NODES, flow(), rt.credentials());
     const manager = helper.getNode('acc1').manager;
     await until(() => manager.fresh()?.access_token === stored.access_token, 'the account to load its token');
@@ -50,8 +30,8 @@ describe('netatmo-token: an access token refused by the API before its expiry', 
     assert.equal(tokens.size, 1);
     const [fresh] = tokens;
     assert.notEqual(fresh, stored.access_token, 'a node handed out the refused token');
-    assert.equal(sim.stats.tokenRequests, 1);
-    const res = await fetch(`${sim.url}/api/homesdata`, { headers: msgs[0].headers });
+    assert.equal(env.sim.stats.tokenRequests, 1);
+    const res = await fetch(`${env.sim.url}/api/homesdata`, { headers: msgs[0].headers });
     assert.equal(res.status, 200);
     assert.equal(manager.state.status, 'ok');
   });

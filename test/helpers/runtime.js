@@ -107,6 +107,35 @@ function statusWhere(node, test) {
   });
 }
 
+/**
+ * The fixture of a block of node tests: one simulator for the block (`sim` options), and for each test a
+ * fresh userDir, the simulator's counters and faults reset, the helper's HTTP server started; after each,
+ * the flows unloaded, the server stopped and the userDir removed. `each` runs in every beforeEach
+ * (e.g. clearing the authorize states). `const env = useRuntime();` then `env.sim`, `env.userDir`.
+ */
+function useRuntime({ sim: simOptions = {}, prefix, each } = {}) {
+  const { startSimulator } = require('../simulator');
+  const env = {};
+  before(async () => {
+    env.sim = await startSimulator({ clients: { [CLIENT_ID]: CLIENT_SECRET }, ...simOptions });
+  });
+  after(() => env.sim.close());
+  beforeEach((done) => {
+    env.userDir = useUserDir(tmpDir(prefix));
+    env.sim.resetStats();
+    env.sim.clearFaults();
+    if (each) each(env);
+    helper.startServer(done);
+  });
+  afterEach(async () => {
+    await helper.unload();
+    await new Promise((r) => helper.stopServer(r));
+    if (each) each(env);
+    fs.rmSync(env.userDir, { recursive: true, force: true });
+  });
+  return env;
+}
+
 /** Active timers of this process, to show none are left behind. */
 function activeTimeouts() {
   return process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
@@ -128,4 +157,5 @@ module.exports = {
   collect,
   statusWhere,
   activeTimeouts,
+  useRuntime,
 };
