@@ -48,14 +48,16 @@ describe('editor-facing behaviour of the nodes (issue 16)', function () {
 
   // ------------------------------------------------------------ item 3: no account
 
-  for (const [what, account] of [
-    ['no account selected', ''],
-    ['an account that is not deployed', 'gone-account'],
+  for (const [type, what, account] of [
+    ['netatmo-token', 'no account selected', ''],
+    ['netatmo-token', 'an account that is not deployed', 'gone-account'],
+    ['netatmo-api', 'no account selected', ''],
+    ['netatmo-api', 'an account that is not deployed', 'gone-account'],
   ]) {
-    it(`a token node with ${what} sends each message to Catch with NO_ACCOUNT, and nothing on`, async () => {
+    it(`a ${type} node with ${what} sends each message to Catch with NO_ACCOUNT, and nothing on`, async () => {
       await helper.load(
-        NODES,
-        [{ id: 'tok', z: 'f1', type: 'netatmo-token', account, interval: 0, wires: [['out']] }, sink, ...catcher],
+        rt.API_NODES,
+        [{ id: 'tok', z: 'f1', type, account, interval: 0, endpoint: 'homesdata', wires: [['out']] }, sink, ...catcher],
         {},
       );
       const tok = helper.getNode('tok');

@@ -5,7 +5,7 @@ import { ApiAnswer, ApiCall, ApiClient, MethodSetting, TokenSource, isPlainObjec
 import { ApiErrorBody, NetatmoError, asNetatmoError } from '../core/errors';
 import type { AccountState } from '../core/manager';
 import { RateBudget, parseRateLimits } from '../core/rate-budget';
-import { AccountNode, nodeRedSettings } from './runtime';
+import { AccountNode, maxWaitMs, nodeRedSettings } from './runtime';
 
 interface ApiConfig extends NodeDef {
   account: string;
@@ -20,13 +20,6 @@ export interface ApiMessage extends NodeMessage {
   endpoint?: unknown;
   statusCode?: number;
   netatmo?: { endpoint?: string; status?: string; time_server?: number; errors?: unknown[]; error?: ApiErrorBody };
-}
-
-/** Seconds a message may wait (token, retry, rate budget): default 30, at most an hour. */
-export function maxWaitMs(value: unknown): number {
-  if (value === undefined || value === null || value === '') return 30_000;
-  const s = Number(value);
-  return Number.isFinite(s) && s >= 0 ? Math.min(s, 3600) * 1000 : 30_000;
 }
 
 export default function (RED: NodeAPI): void {
@@ -47,6 +40,10 @@ export default function (RED: NodeAPI): void {
     if (!account || account.type !== 'netatmo-account') {
       node.error(RED._('netatmo-api.errors.no-account'));
       node.status({ fill: 'red', shape: 'ring', text: RED._('netatmo-api.status.no-account') });
+      // No call can be made: each message goes to Catch, as for the token node, instead of vanishing.
+      node.on('input', (_msg: NodeMessageInFlow, _send: unknown, done: (err?: Error) => void) =>
+        done(new NetatmoError('NO_ACCOUNT', RED._('netatmo-api.errors.no-account'))),
+      );
       return;
     }
     const tokens: TokenSource = account.manager;

@@ -1,7 +1,7 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
 import { NetatmoError } from '../core/errors';
 import type { TokenSet } from '../core/oauth';
-import type { AccountNode } from './netatmo-account';
+import { AccountNode, maxWaitMs } from './runtime';
 
 interface TokenConfig extends NodeDef {
   account: string;
@@ -49,7 +49,7 @@ export default function (RED: NodeAPI): void {
       return;
     }
     const manager = account.manager;
-    const maxWaitMs = Number(config.maxWait ?? 30) * 1000 || 0;
+    const waitMs = maxWaitMs(config.maxWait);
     account.register(node);
 
     /**
@@ -75,7 +75,7 @@ export default function (RED: NodeAPI): void {
         return;
       }
       manager
-        .getToken({ maxWaitMs })
+        .getToken({ maxWaitMs: waitMs })
         .then((t) => {
           send(withToken(m, t));
           done();

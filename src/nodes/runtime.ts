@@ -68,6 +68,13 @@ function storeSecrets(RED: NodeAPI): Array<string | undefined> {
   return credentialSecrets(get('credentialSecret'), get('_credentialSecret')).secrets;
 }
 
+/** Seconds a message may wait for a token, a retry or the rate budget (a node's `maxWait`): default 30, at most an hour. */
+export function maxWaitMs(value: unknown): number {
+  if (value === undefined || value === null || value === '') return 30_000;
+  const s = Number(value);
+  return Number.isFinite(s) && s >= 0 ? Math.min(s, 3600) * 1000 : 30_000;
+}
+
 /** Builds the OAuth client of an account, or explains why it cannot. */
 export function clientFor(RED: NodeAPI, creds: AccountCredentials, apiBase: string): OAuthClient {
   const timeout = nodeRedSettings(RED).timeoutSeconds;
