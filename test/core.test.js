@@ -18,25 +18,11 @@ const { TokenStore } = require('../dist/core/store');
 const { parsePastedRedirect, checkCode, checkAccountId } = require('../dist/core/validate');
 const { redact, Redactor } = require('../dist/core/redact');
 const { ALL_SCOPES, parseScope } = require('../dist/core/scopes');
-const { useCoreEnv, tick, CLIENT_ID, CLIENT_SECRET, ACCOUNT, TTL, T0, MIN } = require('./helpers/core-env');
+const { useCoreEnv, tick, rejectsWith, CLIENT_ID, CLIENT_SECRET, ACCOUNT, TTL, T0, MIN } = require('./helpers/core-env');
 
 const REDIRECT_URI = 'http://localhost:1880/netatmo/callback';
 
 // ------------------------------------------------------------------ helpers
-
-/** Resolves to the NetatmoError `p` rejects with, after checking its code. */
-async function rejectsWith(p, code) {
-  let err;
-  try {
-    await p;
-  } catch (e) {
-    err = e;
-  }
-  assert.ok(err, `expected a rejection with ${code}, got a value`);
-  assert.ok(err instanceof NetatmoError, `expected a NetatmoError, got ${err && err.stack}`);
-  assert.equal(err.code, code, `expected ${code}, got ${err.code}: ${err.message}`);
-  return err;
-}
 
 function throwsWith(fn, code) {
   let err;
