@@ -5,6 +5,7 @@
  * process started with adminAuth, the permission checks.
  */
 const assert = require('node:assert/strict');
+const { until: waitUntil } = require('./helpers/until');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
@@ -106,15 +107,7 @@ describe('admin routes (authorize from the editor)', function () {
   const callback = (back) => get(`/netatmo-tokens/callback/${back.search}`);
   const tokenFile = (id) => path.join(userDir, 'netatmo-tokens', `${id}.json`);
   const storedTokens = (id) => JSON.parse(fs.readFileSync(tokenFile(id), 'utf8')).account.tokens;
-  async function until(check, what, ms = 3000) {
-    const end = Date.now() + ms;
-    for (;;) {
-      const value = await check();
-      if (value) return value;
-      if (Date.now() > end) assert.fail(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  }
+  const until = (check, what, ms = 3000) => waitUntil(check, what, ms, 20);
   /** Sends a message through the token node and resolves with what comes out. */
   function tokenMessage() {
     return new Promise((resolve, reject) => {

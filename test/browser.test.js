@@ -12,6 +12,7 @@
  * prefix proxy that terminates TLS.
  */
 const assert = require('node:assert/strict');
+const { until: waitUntil } = require('./helpers/until');
 const fs = require('node:fs');
 const path = require('node:path');
 const { startSimulator } = require('./simulator');
@@ -101,15 +102,7 @@ function flows(simUrl) {
   ];
 }
 
-async function until(check, what, ms = 15000) {
-  const end = Date.now() + ms;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > end) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const until = (check, what, ms = 15000) => waitUntil(check, what, ms, 100);
 
 /** Opens the editor at `url` and waits for the flow's token node. */
 async function openEditor(page, url) {

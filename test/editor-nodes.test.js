@@ -6,6 +6,7 @@
  * open survives until the deploy that adds its account.
  */
 const assert = require('node:assert/strict');
+const { until: waitUntil } = require('./helpers/until');
 const fs = require('node:fs');
 const path = require('node:path');
 const rt = require('./helpers/runtime');
@@ -142,15 +143,7 @@ describe('editor-facing behaviour of the nodes (issue 16)', function () {
     assert.equal(refused.authorized, false);
   });
 
-  async function until(check, what, ms = 3000) {
-    const end = Date.now() + ms;
-    for (;;) {
-      const value = await check();
-      if (value) return value;
-      if (Date.now() > end) assert.fail(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  }
+  const until = (check, what, ms = 3000) => waitUntil(check, what, ms, 20);
 });
 
 describe('what the paste box takes (issue 12, issue 16 item 5)', () => {

@@ -19,6 +19,7 @@ const { OAuthClient } = require('../../dist/core/oauth');
 const { TokenStore } = require('../../dist/core/store');
 const { TokenManager } = require('../../dist/core/manager');
 const { findSecrets } = require('./secrets');
+const { until } = require('./until');
 
 const CLIENT_ID = 'core-test-client';
 const CLIENT_SECRET = 'Cl1ent-S3cret-for-core-tests';
@@ -29,17 +30,6 @@ const MIN = 60_000;
 
 /** Lets pending I/O callbacks run (no timer involved). */
 const tick = () => new Promise((resolve) => setImmediate(resolve));
-
-/** Resolves with `check()` once it is truthy; fails after `ms` of real time (the condition, not a sleep, decides). */
-async function until(check, what, ms = 5000) {
-  const end = Date.now() + ms;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > end) assert.fail(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 /** Resolves to the NetatmoError `p` rejects with, after checking its code. */
 async function rejectsWith(p, code) {
