@@ -745,7 +745,7 @@ describe('netatmo-tokens (command line)', function () {
         cli(on(userDir, 'current'), userDir, { NODE_RED_CREDENTIAL_SECRET: 'also-wrong' }),
       ]);
       assert.equal(cur.code, 40);
-      assert.match(cur.stderr, /cannot be decoded .*left untouched.*--secret/);
+      assert.match(cur.stderr, /written with another credentialSecret .*left untouched.*--secret/);
       assert.equal(ref.code, 51);
       assert.equal(envSecret.code, 40);
       assert.match(envSecret.stderr, /NODE_RED_CREDENTIAL_SECRET/);

@@ -313,10 +313,6 @@ describe('core: TokenStore, exactly', () => {
       ['{"version":1,"acc', 'not JSON'],
       ['{"version":2,"account":{}}', 'unknown format'],
       ['null', 'unknown format'],
-      [
-        JSON.stringify({ version: 1, encrypted: 'aes-256-gcm', iv: '', tag: '', data: '' }),
-        'encrypted, but Node-RED has no credential secret',
-      ],
       [JSON.stringify({ version: 1, account: { tokens: null } }), 'missing fields'],
     ];
     for (const [text, why] of cases) {
@@ -329,8 +325,14 @@ describe('core: TokenStore, exactly', () => {
       assert.equal(fs.readFileSync(file(), 'utf8'), text);
     }
     await new TokenStore({ dir, secret: 'one-secret' }).write('acc1', { tokens: tokens() });
-    const e = await errorOf(() => new TokenStore({ dir, secret: 'another-secret' }).peek('acc1'));
-    assert.match(e.message, /\(cannot decrypt: the credential secret changed\); it was left untouched$/);
+    const before = fs.readFileSync(file(), 'utf8');
+    for (const other of [new TokenStore({ dir, secret: 'another-secret' }), new TokenStore({ dir })]) {
+      const e = await errorOf(() => other.peek('acc1'));
+      assert.equal(e.code, 'STORE');
+      assert.equal(e.reason, 'secret');
+      assert.match(e.message, /was written with another credentialSecret \(.*\); it was left untouched/);
+    }
+    assert.equal(fs.readFileSync(file(), 'utf8'), before);
     assert.deepEqual(await new TokenStore({ dir, secret: 'one-secret' }).peek('acc1'), { tokens: tokens() });
   });
 

@@ -367,7 +367,7 @@ describe('core: TokenStore', () => {
     assert.equal(fs.statSync(path.join(open, `${ACCOUNT}.json`)).mode & 0o777, 0o600);
   });
 
-  it('encrypts with a secret; the same secret reads back, another one sets the file aside', async () => {
+  it('encrypts with a secret; the same secret reads back; another one is a STORE error naming credentialSecret, the file left as it was', async () => {
     const t = tokens();
     await env.store({ secret: 'credential-secret-A' }).write(ACCOUNT, { tokens: t });
     const text = fs.readFileSync(env.file(), 'utf8');
@@ -376,25 +376,34 @@ describe('core: TokenStore', () => {
     assert.equal(JSON.parse(text).encrypted, 'aes-256-gcm');
     assert.deepEqual(await env.store({ secret: 'credential-secret-A' }).read(ACCOUNT), { tokens: t });
 
-    const err = await rejectsWith(env.store({ secret: 'credential-secret-B' }).read(ACCOUNT), 'STORE_CORRUPT');
-    assert.ok(err.message.includes(env.file()), err.message);
-    assert.equal(fs.existsSync(env.file()), false);
+    // Another replica's file, or a restarted container without the same credentialSecret: never set aside.
+    for (const other of [env.store({ secret: 'credential-secret-B' }), env.store()]) {
+      for (let i = 0; i < 3; i++) {
+        const err = await rejectsWith(other.read(ACCOUNT), 'STORE');
+        assert.equal(err.reason, 'secret');
+        assert.ok(err.message.includes(env.file()) && err.message.includes('credentialSecret'), err.message);
+        assert.equal(err.retryable, false);
+        assert.ok(!err.message.includes('credential-secret-'), 'no secret in the message');
+      }
+    }
+    assert.deepEqual(fs.readdirSync(env.dir), [`${ACCOUNT}.json`]);
+    assert.equal(fs.readFileSync(env.file(), 'utf8'), text, 'the file must stay as it was');
+    assert.deepEqual(await env.store({ secret: 'credential-secret-A' }).read(ACCOUNT), { tokens: t });
+  });
+
+  it('an encrypted file damaged under the right key is STORE_CORRUPT, kept aside', async () => {
+    const store = env.store({ secret: 'credential-secret-A' });
+    await store.write(ACCOUNT, { tokens: tokens() });
+    const env1 = JSON.parse(fs.readFileSync(env.file(), 'utf8'));
+    const data = Buffer.from(env1.data, 'base64');
+    data[0] ^= 1; // one bit flipped on the disk
+    const damaged = JSON.stringify({ ...env1, data: data.toString('base64') });
+    fs.writeFileSync(env.file(), damaged);
+    const err = await rejectsWith(store.read(ACCOUNT), 'STORE_CORRUPT');
+    assert.match(err.message, /is damaged \(cannot decrypt: the data does not match its tag\)/);
     const aside = fs.readdirSync(env.dir).filter((f) => f.startsWith(`${ACCOUNT}.json.corrupt-`));
     assert.equal(aside.length, 1);
-    assert.ok(err.message.includes(aside[0]), err.message);
-    assert.equal(fs.readFileSync(path.join(env.dir, aside[0]), 'utf8'), text, 'the damaged file must be kept as it was');
-    assert.equal(await env.store({ secret: 'credential-secret-B' }).read(ACCOUNT), null);
-
-    // A second damaged file does not overwrite the first one kept aside.
-    await env.store({ secret: 'credential-secret-A' }).write(ACCOUNT, { tokens: tokens(2) });
-    const text2 = fs.readFileSync(env.file(), 'utf8');
-    await rejectsWith(env.store({ secret: 'credential-secret-B' }).read(ACCOUNT), 'STORE_CORRUPT');
-    await env.store({ secret: 'credential-secret-A' }).write(ACCOUNT, { tokens: tokens(3) });
-    await rejectsWith(env.store().read(ACCOUNT), 'STORE_CORRUPT'); // no secret at all
-    const kept = fs.readdirSync(env.dir).filter((f) => f.startsWith(`${ACCOUNT}.json.corrupt-`));
-    assert.equal(kept.length, 3);
-    const contents = kept.map((f) => fs.readFileSync(path.join(env.dir, f), 'utf8'));
-    assert.ok(contents.includes(text) && contents.includes(text2));
+    assert.equal(fs.readFileSync(path.join(env.dir, aside[0]), 'utf8'), damaged);
   });
 
   it('a truncated file is STORE_CORRUPT naming the file, and is kept aside', async () => {
@@ -913,6 +922,43 @@ describe('core: TokenManager', () => {
     assert.equal(mgr.state.status, 'error');
     assert.equal(mgr.state.error.code, 'STORE_CORRUPT');
     assert.equal(mgr.state.authorized, false);
+  });
+
+  it('a file written with another credentialSecret: a STORE error at start, no token request, the file left as it was', async () => {
+    const tokens = await env.storedLogin(env.store({ secret: 'replica-secret' }));
+    const text = fs.readFileSync(env.file(), 'utf8');
+    const errors = [];
+    const mgr = env.manager({
+      store: env.store({ secret: 'another-secret' }),
+      logger: { debug() {}, info() {}, warn() {}, error: (m) => errors.push(m) },
+    });
+    await mgr.start();
+    assert.equal(mgr.state.status, 'error');
+    assert.deepEqual([mgr.state.error.code, mgr.state.error.reason], ['STORE', 'secret']);
+    env.now = tokens.expires_at + 1; // due for refresh: still none
+    for (let i = 0; i < 3; i++) await rejectsWith(mgr.getToken(), 'STORE');
+    await rejectsWith(mgr.refresh({ force: true }), 'STORE');
+    assert.equal(env.sim.stats.tokenRequests, 0);
+    assert.deepEqual(fs.readdirSync(env.dir), [`${ACCOUNT}.json`]);
+    assert.equal(fs.readFileSync(env.file(), 'utf8'), text);
+    assert.equal(errors.length, 1, `said once: ${errors.join(' | ')}`);
+    assert.match(errors[0], /credentialSecret/);
+  });
+
+  it('a token folder that cannot be made or written is a STORE error at start, naming the folder', async () => {
+    const notADir = path.join(env.dir, 'a-file');
+    fs.writeFileSync(notADir, 'x');
+    for (const dir of [notADir, path.join(notADir, 'tokens')]) {
+      const mgr = env.manager({ store: new TokenStore({ dir }) });
+      await mgr.start();
+      assert.equal(mgr.state.status, 'error', dir);
+      assert.equal(mgr.state.error.code, 'STORE');
+      assert.ok(mgr.state.error.message.includes(dir), mgr.state.error.message);
+    }
+    // A good folder is checked without a trace.
+    const good = path.join(env.dir, 'good');
+    await env.manager({ store: new TokenStore({ dir: good }) }).start();
+    assert.deepEqual(fs.readdirSync(good), []);
   });
 
   it('emits state events that never contain a token or a secret', async () => {

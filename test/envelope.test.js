@@ -1,7 +1,7 @@
 'use strict';
 /** The token file's format (src/core/envelope.ts), as plain functions: no file, no clock. */
 const assert = require('node:assert/strict');
-const { decode, deriveKey, encode, keysFor } = require('../dist/core/envelope');
+const { WrongSecretError, decode, deriveKey, encode, keyId, keysFor } = require('../dist/core/envelope');
 
 const ACCOUNT = { tokens: { access_token: 'a|1', refresh_token: 'r|1', expires_at: 2, obtained_at: 1, scope: ['read_station'] } };
 
@@ -37,17 +37,39 @@ describe('core: envelope', () => {
   it('says why a text cannot be decoded, never with a secret in the message', () => {
     const enc = encode(ACCOUNT, keysFor(['s1']));
     const tampered = JSON.stringify({ ...JSON.parse(enc), data: Buffer.from('x').toString('base64') });
-    for (const [text, keys, why] of [
-      ['{not json', keysFor([]), /not JSON/],
-      ['{"version":2}', keysFor([]), /unknown format/],
-      [enc, keysFor([]), /encrypted, but Node-RED has no credential secret/],
-      [enc, keysFor(['wrong']), /cannot decrypt: the credential secret changed/],
-      [tampered, keysFor(['s1']), /cannot decrypt/],
+    const { kid, ...older } = JSON.parse(enc); // as versions before the key id wrote it
+    assert.equal(kid, keyId(deriveKey('s1')));
+    for (const [text, keys, why, wrongSecret] of [
+      ['{not json', keysFor([]), /not JSON/, false],
+      ['{"version":2}', keysFor([]), /unknown format/, false],
+      [enc, keysFor([]), /encrypted, but Node-RED has no credential secret/, true],
+      [enc, keysFor(['wrong']), /encrypted with another credential secret/, true],
+      [JSON.stringify(older), keysFor(['wrong']), /cannot decrypt: encrypted with another credential secret/, true],
+      [tampered, keysFor(['s1']), /cannot decrypt: the data does not match its tag/, false],
     ]) {
       assert.throws(
         () => decode(text, keys),
-        (err) => why.test(err.message) && !err.message.includes('s1') && !err.message.includes('wrong'),
+        (err) =>
+          why.test(err.message) &&
+          err instanceof WrongSecretError === wrongSecret &&
+          !err.message.includes('s1') &&
+          !err.message.includes('wrong'),
       );
     }
+    assert.deepEqual(decode(JSON.stringify(older), keysFor(['s1'])), { account: ACCOUNT, outdated: false });
+  });
+
+  it('the key id names the key that wrote the file: a wrong secret is told from damage', () => {
+    const enc = JSON.parse(encode(ACCOUNT, keysFor(['s1'])));
+    assert.equal(typeof enc.kid, 'string');
+    assert.notEqual(keyId(deriveKey('s2')), enc.kid);
+    assert.ok(!JSON.stringify(enc).includes(deriveKey('s1').toString('base64')), 'the key itself is not in the file');
+    // Damaged data under the right key id is damage, under another one a wrong secret.
+    const damaged = JSON.stringify({ ...enc, tag: Buffer.alloc(16).toString('base64') });
+    assert.throws(
+      () => decode(damaged, keysFor(['s2', 's1'])),
+      (err) => !(err instanceof WrongSecretError),
+    );
+    assert.throws(() => decode(damaged, keysFor(['s2'])), WrongSecretError);
   });
 });

@@ -18,6 +18,7 @@ describe('settings: netatmoTokens', () => {
         retryMaxSeconds: 30,
         lockStaleSeconds: 4,
         apiLimits: [{ limit: 5, seconds: 1 }],
+        dir: ' /data/storage/netatmo-tokens ',
       }),
       {
         apiBase: 'http://127.0.0.1:9',
@@ -28,6 +29,7 @@ describe('settings: netatmoTokens', () => {
         retryMaxMs: 30_000,
         lockStaleMs: 4_000,
         apiLimits: [{ limit: 5, seconds: 1 }], // checked by the rate budget (rate-budget.ts)
+        dir: '/data/storage/netatmo-tokens',
       },
     );
   });
@@ -83,5 +85,36 @@ describe('settings: credential secrets, in Node-RED order (nodes and command lin
       assert.deepEqual(got.secrets, secrets, what);
       assert.equal(got.from, from, what);
     }
+  });
+});
+
+describe('settings: the token folder (nodes and command line alike)', () => {
+  const path = require('node:path');
+  const { tokenFolder } = require('../dist/core/settings');
+
+  it('settings.js netatmoTokens.dir, else NETATMO_TOKENS_DIR, else <userDir>/netatmo-tokens; relative to the user directory (table)', () => {
+    const rows = [
+      // [settings.js dir, NETATMO_TOKENS_DIR, folder]
+      [undefined, undefined, '/home/nr/.node-red/netatmo-tokens'],
+      [undefined, '', '/home/nr/.node-red/netatmo-tokens'],
+      [undefined, '  ', '/home/nr/.node-red/netatmo-tokens'],
+      ['/data/storage/netatmo-tokens', undefined, '/data/storage/netatmo-tokens'],
+      [undefined, '/data/storage/tokens', '/data/storage/tokens'],
+      ['/from/settings', '/from/env', '/from/settings'],
+      ['tokens', undefined, '/home/nr/.node-red/tokens'],
+      [undefined, '../shared/tokens', '/home/nr/shared/tokens'],
+    ];
+    for (const [dir, env, folder] of rows) {
+      const vars = env === undefined ? {} : { NETATMO_TOKENS_DIR: env };
+      assert.equal(tokenFolder('/home/nr/.node-red', dir, vars), path.resolve(folder), `${dir} / ${env}`);
+    }
+  });
+
+  it('what the nodes read from settings.js reaches the store', () => {
+    const { storeFor } = require('../dist/nodes/runtime');
+    const RED = { settings: { userDir: '/home/nr/.node-red', netatmoTokens: { dir: 'shared' }, get: () => undefined } };
+    assert.equal(storeFor(RED).dir, path.resolve('/home/nr/.node-red/shared'));
+    assert.equal(read({ dir: 42 }).dir, undefined);
+    assert.equal(read({ dir: ' ' }).dir, undefined);
   });
 });

@@ -53,7 +53,7 @@ describe('admin: GET /status is read-only', function () {
     const before = snapshot();
     const res = await status();
     assert.equal(res.status, 500, res.text);
-    assert.equal(res.body.error.code, 'STORE_CORRUPT');
+    assert.equal(res.body.error.code, 'STORE');
     assert.deepEqual(snapshot(), before, 'GET /status changed the token folder');
   });
 

@@ -128,7 +128,7 @@ const OPTION_OF: Record<ParameterKey, string> = {
 };
 
 function storeContext(ctx: Ctx): StoreContext {
-  const sc = openStore(ctx.opts.store as string, ctx.opts.account as string, ctx.opts.secret);
+  const sc = openStore(ctx.opts.store as string, ctx.opts.account as string, ctx.opts.secret, ctx.env);
   for (const secret of sc.secret.secrets) if (secret) ctx.io.redactor.add(secret);
   ctx.io.debug(`Node-RED store ${sc.store.file(sc.accountId)}; credential secret: ${sc.secret.from}`);
   if (sc.settingsProblem) ctx.io.debug(sc.settingsProblem);
@@ -144,7 +144,7 @@ async function peek(ctx: Ctx, sc: StoreContext, exitCode: number): Promise<Store
   } catch (err) {
     const e = asNetatmoError(err);
     const hint =
-      e.code === 'STORE_CORRUPT'
+      e.code === 'STORE_CORRUPT' || e.reason === 'secret'
         ? `. Credential secret used: ${sc.secret.from}${sc.settingsProblem ? ` (${sc.settingsProblem})` : ''}; give Node-RED's with --secret or NODE_RED_CREDENTIAL_SECRET`
         : '';
     throw new CliExit(exitCode, `${e.message}${hint}`);

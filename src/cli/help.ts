@@ -52,7 +52,8 @@ export const OPTIONS_HELP = `Options:
    --json                 current: one JSON object for scripts
    --exit-zero            exit 0 instead of 101-104 when usage/display/current/refresh succeed
    --store USERDIR        use a Node-RED account's token store, <USERDIR>/netatmo-tokens/<ID>.json,
-   --account ID             for current, refresh, code (ID: the netatmo-account node's id)
+   --account ID             for current, refresh, code (ID: the netatmo-account node's id); the folder
+                            is netatmoTokens.dir of USERDIR/settings.js, else NETATMO_TOKENS_DIR, if set
    --secret S             Node-RED's credential secret (default: NODE_RED_CREDENTIAL_SECRET, else
                             credentialSecret of USERDIR/settings.js, which is loaded, else
                             _credentialSecret of USERDIR/.config.runtime.json; "" for none)
@@ -64,7 +65,8 @@ export const OPTIONS_HELP = `Options:
    -h, --help             help (also: netatmo-tokens <command> --help)
 Environment:
    NA_DEBUG=1|true        debug lines on stderr, tokens and the secret shortened (0|false: off)
-   NETATMO_API_BASE       the Netatmo server (default https://api.netatmo.com)`;
+   NETATMO_API_BASE       the Netatmo server (default https://api.netatmo.com)
+   NETATMO_TOKENS_DIR     with --store: the token folder, as for Node-RED (relative: to USERDIR)`;
 
 export const EXIT_HELP = `Exit codes (those of netatmo_manage_tokens.php):
    0 code exchanged, authorize-url printed     100 no parameter (or a wrong option)

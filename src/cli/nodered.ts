@@ -1,10 +1,11 @@
 /**
- * A Node-RED user folder's token store, seen from the shell: `<userDir>/netatmo-tokens/<account>.json`,
+ * A Node-RED user folder's token store, seen from the shell: `<token folder>/<account>.json`, the folder
+ * chosen as the runtime chooses it (settings.js `netatmoTokens.dir`, NETATMO_TOKENS_DIR, else `<userDir>/netatmo-tokens`),
  * encrypted with Node-RED's credential secret as the runtime does (see storeFor in nodes/netatmo-account).
  */
 import { existsSync, promises as fs, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
-import { credentialSecrets, readNetatmoSettings } from '../core/settings';
+import { credentialSecrets, readNetatmoSettings, tokenFolder } from '../core/settings';
 import { FileTokenStore } from '../core/store';
 import { checkAccountId } from '../core/validate';
 import { CliExit, EXIT } from './exit';
@@ -75,7 +76,12 @@ function chooseSecret(userDir: string, settings: NodeRedSettingsFile, explicit: 
   return { secret: found.secret, secrets: found.secrets, from: found.secret ? from : `${from} (no encryption)` };
 }
 
-export function openStore(userDirArg: string, accountArg: string, explicitSecret: string | undefined): StoreContext {
+export function openStore(
+  userDirArg: string,
+  accountArg: string,
+  explicitSecret: string | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+): StoreContext {
   const userDir = path.resolve(userDirArg);
   let isDir = false;
   try {
@@ -95,8 +101,8 @@ export function openStore(userDirArg: string, accountArg: string, explicitSecret
   }
   const { settings, problem } = loadSettings(userDir);
   const secret = chooseSecret(userDir, settings, explicitSecret);
-  const { lockStaleMs } = readNetatmoSettings(settings.netatmoTokens);
-  const store = new FileTokenStore({ dir: path.join(userDir, 'netatmo-tokens'), secret: secret.secrets, lockStaleMs });
+  const { lockStaleMs, dir } = readNetatmoSettings(settings.netatmoTokens);
+  const store = new FileTokenStore({ dir: tokenFolder(userDir, dir, env), secret: secret.secrets, lockStaleMs });
   return { userDir, accountId, store, secret, settings, settingsProblem: problem };
 }
 

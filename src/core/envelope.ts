@@ -3,7 +3,7 @@
  * `{ version: 1, encrypted: 'aes-256-gcm', iv, tag, data }` with a key derived from Node-RED's
  * credential secret. No file, no state: the store reads and writes, this module encodes and decodes.
  */
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes } from 'node:crypto';
 
 /** The keys of the moment: `write` encrypts (none: clear text), every one of `read` may decrypt. */
 export interface Keys {
@@ -17,7 +17,28 @@ interface Envelope {
   iv?: string;
   tag?: string;
   data?: string;
+  /** Which key encrypted (keyId): tells "another credential secret" from "damaged". Absent in older files. */
+  kid?: string;
   account?: unknown;
+}
+
+/**
+ * The file is encrypted with a key none of ours is: another `credentialSecret` (or none here). Not damage:
+ * the store leaves such a file where it is, since on a shared folder it is the other replicas' login.
+ */
+export class WrongSecretError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'WrongSecretError';
+  }
+}
+
+/**
+ * A short public name of a key, stored beside the data. Says nothing of the key that the file does not
+ * already give away (anyone with the file can test a guessed secret against the GCM tag).
+ */
+export function keyId(key: Buffer): string {
+  return createHmac('sha256', key).update('netatmo-tokens key id').digest('base64').slice(0, 11);
 }
 
 /** The AES-256 key of a credential secret (as since the first release: SHA-256 of the text). */
@@ -47,6 +68,7 @@ export function encode(account: unknown, keys: Keys): string {
     iv: iv.toString('base64'),
     tag: cipher.getAuthTag().toString('base64'),
     data: data.toString('base64'),
+    kid: keyId(key),
   };
   return JSON.stringify(env);
 }
@@ -54,7 +76,8 @@ export function encode(account: unknown, keys: Keys): string {
 /**
  * The account in a file's text; `outdated` when it is not written the way `encode` would write it
  * now (clear text while a key exists, or encrypted with another than `keys.write`).
- * Throws an Error saying why the text cannot be decoded (no secret or token in the message).
+ * Throws an Error saying why the text cannot be decoded (no secret or token in the message): a
+ * WrongSecretError when no key of ours wrote it, a plain Error when it is damaged.
  */
 export function decode(text: string, keys: Keys): { account: unknown; outdated: boolean } {
   let env: Envelope;
@@ -67,9 +90,12 @@ export function decode(text: string, keys: Keys): { account: unknown; outdated: 
   let account: unknown = env.account;
   let outdated = !!keys.write;
   if (env.encrypted) {
-    if (keys.read.length === 0) throw new Error('encrypted, but Node-RED has no credential secret');
+    if (keys.read.length === 0) throw new WrongSecretError('encrypted, but Node-RED has no credential secret');
+    // With a key id, only the key that wrote the file is tried: failing with it means damage.
+    const candidates = typeof env.kid === 'string' ? keys.read.filter((k) => keyId(k) === env.kid) : keys.read;
+    if (candidates.length === 0) throw new WrongSecretError('encrypted with another credential secret');
     account = undefined;
-    for (const key of keys.read) {
+    for (const key of candidates) {
       try {
         const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(env.iv ?? '', 'base64'));
         decipher.setAuthTag(Buffer.from(env.tag ?? '', 'base64'));
@@ -81,7 +107,12 @@ export function decode(text: string, keys: Keys): { account: unknown; outdated: 
         // try the next secret
       }
     }
-    if (account === undefined) throw new Error('cannot decrypt: the credential secret changed');
+    // Without a key id (files of older versions) a failure is far more likely a changed secret than damage
+    // that leaves valid JSON and base64: never set aside on a guess.
+    if (account === undefined) {
+      if (typeof env.kid === 'string') throw new Error('cannot decrypt: the data does not match its tag');
+      throw new WrongSecretError('cannot decrypt: encrypted with another credential secret');
+    }
   }
   return { account, outdated };
 }

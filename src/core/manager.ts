@@ -175,6 +175,12 @@ export class TokenManager extends EventEmitter {
   /** Loads the stored login. Makes no HTTP call while the stored token is still valid. */
   async start(): Promise<void> {
     this.running = true;
+    // A folder where no new pair could be stored is said now, not at the first refresh (the rotation
+    // would then be lost). The stored token, if any, is still served until it expires.
+    await this.store.check?.().catch((err: unknown) => {
+      this.backoff.lastError = this.toError(err);
+      this.log.error(this.backoff.lastError.message);
+    });
     try {
       const stored = await this.readStore();
       if (stored) {

@@ -1,3 +1,5 @@
+import * as path from 'node:path';
+
 /**
  * What Node-RED's settings.js says to this package, read the same way by the nodes (RED.settings)
  * and by the command line (the settings.js file of a user folder).
@@ -14,6 +16,8 @@ export interface NetatmoSettings {
   lockStaleMs?: number;
   /** The API's per-user limits the api nodes keep below: `[{limit, seconds}]`. Default Netatmo's. */
   apiLimits?: unknown;
+  /** The token folder as written in settings.js (see tokenFolder). */
+  dir?: string;
 }
 
 /**
@@ -41,7 +45,24 @@ export function readNetatmoSettings(raw: unknown): NetatmoSettings {
     retryMaxMs: ms('retryMaxSeconds', 'retryMaxMs'),
     lockStaleMs: ms('lockStaleSeconds', 'lockStaleMs'),
     apiLimits: s.apiLimits,
+    dir: typeof s.dir === 'string' && s.dir.trim() !== '' ? s.dir.trim() : undefined,
   };
+}
+
+/** The environment variable naming the token folder where settings.js does not (FlowFuse, Docker). */
+export const TOKENS_DIR_ENV = 'NETATMO_TOKENS_DIR';
+
+/**
+ * The token folder, the same for the nodes and the command line: settings.js `netatmoTokens.dir`, else
+ * the environment's NETATMO_TOKENS_DIR, else `<userDir>/netatmo-tokens`. A relative path is taken from
+ * the user directory (not from the process's working folder, which a service manager chooses).
+ * A path no file system takes is left to the store, which says so naming it (STORE, reason `folder`).
+ */
+export function tokenFolder(userDir: string, settingsDir: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
+  const fromEnv = env[TOKENS_DIR_ENV]?.trim();
+  const chosen = settingsDir ?? (fromEnv ? fromEnv : undefined);
+  if (chosen === undefined) return path.join(path.resolve(userDir), 'netatmo-tokens');
+  return path.resolve(userDir, chosen);
 }
 
 export interface CredentialSecrets {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { Keys, decode, deriveKey, encode, keysFor } from './envelope';
+import { Keys, WrongSecretError, decode, deriveKey, encode, keysFor } from './envelope';
 import { NetatmoError } from './errors';
 import { withFileLock } from './lock';
 import type { TokenSet } from './oauth';
@@ -15,7 +15,10 @@ import { checkAccountId } from './validate';
 export interface TokenStore {
   /** The file (or folder) holding the account's login, for messages. */
   file(accountId: string): string;
-  /** The stored login, or null when there is none; STORE_CORRUPT when damaged (may be set aside). */
+  /**
+   * The stored login, or null when there is none; STORE_CORRUPT when damaged (may be set aside); STORE
+   * (reason `secret`) when written with another credential secret (left in place: another process's login).
+   */
   read(accountId: string): Promise<StoredAccount | null>;
   /** Like `read`, without side effects (a damaged file stays where it is). */
   peek(accountId: string): Promise<StoredAccount | null>;
@@ -26,6 +29,8 @@ export interface TokenStore {
   withLock<T>(accountId: string, fn: () => Promise<T>): Promise<T>;
   /** Moves an unreadable login out of the way before a new one is stored; returns where (or undefined). */
   keepAside(accountId: string, why?: string): Promise<string | undefined>;
+  /** Fails (STORE, reason `unwritable`) when logins cannot be stored: said at start, not at the first refresh. */
+  check?(): Promise<void>;
   /** True when the login, as last read, is not stored the way `write` would store it now. */
   isOutdated?(accountId: string): boolean;
   /** Rewrites an outdated login the current way, under the lock; true when it did. */
@@ -67,6 +72,8 @@ export interface TokenStoreOptions {
 
 const FILE_MODE = 0o600;
 const DIR_MODE = 0o700;
+/** The name of `check`'s probe files, before `<pid>-<8 hex>`. */
+const PROBE = '.write-check-';
 
 /**
  * Durable, atomic, private token files: `<dir>/<account id>.json`.
@@ -104,6 +111,7 @@ export class FileTokenStore implements TokenStore {
     try {
       decoded = this.decodeEntry(text);
     } catch (err) {
+      if (err instanceof WrongSecretError) throw wrongSecret(file, err);
       const aside = `${file}.corrupt-${Date.now()}-${randomBytes(3).toString('hex')}`; // unique: rename would overwrite an earlier one
       await fs.rename(file, aside).catch(() => undefined);
       const detail = (err as Error).message;
@@ -170,6 +178,7 @@ export class FileTokenStore implements TokenStore {
     try {
       return this.decode(text);
     } catch (err) {
+      if (err instanceof WrongSecretError) throw wrongSecret(file, err);
       const detail = (err as Error).message;
       throw new NetatmoError('STORE_CORRUPT', `The token file ${file} cannot be decoded (${detail}); it was left untouched`, {
         reason: 'undecodable',
@@ -199,12 +208,14 @@ export class FileTokenStore implements TokenStore {
       throw new NetatmoError('STORE', `Cannot write the token file ${file} (${detail})`, { reason: 'write', params: { file, detail } });
     }
     this.outdated.delete(accountId);
-    await this.removeStaleTemps(file);
+    await this.removeStaleTemps(`${path.basename(file)}.tmp-`);
   }
 
-  /** Temp files left by a process killed between its write and its rename: never renamed now, so removed. */
-  private async removeStaleTemps(file: string): Promise<void> {
-    const base = `${path.basename(file)}.tmp-`;
+  /**
+   * Temp files left by a process killed between its write and its rename (`<id>.json.tmp-`), or during
+   * `check` (`.write-check-`): never used now, so removed.
+   */
+  private async removeStaleTemps(base: string): Promise<void> {
     let names: string[];
     try {
       names = await fs.readdir(this.dir);
@@ -212,7 +223,7 @@ export class FileTokenStore implements TokenStore {
       return;
     }
     for (const name of names) {
-      // Exactly the names `write` makes: `<id>.json.tmp-<pid>-<8 hex>`, nothing else.
+      // Exactly the names `write` and `check` make: `<base><pid>-<8 hex>`, nothing else.
       if (!name.startsWith(base)) continue;
       const pid = Number(/^(\d+)-[0-9a-f]{8}$/.exec(name.slice(base.length))?.[1]);
       if (!Number.isInteger(pid) || pid === process.pid || processAlive(pid)) continue;
@@ -234,10 +245,37 @@ export class FileTokenStore implements TokenStore {
     return withFileLock(file, fn, { staleMs: this.lockStaleMs, waitMs: this.lockWaitMs });
   }
 
+  /**
+   * Creates the folder if needed and writes (then removes) a probe file in it: a folder on a read-only
+   * mount, owned by another user or not a folder at all is a STORE error at start, naming the folder.
+   */
+  async check(): Promise<void> {
+    await this.ensureDir();
+    const probe = path.join(this.dir, `${PROBE}${process.pid}-${randomBytes(4).toString('hex')}`);
+    try {
+      await fs.writeFile(probe, '', { mode: FILE_MODE });
+      // ENOENT: a replica on another machine (where our pid means nothing) took it for a leftover.
+      await fs.unlink(probe).catch((err: NodeJS.ErrnoException) => {
+        if (err.code !== 'ENOENT') throw err;
+      });
+      await this.removeStaleTemps(PROBE);
+    } catch (err) {
+      await fs.unlink(probe).catch(() => undefined);
+      const detail = (err as NodeJS.ErrnoException).code ?? 'error';
+      throw new NetatmoError('STORE', `Cannot write in the token folder ${this.dir} (${detail}): check its owner, permissions and mount`, {
+        reason: 'unwritable',
+        params: { file: this.dir, detail },
+      });
+    }
+  }
+
   private async ensureDir(): Promise<void> {
     try {
       await fs.mkdir(this.dir, { recursive: true, mode: DIR_MODE });
-      await fs.chmod(this.dir, DIR_MODE);
+      // A folder of another owner (a mount point chosen as the token folder) cannot be tightened: its files still are 0600.
+      await fs.chmod(this.dir, DIR_MODE).catch((err: NodeJS.ErrnoException) => {
+        if (err.code !== 'EPERM') throw err;
+      });
     } catch (err) {
       const detail = (err as NodeJS.ErrnoException).code ?? 'error';
       throw new NetatmoError('STORE', `Cannot create the token folder ${this.dir} (${detail})`, {
@@ -314,6 +352,17 @@ export function isStoredAccount(v: unknown): v is StoredAccount {
     t.refresh_token !== '' &&
     typeof t.expires_at === 'number' &&
     Array.isArray(t.scope)
+  );
+}
+
+/** A file encrypted with a secret we do not have: said as such, naming `credentialSecret`, never set aside. */
+function wrongSecret(file: string, err: WrongSecretError): NetatmoError {
+  const detail = err.message;
+  return new NetatmoError(
+    'STORE',
+    `The token file ${file} was written with another credentialSecret (${detail}); it was left untouched and nothing is refreshed. ` +
+      'Give this Node-RED the same credentialSecret (settings.js) as the one that wrote it, or authorize again to replace it',
+    { reason: 'secret', params: { file, detail } },
   );
 }
 

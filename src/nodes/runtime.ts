@@ -1,9 +1,8 @@
-import * as path from 'node:path';
 import type { Node, NodeAPI, NodeDef, NodeStatus } from 'node-red';
 import type { NetatmoError } from '../core/errors';
 import type { AccountState, TokenManager } from '../core/manager';
 import { OAuthClient } from '../core/oauth';
-import { NetatmoSettings, credentialSecrets, readNetatmoSettings } from '../core/settings';
+import { NetatmoSettings, credentialSecrets, readNetatmoSettings, tokenFolder } from '../core/settings';
 import { TokenStore } from '../core/store';
 import { checkClientId, checkClientSecret } from '../core/validate';
 
@@ -39,13 +38,16 @@ export interface AccountNode extends Node<AccountCredentials> {
   localize(err: unknown): NetatmoError;
 }
 
-/** The token folder, the store and the logger are built from Node-RED's settings, once per runtime. */
+/**
+ * The token folder (settings.js `netatmoTokens.dir`, NETATMO_TOKENS_DIR, else `<userDir>/netatmo-tokens`)
+ * and the store are built from Node-RED's settings, once per runtime.
+ */
 export function storeFor(RED: NodeAPI): TokenStore {
   const settings = nodeRedSettings(RED);
   const userDir = (RED.settings as { userDir?: string }).userDir || process.cwd();
   // Asked at each read and write: Node-RED generates its secret only when it first loads the flows' credentials.
   return new TokenStore({
-    dir: path.join(userDir, 'netatmo-tokens'),
+    dir: tokenFolder(userDir, settings.dir),
     secret: () => storeSecrets(RED),
     lockStaleMs: settings.lockStaleMs,
   });
