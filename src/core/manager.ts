@@ -426,7 +426,9 @@ export class TokenManager extends EventEmitter {
     try {
       stored = await this.readStore();
     } catch (err) {
-      if (asNetatmoError(err).code === 'STORE_CORRUPT') throw err; // already set aside: say why now
+      const e = asNetatmoError(err);
+      // Set aside already, or another credentialSecret's file (the lock changes nothing): say why now.
+      if (e.code === 'STORE_CORRUPT' || e.reason === 'secret') throw err;
       return undefined; // reported under the lock
     }
     const decision = this.decide(stored, force, known);
