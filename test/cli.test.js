@@ -754,6 +754,38 @@ describe('netatmo-tokens (command line)', function () {
       assert.equal((await store.read(ACCOUNT)).tokens.refresh_token, tokens.refresh_token);
     });
 
+    it("--store follows the token folder Node-RED uses (settings.js netatmoTokens.dir, else NETATMO_TOKENS_DIR); --dir stays the script's folder", async function () {
+      const shared = path.join(tmpDir('netatmo-cli-volume-'), 'tokens');
+      const inSettings = tmpDir('netatmo-cli-userdir-');
+      fs.writeFileSync(
+        path.join(inSettings, 'settings.js'),
+        `module.exports = ${JSON.stringify({ credentialSecret: CRED, netatmoTokens: { dir: shared } })};\n`,
+      );
+      const inEnv = tmpDir('netatmo-cli-userdir-');
+      fs.writeFileSync(path.join(inEnv, 'settings.js'), `module.exports = ${JSON.stringify({ credentialSecret: CRED })};\n`);
+      const store = new TokenStore({ dir: shared, secret: CRED });
+      const tokens = sim.issueTokenSet({ clientId: CLIENT_ID, scope: 'read_station' });
+      await store.write(ACCOUNT, { tokens });
+
+      const ref = await cli(on(inSettings, 'refresh'), inSettings, clientEnv);
+      assert.equal(ref.code, 104, ref.stderr);
+      const after = await store.read(ACCOUNT);
+      assert.notEqual(after.tokens.refresh_token, tokens.refresh_token, 'the pair in the chosen folder was rotated');
+      assert.equal(sim.isValidRefreshToken(after.tokens.refresh_token), true);
+      // Relative to the user directory, as for Node-RED; the environment counts when settings.js says nothing.
+      const cur = await cli(on(inEnv, 'current'), inEnv, { NETATMO_TOKENS_DIR: path.relative(inEnv, shared) });
+      assert.equal(cur.code, 103, cur.stderr);
+      assert.ok(cur.stdout.includes(`access_token  : ${short(after.tokens.access_token)}`), cur.stdout);
+      for (const d of [inSettings, inEnv]) assert.equal(fs.existsSync(path.join(d, 'netatmo-tokens')), false);
+
+      // The PHP script's folder (--dir, or the current folder) is not moved by NETATMO_TOKENS_DIR.
+      const { dir, tokens: php } = folderWithTokens();
+      const folder = await cli(['current', '--dir', dir], tmpDir('netatmo-cli-cwd-'), { NETATMO_TOKENS_DIR: shared });
+      assert.equal(folder.code, 103, folder.stderr);
+      assert.ok(folder.stdout.includes(`file_access_token.txt  : ${short(php.access_token)}`), folder.stdout);
+      assert.equal(sim.stats.tokenRequests, 1);
+    });
+
     it('no login for the account: current 40, refresh 51, naming the accounts there', async function () {
       const { userDir } = await userDirWithLogin({ runtime: { _credentialSecret: CRED } });
       const other = ['current', '--store', userDir, '--account', 'ffff0000ffff0000'];
