@@ -945,6 +945,21 @@ describe('core: TokenManager', () => {
     assert.match(errors[0], /credentialSecret/);
   });
 
+  it('a file of another credentialSecret: a new Authorize replaces the login, the old file kept aside as it was', async () => {
+    await env.storedLogin(env.store({ secret: 'replica-secret' }));
+    const text = fs.readFileSync(env.file(), 'utf8');
+    const store = env.store({ secret: 'another-secret' });
+    const mgr = env.manager({ store });
+    await mgr.start();
+    const code = env.sim.issueCode({ clientId: CLIENT_ID, redirectUri: REDIRECT_URI });
+    const t = await mgr.authorizeWithCode(code, REDIRECT_URI, 'read_station');
+    assert.equal(mgr.state.status, 'ok');
+    assert.equal((await store.read(ACCOUNT)).tokens.refresh_token, t.refresh_token);
+    const aside = fs.readdirSync(env.dir).filter((f) => f !== `${ACCOUNT}.json`);
+    assert.equal(aside.length, 1, aside.join());
+    assert.equal(fs.readFileSync(path.join(env.dir, aside[0]), 'utf8'), text);
+  });
+
   it('a token folder that cannot be made or written is a STORE error at start, naming the folder', async () => {
     const notADir = path.join(env.dir, 'a-file');
     fs.writeFileSync(notADir, 'x');
