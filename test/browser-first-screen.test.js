@@ -1,7 +1,7 @@
 'use strict';
 /* global window, document, getComputedStyle, RED, $ -- the page.evaluate/waitForFunction callbacks run in the editor page */
 /**
- * The first screen a newcomer meets (issue 23), in English and in French: a real Node-RED process with
+ * The first screen a newcomer meets (issue 23), in English, French and German: a real Node-RED process with
  * this package, the simulator as Netatmo, Chromium. The palette names every node in one style with an
  * icon of its own; a netatmo-api node dropped from the palette takes the only account (and asks when
  * there are several); its dialog shows the Method list whole and the endpoint's purpose in the editor's
@@ -34,6 +34,8 @@ const FLOWS = [
 
 async function shoot(locator, name) {
   fs.mkdirSync(SCREENSHOTS, { recursive: true });
+  // The editor's trays slide in with a jQuery animation: wait for it to end.
+  await locator.page().waitForFunction(() => !$(':animated').length, null, { timeout: 10000 });
   await locator.screenshot({ path: path.join(SCREENSHOTS, name) });
 }
 
@@ -74,6 +76,7 @@ function selectFits(page, selector) {
 for (const { locale, lang } of [
   { locale: 'en-US', lang: 'en-US' },
   { locale: 'fr-FR', lang: 'fr' },
+  { locale: 'de-DE', lang: 'de' }, // the Method list's German text, checked too
 ]) {
   describe(`the first screen in a real browser (${locale})`, function () {
     this.timeout(120000);
