@@ -147,6 +147,21 @@ for (const { locale, lang } of [
       const fits = await selectFits(page, '#node-input-method');
       assert.ok(fits.fits, `the Method list shows "${api.label['method-auto']}" in ${fits.inner}px, it needs ${fits.text}px`);
       await shoot(page.locator('.red-ui-tray').last(), `api-dialog-${lang}.png`);
+      await page.locator('#node-dialog-cancel').click();
+      await page.locator('#netatmo-api-pick').waitFor({ state: 'detached' });
+
+      // A node imported without an account (no onadd then): its dialog takes the only one too.
+      await page.evaluate(() =>
+        RED.nodes.import([{ id: 'bare', type: 'netatmo-api', z: 'tab1', account: '', endpoint: 'homesdata', x: 600, y: 80, wires: [[]] }]),
+      );
+      await page.evaluate(() => RED.editor.edit(RED.nodes.node('bare')));
+      await page.waitForFunction(() => $('#netatmo-api-pick option').length > 5, null, { timeout: 10000 });
+      assert.equal(await page.locator('#node-input-account').inputValue(), 'acc');
+      await page.locator('#node-dialog-ok').click();
+      await page.locator('#netatmo-api-pick').waitFor({ state: 'detached' });
+      assert.equal(await page.evaluate(() => RED.nodes.node('bare').account), 'acc');
+      await page.evaluate((n) => RED.editor.edit(RED.nodes.node(n)), id);
+      await page.waitForFunction(() => $('#netatmo-api-pick option').length > 5, null, { timeout: 10000 });
     });
 
     it('the account dialog, after Authorize and before Deploy, shows one state: authorized, deploy to use it', async () => {
@@ -184,6 +199,7 @@ for (const { locale, lang } of [
       await page.locator('#node-input-account').waitFor({ state: 'detached' });
     });
 
+    // Node-RED itself shows "none" for an empty account among several; this keeps our onadd from choosing.
     it('with several accounts, a new netatmo-api node asks which one', async () => {
       await page.evaluate(() =>
         RED.nodes.import([{ id: 'acc2', type: 'netatmo-account', name: 'second', scope: 'read_station', redirectUri: '', apiBase: '' }]),
