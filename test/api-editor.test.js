@@ -79,7 +79,7 @@ describe('netatmo-api edit dialog in a real browser', function () {
     assert.match(await info.textContent(), /does not ask for any of these scopes \(write_thermostat\)/);
 
     await pick.selectOption('getstationsdata');
-    assert.match(await info.textContent(), /GET \/api\/getstationsdata \(query\)/);
+    assert.match(await info.textContent(), /GET \/api\/getstationsdata \(query string\)/);
     assert.doesNotMatch(await info.textContent(), /does not ask for/, 'read_station is asked for');
     assert.equal(await page.locator('#netatmo-api-path-row').isVisible(), false);
 

@@ -391,7 +391,7 @@ describe('editor in a real browser: authorize, deploy, call the API', function (
     assert.match(statusText, /Authorized/);
     assert.match(statusText, /Scopes: read_station read_thermostat/);
     assert.match(statusText, /expires in 2 h 5\d min|expires in 3 h 0 min/);
-    assert.match(statusText, /Not deployed yet/);
+    assert.match(statusText, /^Authorized: deploy to use it/);
     await page.locator('#netatmo-account-attempt[data-outcome="authorized"]').waitFor(POLLED);
     assert.match(await page.locator('#netatmo-account-attempt').textContent(), /Authorized: Netatmo gave the tokens/);
     assert.equal(await page.locator('#netatmo-account-link').isVisible(), false);

@@ -24,7 +24,6 @@ const LANGS = fs
  */
 const WHY = {
   term: 'a technical term the community keeps in English (what users search for, what dev.netatmo.com shows)',
-  nodeName: "the node's name in the palette and on the canvas, the same in every language",
   word: 'the same word in this language',
 };
 const ALLOWED = {
@@ -45,26 +44,16 @@ const ALLOWED = {
     'netatmo-account.editor.status.scopes': WHY.term,
     'netatmo-account.errors.INVALID_INPUT-scopes': WHY.term,
   },
-  'fr/netatmo-token.json': {
-    'netatmo-token.label.default': WHY.nodeName,
-    'netatmo-token.label.palette': WHY.nodeName,
-  },
   'fr/netatmo-api.json': {
     'netatmo-api.label.endpoint': WHY.term,
-    'netatmo-api.label.default': WHY.nodeName,
-    'netatmo-api.label.palette': WHY.nodeName,
   },
   'de/netatmo-api.json': {
     'netatmo-api.label.name': WHY.word,
-    'netatmo-api.label.default': WHY.nodeName,
-    'netatmo-api.label.palette': WHY.nodeName,
     'netatmo-api.editor.optional': WHY.word,
   },
   // In help files the key is the paragraph's text.
   'de/netatmo-token.json': {
     'netatmo-token.label.name': WHY.word,
-    'netatmo-token.label.default': WHY.nodeName,
-    'netatmo-token.label.palette': WHY.nodeName,
   },
 };
 

@@ -45,7 +45,8 @@ describe('the packed package', function () {
       'dist/nodes/netatmo-token.js',
       'dist/nodes/netatmo-api.js',
       'nodes/netatmo-api.html',
-      'nodes/icons/netatmo.svg', // copied from icons/ by the build
+      'nodes/icons/netatmo-token.svg', // copied from icons/ by the build
+      'nodes/icons/netatmo-api.svg',
       'LICENSE',
     ]) {
       assert.ok(files.includes(must), `missing ${must}`);
@@ -98,11 +99,16 @@ describe('the packed package', function () {
       }
     });
 
-    it('serves the icon', async () => {
-      const res = await fetch(`${red.adminUrl}icons/${pkg.name}/netatmo.svg`);
-      assert.equal(res.status, 200);
-      // Node-RED answers a default icon for unknown names: compare with ours.
-      assert.equal(await res.text(), fs.readFileSync(path.join(ROOT, 'icons', 'netatmo.svg'), 'utf8'));
+    it('serves an icon of its own for each node', async () => {
+      const served = [];
+      for (const icon of ['netatmo-token.svg', 'netatmo-api.svg']) {
+        const res = await fetch(`${red.adminUrl}icons/${pkg.name}/${icon}`);
+        assert.equal(res.status, 200);
+        // Node-RED answers a default icon for unknown names: compare with ours.
+        served.push(await res.text());
+        assert.equal(served.at(-1), fs.readFileSync(path.join(ROOT, 'icons', icon), 'utf8'), icon);
+      }
+      assert.notEqual(served[0], served[1], 'the token and api nodes have different icons');
     });
 
     it('logs no warning or error about the module', () => {

@@ -181,12 +181,17 @@ export function registerAdminRoutes(RED: NodeAPI, store: TokenStore): void {
       // The dialog polls with ?dialog=open (it says it closed with a POST, below); it shows the last attempt.
       if (req.query.dialog === 'open') editorLogins.dialog(String(req.params.id), true);
       const attempt = editorLogins.attempt(String(req.params.id));
-      if (account) {
+      if (account?.manager.state.authorized) {
         res.json({ ...statusBody(localizeState(RED._, account.manager.state, requestLanguage(req))), attempt });
         return;
       }
-      // Not deployed yet: tell what the store holds for it (tokens obtained before the first deploy).
+      // Not deployed yet, or deployed without a login (an imported example, credentials added in the dialog
+      // since): tell what the store holds for it, a login obtained in the dialog that the next deploy puts to use.
       const stored = await store.peek(String(req.params.id)); // a GET never moves a file aside
+      if (account && !(stored && !stored.invalid)) {
+        res.json({ ...statusBody(localizeState(RED._, account.manager.state, requestLanguage(req))), attempt });
+        return;
+      }
       const state: AccountState = stored
         ? {
             status: stored.invalid ? 'reauthorize' : 'ok',
