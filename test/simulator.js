@@ -29,7 +29,8 @@ const DEFAULT_CLIENT = { id: 'sim-client-id', secret: 'sim-client-secret' };
 // ---------------------------------------------------------------- helpers
 
 const randomHex = (bytes) => crypto.randomBytes(bytes).toString('hex');
-const newToken = () => `${randomHex(12)}|${randomHex(16)}`;
+/** Netatmo's tokens: the user's id (24 hex), `|`, 32 hex. The id stays the same for every token of the user. */
+const newToken = (userId) => `${userId}|${randomHex(16)}`;
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function parseScope(scope) {
@@ -108,6 +109,12 @@ const FAULT_REPLIES = {
       fault.retryAfter !== undefined ? { 'Retry-After': String(fault.retryAfter) } : {},
     ),
   notjson: () => html(200, '<html>oops</html>'),
+  /** An answer given whole (see SHAPES): Netatmo's own shapes, as other clients recorded them. */
+  answer: (fault) => ({
+    status: fault.reply.status,
+    headers: { 'Content-Type': 'application/json; charset=utf-8', ...(fault.reply.headers || {}) },
+    body: fault.reply.body,
+  }),
   invalid_grant: () => oauthError('invalid_grant'),
   invalid_client: () => oauthError('invalid_client'),
 };
@@ -322,7 +329,7 @@ const DEVICE_API = {
     scopes: READ_HOME,
     run(p) {
       if (p.home_id !== undefined) knownHome(this.world, p.home_id);
-      return { body: { homes: [this.world.home], user: USER } };
+      return { body: { homes: [this.world.home], user: { ...USER, id: this.userId } } };
     },
   },
   homestatus: {
@@ -494,6 +501,9 @@ class NetatmoSimulator {
     this.devices = Boolean(options.devices);
     this.apiLimits = options.apiLimits ?? (this.devices ? NETATMO_USER_LIMITS : []);
     this.world = makeWorld(this.now());
+    // One simulator, one Netatmo user: every login (account, app) is this user, counted by one budget.
+    this.userId = options.userId ?? randomHex(12);
+    this.userApiTimes = [];
     this.unreachable = new Set(); // module ids reported in body.errors (code 6)
     this.delayMs = 0;
     this.clients = new Map();
@@ -542,9 +552,15 @@ class NetatmoSimulator {
     };
   }
 
-  injectFault(kind, { count = 1, path = '/oauth2/token', retryAfter } = {}) {
+  injectFault(kind, { count = 1, path = '/oauth2/token', retryAfter, reply } = {}) {
     if (!FAULT_KINDS.includes(kind)) throw new Error(`unknown fault kind: ${kind}`);
-    if (count > 0) this.faults.push({ kind, remaining: count, path, retryAfter });
+    if (kind === 'answer' && !reply) throw new Error('the answer fault needs a reply');
+    if (count > 0) this.faults.push({ kind, remaining: count, path, retryAfter, reply });
+  }
+
+  /** The next `count` calls of `endpoint` get one of Netatmo's real answer shapes (see SHAPES). */
+  answerWith(endpoint, reply, count = 1) {
+    this.injectFault('answer', { path: `/api/${endpoint}`, reply, count });
   }
 
   /**
@@ -569,6 +585,7 @@ class NetatmoSimulator {
   }
 
   resetStats() {
+    this.userApiTimes = []; // a new test starts with the user's budget unspent
     Object.assign(this.stats, {
       tokenRequests: 0,
       authCodeRequests: 0,
@@ -746,9 +763,9 @@ class NetatmoSimulator {
   /** New access + refresh token for a grant; its previous refresh token dies at once. */
   rotate(grant) {
     this.grantsByRefresh.delete(grant.refreshToken);
-    grant.refreshToken = this.remember(newToken());
+    grant.refreshToken = this.remember(newToken(this.userId));
     this.grantsByRefresh.set(grant.refreshToken, grant);
-    const accessToken = this.remember(newToken());
+    const accessToken = this.remember(newToken(this.userId));
     this.accessTokens.set(accessToken, { expiresAt: this.now() + this.ttlSeconds * 1000, grant });
     const ttl = this.ttlSeconds;
     return { access_token: accessToken, refresh_token: grant.refreshToken, scope: [...grant.scope], expires_in: ttl, expire_in: ttl };
@@ -776,7 +793,7 @@ class NetatmoSimulator {
     if (!token) return apiError(1, 'Access token is missing');
     const entry = this.accessTokens.get(token);
     if (!entry) return apiError(2, 'Invalid access token');
-    if (entry.revoked) return apiError(2, 'Invalid access token');
+    if (entry.revoked || this.refuseEveryToken) return apiError(2, 'Invalid access token');
     if (entry.expiresAt <= this.now()) return apiError(3, 'Access token expired');
     if (this.devices) return this.deviceApi(ctx, entry.grant);
     return json(200, { body: { homes: [] }, status: 'ok', time_server: Math.floor(this.now() / 1000) });
@@ -844,13 +861,13 @@ class NetatmoSimulator {
   }
 
   deviceReply(name, ctx, grant, entry, body) {
-    // Per user, as Netatmo counts: every request with a valid token, refused ones included.
-    grant.apiTimes = grant.apiTimes || [];
+    // Per user, as Netatmo counts (whichever login or app calls): every request with a valid token, refused ones included.
+    const times = this.userApiTimes;
     const now = entry.at;
-    const over = this.apiLimits.some((l) => grant.apiTimes.filter((t) => t > now - l.windowMs).length >= l.limit);
-    grant.apiTimes.push(now);
+    const over = this.apiLimits.some((l) => times.filter((t) => t > now - l.windowMs).length >= l.limit);
+    times.push(now);
     const horizon = Math.max(0, ...this.apiLimits.map((l) => l.windowMs));
-    while (grant.apiTimes.length && grant.apiTimes[0] <= now - horizon) grant.apiTimes.shift();
+    while (times.length && times[0] <= now - horizon) times.shift();
     if (over) {
       this.deviceStats.api429++;
       return withCode(json(429, { error: { code: 26, message: 'User usage reached' } }), 26);
