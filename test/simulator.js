@@ -487,6 +487,71 @@ const DEVICE_API = {
   },
 };
 
+// ---------------------------------------------------------------- Netatmo's shapes, as others recorded them
+
+/** Pretty-printed with CRLF, as some of Netatmo's answers come. */
+const crlf = (value) => JSON.stringify(value, null, 4).replace(/\n/g, '\r\n');
+const shape = (status, value, { pretty = false, headers } = {}) => ({
+  status,
+  headers,
+  body: pretty ? crlf(value) : JSON.stringify(value),
+});
+
+/**
+ * Answers Netatmo really sends, beyond the ones the simulator makes itself (sources: Home Assistant core
+ * issues #82409, #79627, #79581, #178195, pyatmo #547 and its fixtures). For `sim.answerWith(endpoint, reply)`.
+ */
+const SHAPES = {
+  /** Older rate limit answers: 403 with code 26, pretty-printed with CRLF. */
+  rateLimit403: () => shape(403, { error: { code: 26, message: 'User usage reached' } }, { pretty: true }),
+  rateLimit429: (headers) =>
+    shape(429, { error: { code: 26, message: 'API limit exceeded. This could be your Application limit or User limit.' } }, { headers }),
+  /** Netatmo's firewall, not the user's quota. */
+  concurrency429: () => shape(429, { error: { code: 11, message: 'Failed to enter concurrency limited section' } }),
+  /** Code 13 for a refusal of a login that holds write_thermostat. */
+  setpointRefused: () => shape(403, { error: { code: 13, message: "Couldn't apply setpoint" } }),
+  nothingToUpdate: () => shape(406, { error: { code: 7, message: 'Nothing to update' } }),
+  internal0: () => shape(500, { error: { code: 0, message: 'Internal Server Error' } }),
+  /** A read answered without `body`. */
+  withoutBody: () => shape(200, { status: 'ok', time_exec: 0.012 }),
+  /** No `status` nor `time_server`, but `time_exec`. */
+  execOnly: (body) => shape(200, { body, time_exec: 0.034 }),
+  /** homestatus of a home whose relay is disconnected: only the home's id, and errors. */
+  relayDisconnected: (homeId, relayId) =>
+    shape(
+      200,
+      { body: { home: { id: homeId }, errors: [{ code: 6, id: relayId }] }, status: 'ok', time_server: 1700000000 },
+      { pretty: true },
+    ),
+  /** setstate partial failure: Netatmo's own code and message per module. */
+  alreadyOn: (moduleId) =>
+    shape(200, {
+      body: { errors: [{ code: 23, message: 'Already on', id: moduleId, command: 'on' }] },
+      status: 'ok',
+      time_server: 1700000000,
+    }),
+  /** getmeasure with nulls and `$n` type suffixes (energy), optimized form. */
+  measureOptimized: () =>
+    shape(200, {
+      body: [
+        {
+          beg_time: 1700000000,
+          step_time: 1800,
+          value: [
+            [12.5, null],
+            [null, 3],
+            [11, 4],
+          ],
+        },
+      ],
+      status: 'ok',
+      time_server: 1700100000,
+    }),
+  /** The same, keyed by timestamp (optimize=false). */
+  measureKeyed: () =>
+    shape(200, { body: { 1700000000: [12.5, null], 1700001800: [null, 3] }, status: 'ok', time_exec: 0.05, time_server: 1700100000 }),
+};
+
 // ---------------------------------------------------------------- simulator
 
 class NetatmoSimulator {
@@ -966,4 +1031,4 @@ if (require.main === module) {
   });
 }
 
-module.exports = { startSimulator, NetatmoSimulator, FAULT_KINDS, DEFAULT_CLIENT, NETATMO_USER_LIMITS, WORLD_IDS };
+module.exports = { startSimulator, NetatmoSimulator, FAULT_KINDS, DEFAULT_CLIENT, NETATMO_USER_LIMITS, WORLD_IDS, SHAPES };

@@ -182,7 +182,7 @@ export interface ApiClientOptions {
   clock?: () => number;
   /** First delay before trying a failed read again; doubles each time. Default 1 s. */
   retryBaseMs?: number;
-  /** Delay (0.5 to 1.5 times, jitter) before sending again a call Netatmo's firewall refused (429 code 11). Default 3 s. */
+  /** Delay (0.5 to 1.5 times, jitter) before sending again a call Netatmo's firewall refused (429 code 11). Default 3 x retryBaseMs. */
   concurrencyRetryMs?: number;
 }
 
@@ -222,7 +222,7 @@ export class ApiClient {
     this.timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.clock = opts.clock ?? Date.now;
     this.retryBaseMs = opts.retryBaseMs ?? 1_000;
-    this.concurrencyRetryMs = opts.concurrencyRetryMs ?? 3_000;
+    this.concurrencyRetryMs = opts.concurrencyRetryMs ?? 3 * this.retryBaseMs;
     this.http = axios.create({
       timeout: this.timeoutMs,
       maxRedirects: 0,
