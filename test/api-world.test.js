@@ -11,6 +11,7 @@ const { startSimulator, WORLD_IDS: ID, SHAPES } = require('./simulator');
 const rt = require('./helpers/runtime');
 const { until } = require('./helpers/until');
 const { helper, API_NODES } = rt;
+const { TokenStore } = require('../dist/core/store');
 
 const ALL_SCOPES = 'read_station read_thermostat write_thermostat read_homecoach';
 const LIMITS = [
@@ -362,5 +363,82 @@ describe('netatmo-api as users and Netatmo use it', function () {
         check(r);
       });
     }
+  });
+
+  describe('8. the examples and the demo show devices', () => {
+    const EXAMPLES = path.join(__dirname, '..', 'examples');
+    const example = (f) => JSON.parse(fs.readFileSync(path.join(EXAMPLES, f), 'utf8'));
+    const asHelpers = (nodes) =>
+      nodes
+        .filter((n) => n.type !== 'inject')
+        .map((n) =>
+          n.type === 'debug' ? { id: n.id, z: n.z, type: 'helper' } : n.type === 'netatmo-account' ? { ...n, apiBase: sim.url } : n,
+        );
+
+    it('every example uses one and the same account node', () => {
+      const accounts = new Set();
+      for (const f of fs.readdirSync(EXAMPLES).filter((x) => x.endsWith('.json'))) {
+        for (const n of example(f)) if (n.type === 'netatmo-account') accounts.add(JSON.stringify(n));
+      }
+      assert.equal(accounts.size, 1, [...accounts].join('\n'));
+    });
+
+    /** The alert example in Node-RED, its account in `state`; resolves with the alerts once one came. */
+    async function alerts(prepare) {
+      const nodes = asHelpers(example('netatmo-reauthorization-alert.json'));
+      const account = nodes.find((n) => n.type === 'netatmo-account').id;
+      const flow = await prepare(nodes, account);
+      await helper.load([...NODES, core('common/25-status.js')], flow, rt.credentials(account));
+      const got = [];
+      helper.getNode(nodes.find((n) => n.type === 'helper').id).on('input', (m) => got.push(m));
+      await until(() => got.length > 0, 'an alert', 10000);
+      return got;
+    }
+
+    it('the re-authorization alert fires at start-up for a login never authorized (grey ring)', async () => {
+      const got = await alerts(async (nodes) => nodes);
+      assert.match(got[0].payload, /not authorized/);
+    });
+
+    it('the re-authorization alert fires at start-up for a login Netatmo refused (stored as refused)', async () => {
+      const got = await alerts(async (nodes, account) => {
+        const tokens = sim.issueTokenSet({ clientId: rt.CLIENT_ID, scope: 'read_station' });
+        const invalid = { code: 'invalid_grant', message: 'refused', at: Date.now() };
+        await new TokenStore({ dir: path.join(userDir, 'netatmo-tokens') }).write(account, { tokens, invalid });
+        return nodes;
+      });
+      assert.match(got[0].payload, /re-authorization needed/);
+    });
+
+    it('the re-authorization alert fires at start-up for a node without an account', async () => {
+      const got = await alerts(async (nodes, account) => {
+        await rt.seedTokens(userDir, account, sim);
+        return nodes.map((n) => (n.type === 'netatmo-api' ? { ...n, account: 'gone' } : n));
+      });
+      assert.match(got[0].payload, /no account/);
+    });
+
+    it("the weather example's output is what its comment says: one reading per module with its values", async () => {
+      const nodes = asHelpers(example('netatmo-weather-station.json'));
+      const account = nodes.find((n) => n.type === 'netatmo-account').id;
+      await rt.seedTokens(userDir, account, sim, { scope: 'read_station' });
+      await helper.load(NODES, nodes, rt.credentials(account));
+      const out = nodes.find((n) => n.type === 'helper' && n.id === 'b7c9d1e3f5a7b965'); // the debug node "readings"
+      const got = [];
+      helper.getNode(out.id).on('input', (m) => got.push(m));
+      helper.getNode(nodes.find((n) => n.type === 'netatmo-api').id).receive({});
+      await until(() => got.length > 0, 'readings', 10000);
+      const readings = got[0].payload;
+      const comment = nodes.find((n) => n.type === 'function').func.split('\n')[1];
+      const keys = comment.match(/\{([^}]*)\}/)[1].split(', ');
+      assert.ok(Array.isArray(readings) && readings.length >= 2, JSON.stringify(readings));
+      for (const r of readings) assert.equal(Object.keys(r).join(', '), keys.join(', '));
+      // Made in the function node's sandbox: compared as JSON, not by prototype.
+      assert.equal(
+        JSON.stringify(readings.map((r) => r.type)),
+        JSON.stringify(['NAMain', ...sim.world.station.modules.map((m) => m.type)]),
+      );
+      assert.equal(typeof readings[0].temperature, 'number');
+    });
   });
 });

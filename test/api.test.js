@@ -598,8 +598,8 @@ describe('examples with the netatmo-api node', function () {
   const read = (f) => JSON.parse(fs.readFileSync(path.join(EXAMPLES, f), 'utf8'));
   const { findEndpoint } = require('../dist/core/api-catalogue');
 
-  it('are whole: wires and accounts point at nodes of the same flow, endpoints are in the catalogue, account ids differ', () => {
-    const accounts = new Set();
+  it('are whole: wires and accounts point at nodes of the same flow, endpoints are in the catalogue, one shared account', () => {
+    const accounts = new Map();
     for (const f of fs.readdirSync(EXAMPLES).filter((x) => x.endsWith('.json'))) {
       const nodes = read(f);
       const ids = new Set(nodes.map((n) => n.id));
@@ -608,12 +608,11 @@ describe('examples with the netatmo-api node', function () {
         for (const out of n.wires || []) for (const to of out) assert.ok(ids.has(to), `${f}: ${n.id} wired to missing ${to}`);
         if (n.account) assert.ok(ids.has(n.account), `${f}: ${n.id} uses a missing account`);
         if (n.type === 'netatmo-api') assert.ok(findEndpoint(n.endpoint), `${f}: ${n.endpoint}`);
-        if (n.type === 'netatmo-account') {
-          assert.ok(!accounts.has(n.id), `${f}: account id ${n.id} used by another example`);
-          accounts.add(n.id);
-        }
+        if (n.type === 'netatmo-account') accounts.set(JSON.stringify(n), f);
       }
     }
+    // A user has one Netatmo login: every example uses the same account node, identical in each file.
+    assert.equal(accounts.size, 1, [...accounts.keys()].join('\n'));
     const used = new Set(fs.readdirSync(EXAMPLES).flatMap((f) => (f.endsWith('.json') ? read(f).map((n) => n.type) : [])));
     for (const t of ['netatmo-api', 'netatmo-token', 'status']) assert.ok(used.has(t), t);
   });

@@ -5,7 +5,7 @@ import { ApiAnswer, ApiCall, ApiClient, MethodSetting, TokenSource, isPlainObjec
 import { ApiErrorBody, NetatmoError, asNetatmoError } from '../core/errors';
 import type { AccountState } from '../core/manager';
 import { RateBudget, netatmoUserKey, parseRateLimits } from '../core/rate-budget';
-import { AccountNode, maxWaitMs, nodeRedSettings } from './runtime';
+import { AccountNode, maxWaitMs, nodeRedSettings, showAgainOnStart } from './runtime';
 
 interface ApiConfig extends NodeDef {
   account: string;
@@ -47,7 +47,9 @@ export default function (RED: NodeAPI): void {
     const account = RED.nodes.getNode(config.account) as AccountNode | null;
     if (!account || account.type !== 'netatmo-account') {
       node.error(RED._('netatmo-api.errors.no-account'));
-      node.status({ fill: 'red', shape: 'ring', text: RED._('netatmo-api.status.no-account') });
+      const noAccount: NodeStatus = { fill: 'red', shape: 'ring', text: RED._('netatmo-api.status.no-account') };
+      node.status(noAccount);
+      showAgainOnStart(RED, node, () => node.status(noAccount));
       // No call can be made: each message goes to Catch, as for the token node, instead of vanishing.
       node.on('input', (_msg: NodeMessageInFlow, _send: unknown, done: (err?: Error) => void) =>
         done(new NetatmoError('NO_ACCOUNT', RED._('netatmo-api.errors.no-account'))),
