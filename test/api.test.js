@@ -175,7 +175,7 @@ describe('netatmo-api in a Node-RED runtime', function () {
     await helper.unload();
 
     await load({ endpoint: '/api/gethomecoachsdata' });
-    const coach = await call({ payload: 'an inject timestamp is not parameters' });
+    const coach = await call({ payload: '' });
     assert.equal(coach.sent.payload.devices[0].type, 'NHC');
     assert.equal(coach.sent.netatmo.endpoint, '/api/gethomecoachsdata');
     assert.equal(sim.apiLog.at(-1).method, 'GET');
@@ -303,7 +303,7 @@ describe('netatmo-api in a Node-RED runtime', function () {
     assert.ok(sent.length >= 90 && sent.length <= 135, `${sent.length} served`);
     assert.ok(caught.every((m) => m.error.code === 'RATE_LIMITED'));
     assert.ok(elapsed < 4000, `${elapsed} ms`);
-    assert.ok(api.status.getCalls().some((c) => c.args[0].text === 'waiting for the rate budget'));
+    assert.ok(api.status.getCalls().some((c) => / waiting for Netatmo's rate limit$/.test(c.args[0].text)));
   });
 
   it('a 429 pauses the whole account for Retry-After; the refused call is sent again after it', async () => {
@@ -375,7 +375,8 @@ describe('netatmo-api in a Node-RED runtime', function () {
       assert.equal(err.code, 'API_ERROR');
       assert.equal(err.cause.code, 2);
       assert.equal(requests, 2);
-      assert.deepEqual(rejected, ['token-0-abcdef']);
+      // The second refusal is told to the account too: it decides whether to refresh again (once per episode).
+      assert.deepEqual(rejected, ['token-0-abcdef', 'token-1-abcdef']);
     } finally {
       server.close();
     }
@@ -597,8 +598,8 @@ describe('examples with the netatmo-api node', function () {
   const read = (f) => JSON.parse(fs.readFileSync(path.join(EXAMPLES, f), 'utf8'));
   const { findEndpoint } = require('../dist/core/api-catalogue');
 
-  it('are whole: wires and accounts point at nodes of the same flow, endpoints are in the catalogue, account ids differ', () => {
-    const accounts = new Set();
+  it('are whole: wires and accounts point at nodes of the same flow, endpoints are in the catalogue, one shared account', () => {
+    const accounts = new Map();
     for (const f of fs.readdirSync(EXAMPLES).filter((x) => x.endsWith('.json'))) {
       const nodes = read(f);
       const ids = new Set(nodes.map((n) => n.id));
@@ -607,12 +608,11 @@ describe('examples with the netatmo-api node', function () {
         for (const out of n.wires || []) for (const to of out) assert.ok(ids.has(to), `${f}: ${n.id} wired to missing ${to}`);
         if (n.account) assert.ok(ids.has(n.account), `${f}: ${n.id} uses a missing account`);
         if (n.type === 'netatmo-api') assert.ok(findEndpoint(n.endpoint), `${f}: ${n.endpoint}`);
-        if (n.type === 'netatmo-account') {
-          assert.ok(!accounts.has(n.id), `${f}: account id ${n.id} used by another example`);
-          accounts.add(n.id);
-        }
+        if (n.type === 'netatmo-account') accounts.set(JSON.stringify(n), f);
       }
     }
+    // A user has one Netatmo login: every example uses the same account node, identical in each file.
+    assert.equal(accounts.size, 1, [...accounts.keys()].join('\n'));
     const used = new Set(fs.readdirSync(EXAMPLES).flatMap((f) => (f.endsWith('.json') ? read(f).map((n) => n.type) : [])));
     for (const t of ['netatmo-api', 'netatmo-token', 'status']) assert.ok(used.has(t), t);
   });
@@ -670,7 +670,7 @@ describe('API answers and requests (pure: parseApiResponse, prepareCall)', () =>
   const answer = (status, body, headers = {}) => ({ status, headers, body: typeof body === 'string' ? body : JSON.stringify(body) });
   const parse = (res) => {
     try {
-      return parseApiResponse(res, call, 'tok3n-abcdef|0123');
+      return parseApiResponse(res, call, 'tok3n-abcdef|0123', Date.now(), ['write_thermostat']);
     } catch (e) {
       return e;
     }

@@ -21,7 +21,7 @@ const { TokenManager } = require('../dist/core/manager');
 const { classifyPasted } = require('../dist/nodes/admin-routes');
 const { resolveLogin } = require('../dist/nodes/login-config');
 const { localize } = require('../dist/nodes/i18n');
-const { ApiClient, parseApiResponse, prepareCall } = require('../dist/core/api-client');
+const { ApiClient, parseApiResponse, payloadParams, prepareCall } = require('../dist/core/api-client');
 const { RateBudget } = require('../dist/core/rate-budget');
 const { partialFailure } = require('../dist/nodes/netatmo-api');
 const { startSimulator } = require('./simulator');
@@ -179,8 +179,11 @@ describe('Error messages from the catalogue', function () {
     await add('API 429', () => apiAnswer(429, 'slow down'));
     await add('API code 26', () => apiAnswer(403, { error: { code: 26, message: 'User usage reached' } }));
     await add('API 503', () => apiAnswer(503, 'down'));
-    await add('API scope missing', () => apiAnswer(403, { error: { code: 13, message: 'Operation not allowed' } }));
-    await add('API scope missing, path', () =>
+    await add('API scope missing', () =>
+      parseApiResponse(response(403, { error: { code: 13, message: 'Operation not allowed' } }), read, 'tok3n-abcdef|0123', Date.now(), []),
+    );
+    await add('a payload that is not parameters', () => payloadParams(42));
+    await add('API code 13 on a path (no scope to compare: Netatmo refused)', () =>
       parseApiResponse(response(403, { error: { code: 13, message: 'x' } }), prepareCall('/api/other', 'auto')),
     );
     await add('API error', () => apiAnswer(400, { error: { code: 21, message: 'Invalid argument' } }));
@@ -245,13 +248,13 @@ describe('Error messages from the catalogue', function () {
         (r) => `INVALID_INPUT-${r}`,
       ),
       ...['json-body', 'param-required', 'param-value', 'too-big', 'param-type'].map((r) => `INVALID_INPUT-${r}`),
+      'INVALID_INPUT-payload-not-object',
       'RATE_LIMITED-api-http',
       'RATE_LIMITED-api-code',
       'RATE_LIMITED-budget',
       'RATE_LIMITED-paused',
       'SERVER-api',
       'SCOPE_MISSING-scopes',
-      'SCOPE_MISSING-endpoint',
       'API_ERROR-refused',
       'API_ERROR-http',
       'API_ERROR-partial',
@@ -326,7 +329,7 @@ describe('Node-RED in French: what a Catch node and the status show', function (
       wires: [],
     },
     // A netatmo-api node sent a message that lacks a parameter: refused before any request.
-    { id: 'inj2', type: 'inject', z: 'tab1', props: [{ p: 'payload' }], once: false, payload: '', payloadType: 'date', wires: [['api']] },
+    { id: 'inj2', type: 'inject', z: 'tab1', props: [{ p: 'payload' }], once: false, payload: '{}', payloadType: 'json', wires: [['api']] },
     { id: 'api', type: 'netatmo-api', z: 'tab1', account: 'acc', endpoint: 'homestatus', method: 'auto', params: '', wires: [[]] },
     { id: 'catApi', type: 'catch', z: 'tab1', scope: ['api'], uncaught: false, wires: [['keepApiErr']] },
     {

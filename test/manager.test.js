@@ -109,6 +109,41 @@ describe('manager: an access token refused by the API before its expiry', () => 
   });
 });
 
+describe('manager: the freshly refreshed token refused too (one refresh per refusal episode)', () => {
+  const env = useCoreEnv({ virtualTimers: true, stopWaitMs: 0 });
+
+  it('no refresh for later refusals; the account says so (API_ERROR), refreshes after a growing backoff, and a token accepted ends the episode', async () => {
+    const old = await env.storedLogin();
+    const m = env.manager({ autoRefresh: true }); // the retry after the backoff runs on its timer
+    await m.start();
+    m.rejectAccessToken(old.access_token);
+    const second = await m.getToken();
+    assert.equal(env.sim.stats.tokenRequests, 1);
+
+    m.rejectAccessToken(second.access_token); // refused too
+    assert.equal(m.state.status, 'retrying');
+    assert.equal(m.state.error.code, 'API_ERROR');
+    assert.match(m.state.error.message, /freshly refreshed access token too/);
+    const err = await rejectsWith(m.getToken(), 'API_ERROR');
+    assert.equal(err.reason, 'token-refused-again');
+    assert.equal(env.sim.stats.tokenRequests, 1, 'a later batch refreshed again');
+    const firstDelay = m.state.retry_at - env.now;
+
+    env.timers.advance(firstDelay);
+    await until(() => env.sim.stats.tokenRequests === 2 && m.state.status === 'ok', 'the refresh after the backoff');
+    const third = m.fresh();
+    m.rejectAccessToken(third.access_token); // and again: a longer wait
+    assert.ok(m.state.retry_at - env.now > firstDelay * 1.2, `${m.state.retry_at - env.now} ms after ${firstDelay} ms`);
+    env.timers.advance(m.state.retry_at - env.now);
+    await until(() => env.sim.stats.tokenRequests === 3 && m.state.status === 'ok', 'the second refresh');
+
+    m.acceptAccessToken(m.fresh().access_token); // the API took it: the episode is over
+    m.rejectAccessToken(m.fresh().access_token); // a new refusal, later: one refresh at once
+    await m.getToken();
+    assert.equal(env.sim.stats.tokenRequests, 4);
+  });
+});
+
 describe('manager: a caller may wait through transient failures (maxWaitMs)', () => {
   const env = useCoreEnv({ virtualTimers: true, stopWaitMs: 0 });
 

@@ -29,7 +29,8 @@ const DEFAULT_CLIENT = { id: 'sim-client-id', secret: 'sim-client-secret' };
 // ---------------------------------------------------------------- helpers
 
 const randomHex = (bytes) => crypto.randomBytes(bytes).toString('hex');
-const newToken = () => `${randomHex(12)}|${randomHex(16)}`;
+/** Netatmo's tokens: the user's id (24 hex), `|`, 32 hex. The id stays the same for every token of the user. */
+const newToken = (userId) => `${userId}|${randomHex(16)}`;
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function parseScope(scope) {
@@ -108,6 +109,12 @@ const FAULT_REPLIES = {
       fault.retryAfter !== undefined ? { 'Retry-After': String(fault.retryAfter) } : {},
     ),
   notjson: () => html(200, '<html>oops</html>'),
+  /** An answer given whole (see SHAPES): Netatmo's own shapes, as other clients recorded them. */
+  answer: (fault) => ({
+    status: fault.reply.status,
+    headers: { 'Content-Type': 'application/json; charset=utf-8', ...(fault.reply.headers || {}) },
+    body: fault.reply.body,
+  }),
   invalid_grant: () => oauthError('invalid_grant'),
   invalid_client: () => oauthError('invalid_client'),
 };
@@ -322,7 +329,7 @@ const DEVICE_API = {
     scopes: READ_HOME,
     run(p) {
       if (p.home_id !== undefined) knownHome(this.world, p.home_id);
-      return { body: { homes: [this.world.home], user: USER } };
+      return { body: { homes: [this.world.home], user: { ...USER, id: this.userId } } };
     },
   },
   homestatus: {
@@ -480,6 +487,71 @@ const DEVICE_API = {
   },
 };
 
+// ---------------------------------------------------------------- Netatmo's shapes, as others recorded them
+
+/** Pretty-printed with CRLF, as some of Netatmo's answers come. */
+const crlf = (value) => JSON.stringify(value, null, 4).replace(/\n/g, '\r\n');
+const shape = (status, value, { pretty = false, headers } = {}) => ({
+  status,
+  headers,
+  body: pretty ? crlf(value) : JSON.stringify(value),
+});
+
+/**
+ * Answers Netatmo really sends, beyond the ones the simulator makes itself (sources: Home Assistant core
+ * issues #82409, #79627, #79581, #178195, pyatmo #547 and its fixtures). For `sim.answerWith(endpoint, reply)`.
+ */
+const SHAPES = {
+  /** Older rate limit answers: 403 with code 26, pretty-printed with CRLF. */
+  rateLimit403: () => shape(403, { error: { code: 26, message: 'User usage reached' } }, { pretty: true }),
+  rateLimit429: (headers) =>
+    shape(429, { error: { code: 26, message: 'API limit exceeded. This could be your Application limit or User limit.' } }, { headers }),
+  /** Netatmo's firewall, not the user's quota. */
+  concurrency429: () => shape(429, { error: { code: 11, message: 'Failed to enter concurrency limited section' } }),
+  /** Code 13 for a refusal of a login that holds write_thermostat. */
+  setpointRefused: () => shape(403, { error: { code: 13, message: "Couldn't apply setpoint" } }),
+  nothingToUpdate: () => shape(406, { error: { code: 7, message: 'Nothing to update' } }),
+  internal0: () => shape(500, { error: { code: 0, message: 'Internal Server Error' } }),
+  /** A read answered without `body`. */
+  withoutBody: () => shape(200, { status: 'ok', time_exec: 0.012 }),
+  /** No `status` nor `time_server`, but `time_exec`. */
+  execOnly: (body) => shape(200, { body, time_exec: 0.034 }),
+  /** homestatus of a home whose relay is disconnected: only the home's id, and errors. */
+  relayDisconnected: (homeId, relayId) =>
+    shape(
+      200,
+      { body: { home: { id: homeId }, errors: [{ code: 6, id: relayId }] }, status: 'ok', time_server: 1700000000 },
+      { pretty: true },
+    ),
+  /** setstate partial failure: Netatmo's own code and message per module. */
+  alreadyOn: (moduleId) =>
+    shape(200, {
+      body: { errors: [{ code: 23, message: 'Already on', id: moduleId, command: 'on' }] },
+      status: 'ok',
+      time_server: 1700000000,
+    }),
+  /** getmeasure with nulls and `$n` type suffixes (energy), optimized form. */
+  measureOptimized: () =>
+    shape(200, {
+      body: [
+        {
+          beg_time: 1700000000,
+          step_time: 1800,
+          value: [
+            [12.5, null],
+            [null, 3],
+            [11, 4],
+          ],
+        },
+      ],
+      status: 'ok',
+      time_server: 1700100000,
+    }),
+  /** The same, keyed by timestamp (optimize=false). */
+  measureKeyed: () =>
+    shape(200, { body: { 1700000000: [12.5, null], 1700001800: [null, 3] }, status: 'ok', time_exec: 0.05, time_server: 1700100000 }),
+};
+
 // ---------------------------------------------------------------- simulator
 
 class NetatmoSimulator {
@@ -494,6 +566,9 @@ class NetatmoSimulator {
     this.devices = Boolean(options.devices);
     this.apiLimits = options.apiLimits ?? (this.devices ? NETATMO_USER_LIMITS : []);
     this.world = makeWorld(this.now());
+    // One simulator, one Netatmo user: every login (account, app) is this user, counted by one budget.
+    this.userId = options.userId ?? randomHex(12);
+    this.userApiTimes = [];
     this.unreachable = new Set(); // module ids reported in body.errors (code 6)
     this.delayMs = 0;
     this.clients = new Map();
@@ -542,9 +617,15 @@ class NetatmoSimulator {
     };
   }
 
-  injectFault(kind, { count = 1, path = '/oauth2/token', retryAfter } = {}) {
+  injectFault(kind, { count = 1, path = '/oauth2/token', retryAfter, reply } = {}) {
     if (!FAULT_KINDS.includes(kind)) throw new Error(`unknown fault kind: ${kind}`);
-    if (count > 0) this.faults.push({ kind, remaining: count, path, retryAfter });
+    if (kind === 'answer' && !reply) throw new Error('the answer fault needs a reply');
+    if (count > 0) this.faults.push({ kind, remaining: count, path, retryAfter, reply });
+  }
+
+  /** The next `count` calls of `endpoint` get one of Netatmo's real answer shapes (see SHAPES). */
+  answerWith(endpoint, reply, count = 1) {
+    this.injectFault('answer', { path: `/api/${endpoint}`, reply, count });
   }
 
   /**
@@ -569,6 +650,7 @@ class NetatmoSimulator {
   }
 
   resetStats() {
+    this.userApiTimes = []; // a new test starts with the user's budget unspent
     Object.assign(this.stats, {
       tokenRequests: 0,
       authCodeRequests: 0,
@@ -746,9 +828,9 @@ class NetatmoSimulator {
   /** New access + refresh token for a grant; its previous refresh token dies at once. */
   rotate(grant) {
     this.grantsByRefresh.delete(grant.refreshToken);
-    grant.refreshToken = this.remember(newToken());
+    grant.refreshToken = this.remember(newToken(this.userId));
     this.grantsByRefresh.set(grant.refreshToken, grant);
-    const accessToken = this.remember(newToken());
+    const accessToken = this.remember(newToken(this.userId));
     this.accessTokens.set(accessToken, { expiresAt: this.now() + this.ttlSeconds * 1000, grant });
     const ttl = this.ttlSeconds;
     return { access_token: accessToken, refresh_token: grant.refreshToken, scope: [...grant.scope], expires_in: ttl, expire_in: ttl };
@@ -776,7 +858,7 @@ class NetatmoSimulator {
     if (!token) return apiError(1, 'Access token is missing');
     const entry = this.accessTokens.get(token);
     if (!entry) return apiError(2, 'Invalid access token');
-    if (entry.revoked) return apiError(2, 'Invalid access token');
+    if (entry.revoked || this.refuseEveryToken) return apiError(2, 'Invalid access token');
     if (entry.expiresAt <= this.now()) return apiError(3, 'Access token expired');
     if (this.devices) return this.deviceApi(ctx, entry.grant);
     return json(200, { body: { homes: [] }, status: 'ok', time_server: Math.floor(this.now() / 1000) });
@@ -844,13 +926,13 @@ class NetatmoSimulator {
   }
 
   deviceReply(name, ctx, grant, entry, body) {
-    // Per user, as Netatmo counts: every request with a valid token, refused ones included.
-    grant.apiTimes = grant.apiTimes || [];
+    // Per user, as Netatmo counts (whichever login or app calls): every request with a valid token, refused ones included.
+    const times = this.userApiTimes;
     const now = entry.at;
-    const over = this.apiLimits.some((l) => grant.apiTimes.filter((t) => t > now - l.windowMs).length >= l.limit);
-    grant.apiTimes.push(now);
+    const over = this.apiLimits.some((l) => times.filter((t) => t > now - l.windowMs).length >= l.limit);
+    times.push(now);
     const horizon = Math.max(0, ...this.apiLimits.map((l) => l.windowMs));
-    while (grant.apiTimes.length && grant.apiTimes[0] <= now - horizon) grant.apiTimes.shift();
+    while (times.length && times[0] <= now - horizon) times.shift();
     if (over) {
       this.deviceStats.api429++;
       return withCode(json(429, { error: { code: 26, message: 'User usage reached' } }), 26);
@@ -949,4 +1031,4 @@ if (require.main === module) {
   });
 }
 
-module.exports = { startSimulator, NetatmoSimulator, FAULT_KINDS, DEFAULT_CLIENT, NETATMO_USER_LIMITS, WORLD_IDS };
+module.exports = { startSimulator, NetatmoSimulator, FAULT_KINDS, DEFAULT_CLIENT, NETATMO_USER_LIMITS, WORLD_IDS, SHAPES };

@@ -577,4 +577,29 @@ describe('Netatmo simulator: device API (devices: true)', function () {
     const revoked = await get(t, '/api/homesdata');
     assert.deepEqual([revoked.status, revoked.body.error.code], [403, 2]);
   });
+
+  it("one user: every token begins with homesdata's user.id before |, and two logins count in one budget", async () => {
+    const a = token('read_station');
+    const b = token('read_station');
+    const homes = await get(a, '/api/homesdata');
+    assert.match(homes.body.body.user.id, /^[0-9a-f]{24}$/);
+    assert.equal(a.split('|')[0], homes.body.body.user.id);
+    assert.equal(b.split('|')[0], homes.body.body.user.id);
+    await get(b, '/api/homesdata');
+    await get(a, '/api/homesdata');
+    const over = await get(b, '/api/homesdata');
+    assert.deepEqual([over.status, over.body.error.code], [429, 26]);
+  });
+
+  it("answers Netatmo's recorded shapes given whole (answerWith), pretty-printed with CRLF where Netatmo does", async () => {
+    const { SHAPES } = require('./simulator');
+    const t = token('read_station');
+    sim.answerWith('homesdata', SHAPES.rateLimit403());
+    const res = await fetch(`${sim.url}/api/homesdata`, { headers: { Authorization: `Bearer ${t}` } });
+    const text = await res.text();
+    assert.equal(res.status, 403);
+    assert.match(text, /\r\n/);
+    assert.deepEqual(JSON.parse(text), { error: { code: 26, message: 'User usage reached' } });
+    assert.equal((await get(t, '/api/homesdata')).status, 200, 'once only');
+  });
 });

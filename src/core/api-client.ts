@@ -1,13 +1,16 @@
 import axios, { AxiosInstance } from 'axios';
 import { Encoding, HttpMethod, findEndpoint } from './api-catalogue';
-import { ApiErrorBody, NetatmoError, asNetatmoError } from './errors';
+import { isConcurrencyLimit, isPlainObject, isTokenRefused, parseApiResponse } from './api-answer';
+import { NetatmoError, asNetatmoError } from './errors';
 import { DEFAULT_API_BASE, DEFAULT_TIMEOUT_MS, RawResponse, TokenSet, transportError } from './oauth';
 import type { RateBudget } from './rate-budget';
-import { parseRetryAfter } from './retry-timing';
+
+// The answer's half lives in api-answer.ts; these stay importable from here.
+export { isConcurrencyLimit, isPlainObject, isTokenRefused, parseApiResponse } from './api-answer';
 
 /**
  * One call to Netatmo's device API, in three steps: `prepareCall` checks and encodes what a message
- * asks for (before any request), `ApiClient.send` sends it with a bearer token, `parseApiResponse` turns
+ * asks for (before any request), `ApiClient.send` sends it with a bearer token, `parseApiResponse` (api-answer.ts) turns
  * the answer into a result or a typed error. `ApiClient.call` runs the story around them: a token, a turn
  * in the account's rate budget, and the few retries that are safe.
  */
@@ -31,6 +34,8 @@ export interface ApiAnswer {
   payload: unknown;
   status?: string;
   time_server?: number;
+  /** Netatmo's own processing time, when the answer names it (some answers have it without time_server). */
+  time_exec?: number;
   /** Per-module failures of a call that succeeded as a whole (`body.errors`), else []. */
   errors: unknown[];
 }
@@ -50,8 +55,26 @@ function invalid(message: string, reason: string, params?: Record<string, string
   return new NetatmoError('INVALID_INPUT', message, { reason, params });
 }
 
-export function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) && !Buffer.isBuffer(v) && Object.getPrototypeOf(v) === Object.prototype;
+/**
+ * The parameters a message carries in `msg.payload`: an object (of any realm), a text holding a JSON
+ * object, or nothing (undefined, null, empty text, the inject node's timestamp is not nothing).
+ * Anything else is refused: a message is never sent without the parameters its author meant.
+ */
+export function payloadParams(payload: unknown): Record<string, unknown> | undefined {
+  if (payload === undefined || payload === null) return undefined;
+  if (isPlainObject(payload)) return payload;
+  if (typeof payload === 'string') {
+    if (payload.trim() === '') return undefined;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(payload);
+    } catch {
+      parsed = undefined;
+    }
+    if (isPlainObject(parsed)) return parsed;
+  }
+  const kind = Array.isArray(payload) ? 'array' : typeof payload === 'string' ? 'text' : typeof payload;
+  throw invalid(`msg.payload must be an object of parameters, such as {"home_id": "..."} (got ${kind})`, 'payload-not-object', { kind });
 }
 
 /**
@@ -150,6 +173,8 @@ export interface ApiClientOptions {
   clock?: () => number;
   /** First delay before trying a failed read again; doubles each time. Default 1 s. */
   retryBaseMs?: number;
+  /** Delay (0.5 to 1.5 times, jitter) before sending again a call Netatmo's firewall refused (429 code 11). Default 3 x retryBaseMs. */
+  concurrencyRetryMs?: number;
 }
 
 /** What a call needs from its account. `rejectAccessToken` drops a token the API refused (once). */
@@ -157,15 +182,20 @@ export interface TokenSource {
   fresh(): TokenSet | undefined;
   getToken(opts?: { maxWaitMs?: number }): Promise<TokenSet>;
   rejectAccessToken(accessToken: string): unknown;
+  /** The API accepted this token: a refusal episode (see rejectAccessToken) is over. */
+  acceptAccessToken?(accessToken: string): unknown;
 }
 
 export interface CallContext {
   tokens: TokenSource;
-  budget: RateBudget;
+  /** The budget of the Netatmo user the token belongs to (one per user, however many accounts log in as them). */
+  budget: RateBudget | ((accessToken: string) => RateBudget);
   /** How long this message may wait in all (token, budget, retries). */
   maxWaitMs: number;
-  /** Called when the message starts waiting for its turn in the budget. */
+  /** Called when the message starts waiting for its turn in the budget... */
   onWait?: () => void;
+  /** ...and when that wait is over (its turn came, or it gave up). */
+  onWaitEnd?: () => void;
   /** Aborted when the node closes: waits end at once. */
   signal?: AbortSignal;
 }
@@ -175,6 +205,7 @@ export class ApiClient {
   private readonly timeoutMs: number;
   private readonly clock: () => number;
   private readonly retryBaseMs: number;
+  private readonly concurrencyRetryMs: number;
   private readonly http: AxiosInstance;
 
   constructor(opts: ApiClientOptions = {}) {
@@ -182,6 +213,7 @@ export class ApiClient {
     this.timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.clock = opts.clock ?? Date.now;
     this.retryBaseMs = opts.retryBaseMs ?? 1_000;
+    this.concurrencyRetryMs = opts.concurrencyRetryMs ?? 3 * this.retryBaseMs;
     this.http = axios.create({
       timeout: this.timeoutMs,
       maxRedirects: 0,
@@ -196,8 +228,10 @@ export class ApiClient {
    * The whole story of one message: a token, a turn in the budget, the request, the answer.
    * - Netatmo refuses the token (code 2 or 3) although our clock says it is valid: the account drops
    *   it, and the call is sent once more with the token of the one refresh every caller shares.
-   * - 429: the whole account pauses as long as Netatmo asks; the call waits its turn again (it was
-   *   not processed, so even a device change is safe to resend).
+   * - Code 26 (429 or 403): the user's whole budget pauses as long as Netatmo asks; the call waits its
+   *   turn again (it was not processed, so even a device change is safe to resend).
+   * - Code 11 with 429 (Netatmo's firewall, not the user's quota): sent again a few seconds later, with
+   *   jitter (or after Retry-After), without pausing anyone.
    * - A transient failure of a read (5xx, reset, timeout, not JSON): tried again with backoff.
    *   A device change is never sent twice: its error says it may have been applied.
    * Every wait stays within `maxWaitMs`; beyond it the message fails with the last error.
@@ -208,21 +242,35 @@ export class ApiClient {
     let refused = false;
     let failures = 0;
     for (;;) {
-      const token = ctx.tokens.fresh() ?? (await ctx.tokens.getToken({ maxWaitMs: left() }));
-      const release = await ctx.budget.acquire(left(), { signal: ctx.signal, onWait: ctx.onWait });
+      const token = ctx.tokens.fresh() ?? (await tokenOf(ctx.tokens, left()));
+      const budget = typeof ctx.budget === 'function' ? ctx.budget(token.access_token) : ctx.budget;
+      const release = await this.turn(budget, left(), ctx);
       try {
         const res = await this.send(call, token.access_token).finally(release);
-        return parseApiResponse(res, call, token.access_token, this.clock());
+        const answer = parseApiResponse(res, call, token.access_token, this.clock(), token.scope);
+        ctx.tokens.acceptAccessToken?.(token.access_token);
+        return answer;
       } catch (err) {
         const e = asNetatmoError(err, 'NETWORK');
-        if (isTokenRefused(e) && !refused) {
-          refused = true;
-          ctx.tokens.rejectAccessToken(token.access_token);
-          continue;
+        if (isTokenRefused(e)) {
+          ctx.tokens.rejectAccessToken(token.access_token); // refused again: the account learns it too
+          if (!refused) {
+            refused = true;
+            continue;
+          }
+          throw e;
+        }
+        if (isConcurrencyLimit(e)) {
+          const delay = e.retryAfterMs ?? Math.round(this.concurrencyRetryMs * (0.5 + Math.random()));
+          if (delay < left()) {
+            await sleep(delay, ctx.signal);
+            continue;
+          }
+          throw e;
         }
         if (e.code === 'RATE_LIMITED') {
-          ctx.budget.pause(e.retryAfterMs);
-          if (ctx.budget.pausedFor() <= left()) continue;
+          budget.pause(e.retryAfterMs);
+          if (budget.pausedFor() <= left()) continue;
           throw e;
         }
         if (e.retryable && !call.write) {
@@ -232,19 +280,23 @@ export class ApiClient {
             continue;
           }
         }
-        if (call.write && e.uncertain) {
-          // The catalogue has one text per uncertain failure (its own, then "not sent again"): the inner
-          // text cannot be translated apart here, in the core. An uncertain failure without such a text
-          // keeps this English message.
-          throw new NetatmoError(e.code, `${e.message}; not sent again: Netatmo may have applied ${call.endpoint}`, {
-            status: e.status,
-            uncertain: true,
-            reason: e.reason ? `${e.reason}-not-sent-again` : 'not-sent-again',
-            params: { ...e.params, endpoint: call.endpoint },
-          });
-        }
+        if (call.write && e.uncertain) throw notSentAgain(e, call);
         throw e;
       }
+    }
+  }
+
+  /** A turn in the budget, telling the caller when the message starts and stops waiting for it. */
+  private async turn(budget: RateBudget, maxWaitMs: number, ctx: CallContext): Promise<() => void> {
+    let waited = false;
+    const onWait = (): void => {
+      waited = true;
+      ctx.onWait?.();
+    };
+    try {
+      return await budget.acquire(maxWaitMs, { signal: ctx.signal, onWait });
+    } finally {
+      if (waited) ctx.onWaitEnd?.();
     }
   }
 
@@ -283,103 +335,41 @@ export class ApiClient {
   }
 }
 
-/** 403 with API code 2 (invalid) or 3 (expired): the access token is dead although our clock said otherwise. */
-export function isTokenRefused(e: NetatmoError): boolean {
-  return e.code === 'API_ERROR' && (e.cause?.code === 2 || e.cause?.code === 3);
+/**
+ * A failure of the account (REAUTHORIZE, a refused refresh...): its HTTP status is the token endpoint's,
+ * which a flow branching on `msg.statusCode` after an API call would misread. Kept without it.
+ */
+async function tokenOf(tokens: TokenSource, maxWaitMs: number): Promise<TokenSet> {
+  try {
+    return await tokens.getToken({ maxWaitMs });
+  } catch (err) {
+    throw fromAccount(err);
+  }
+}
+
+function fromAccount(err: unknown): NetatmoError {
+  const e = asNetatmoError(err, 'NETWORK');
+  if (e.status === undefined) return e;
+  return new NetatmoError(e.code, e.message, {
+    oauthError: e.oauthError,
+    retryAfterMs: e.retryAfterMs,
+    uncertain: e.uncertain,
+    reason: e.reason,
+    params: e.params,
+  });
 }
 
 /**
- * Turns an API answer into a result, or throws a typed error carrying Netatmo's own `{code, message}`.
- * `now` (the client's clock) dates a Retry-After given as an HTTP date.
+ * The catalogue has one text per uncertain failure (its own, then "not sent again"): the inner text cannot
+ * be translated apart here, in the core. An uncertain failure without such a text keeps this English message.
  */
-export function parseApiResponse(res: RawResponse, call: ApiCall, accessToken = '', now = Date.now()): ApiAnswer {
-  let json: unknown;
-  try {
-    json = JSON.parse(res.body);
-  } catch {
-    json = undefined;
-  }
-  const answer = isPlainObject(json) ? json : undefined;
-  const apiError = readApiError(answer?.error, accessToken);
-  const status = res.status;
-
-  if (status === 429 || apiError?.code === 26 || apiError?.code === 11) {
-    throw new NetatmoError(
-      'RATE_LIMITED',
-      `Netatmo asks this account to slow down (HTTP ${status}${apiError ? `, code ${apiError.code}` : ''})`,
-      {
-        status,
-        retryAfterMs: parseRetryAfter(res.headers['retry-after'], now),
-        apiError,
-        ...(apiError ? { reason: 'api-code', params: { status, code: apiError.code } } : { reason: 'api-http', params: { status } }),
-      },
-    );
-  }
-  if (status >= 500) {
-    throw new NetatmoError('SERVER', `Netatmo answered HTTP ${status} to ${call.endpoint}`, {
-      status,
-      apiError,
-      reason: 'api',
-      params: { status, endpoint: call.endpoint },
-    });
-  }
-  if (apiError?.code === 13) {
-    const scopes = call.scopes.join(', ');
-    throw new NetatmoError(
-      'SCOPE_MISSING',
-      `The account lacks the scope ${call.endpoint} needs${scopes ? ` (one of: ${scopes})` : ''}: add it to the account, deploy, and authorize again`,
-      {
-        status,
-        apiError,
-        ...(scopes
-          ? { reason: 'scopes', params: { endpoint: call.endpoint, scopes } }
-          : { reason: 'endpoint', params: { endpoint: call.endpoint } }),
-      },
-    );
-  }
-  if (apiError) {
-    throw new NetatmoError('API_ERROR', `Netatmo refused ${call.endpoint} (HTTP ${status}, code ${apiError.code}: ${apiError.message})`, {
-      status,
-      apiError,
-      reason: 'refused',
-      params: { endpoint: call.endpoint, status, code: apiError.code, message: apiError.message },
-    });
-  }
-  if (json === undefined) {
-    throw new NetatmoError('BAD_RESPONSE', `Netatmo's answer to ${call.endpoint} (HTTP ${status}) was not JSON or was cut short`, {
-      status,
-      uncertain: true,
-      reason: 'api-not-json',
-      params: { endpoint: call.endpoint, status },
-    });
-  }
-  if (status !== 200) {
-    throw new NetatmoError('API_ERROR', `Netatmo answered HTTP ${status} to ${call.endpoint}`, {
-      status,
-      reason: 'http',
-      params: { status, endpoint: call.endpoint },
-    });
-  }
-  const body = answer && 'body' in answer ? answer.body : undefined;
-  const errors = isPlainObject(body) && Array.isArray(body.errors) ? body.errors : [];
-  return {
-    statusCode: status,
-    payload: body !== undefined ? body : json,
-    status: typeof answer?.status === 'string' ? answer.status : undefined,
-    time_server: typeof answer?.time_server === 'number' ? answer.time_server : undefined,
-    errors,
-  };
-}
-
-/** Netatmo's `{code, message}`, with a message cut short, printable, and free of the token sent. */
-function readApiError(value: unknown, accessToken: string): ApiErrorBody | undefined {
-  if (!isPlainObject(value)) return undefined;
-  const code = Number(value.code);
-  if (!Number.isInteger(code)) return undefined;
-  let message = typeof value.message === 'string' ? value.message : '';
-  if (accessToken.length >= 6) message = message.split(accessToken).join('…');
-  message = message.replace(/[^\x20-\x7e\u00a0-\uffff]/g, ' ').slice(0, 200);
-  return { code, message };
+function notSentAgain(e: NetatmoError, call: ApiCall): NetatmoError {
+  return new NetatmoError(e.code, `${e.message}; not sent again: Netatmo may have applied ${call.endpoint}`, {
+    status: e.status,
+    uncertain: true,
+    reason: e.reason ? `${e.reason}-not-sent-again` : 'not-sent-again',
+    params: { ...e.params, endpoint: call.endpoint },
+  });
 }
 
 /** A wait that ends early (rejecting) when the node closes. */

@@ -133,6 +133,8 @@ export class TokenManager extends EventEmitter {
   private login: Login = {};
   private backoff: Backoff = { failures: 0 };
   private inflight?: Promise<TokenSet>;
+  /** An access token the API refused, and how often the one that replaced it was refused too (reset when one works). */
+  private refusal?: { refused: string; count: number };
   private timer?: unknown;
   private running = false;
   private _state: AccountState = { status: 'unauthorized', authorized: false };
@@ -281,9 +283,39 @@ export class TokenManager extends EventEmitter {
     const t = this.login.tokens;
     if (!t || t.access_token !== accessToken || this.login.refusedAccessToken === accessToken) return;
     this.login.refusedAccessToken = accessToken;
+    if (this.refusal && this.refusal.refused !== accessToken) {
+      this.refusedAgain(accessToken);
+      return;
+    }
+    this.refusal = { refused: accessToken, count: 0 };
     this.log.warn(`Netatmo refused the access token ${redact(accessToken)} before its expiry (${iso(t.expires_at)}); getting a new one`);
     if (!this.login.invalid && !this.inflight && !this.backingOff(this.clock())) this.refresh().catch(() => undefined);
     this.setState();
+  }
+
+  /** The API accepted this access token: the refusal episode, if any, is over. */
+  acceptAccessToken(accessToken: string): void {
+    if (this.refusal && this.login.tokens?.access_token === accessToken) this.refusal = undefined;
+  }
+
+  /**
+   * The token of the refresh that followed a refusal is refused too (Netatmo's side is wrong, or the
+   * login was revoked without telling the token endpoint): refreshing for every later batch of messages
+   * would not help. The account says so and refreshes again after a backoff that grows with each repeat.
+   */
+  private refusedAgain(accessToken: string): void {
+    const episode = this.refusal as { refused: string; count: number };
+    episode.refused = accessToken;
+    episode.count += 1;
+    const now = this.clock();
+    const e = new NetatmoError('API_ERROR', 'Netatmo refused the freshly refreshed access token too: the account tries again later', {
+      reason: 'token-refused-again',
+    });
+    this.backoff.lastError = e;
+    this.backoff.retryAt = now + retryDelayMs({ failures: episode.count, rateLimited: false }, this.retryTiming);
+    this.log.warn(`${e.message} (${redact(accessToken)}); next refresh in ${seconds(this.backoff.retryAt - now)} s`);
+    this.setState();
+    this.schedule();
   }
 
   /**

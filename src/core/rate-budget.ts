@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { NetatmoError } from './errors';
 
 /**
@@ -194,7 +195,7 @@ export class RateBudget {
 
 function exhausted(paused: boolean): NetatmoError {
   return paused
-    ? new NetatmoError('RATE_LIMITED', 'Netatmo asked this account to pause (429) for longer than the message may wait', {
+    ? new NetatmoError('RATE_LIMITED', 'Netatmo asked this account to pause (rate limit) for longer than the message may wait', {
         reason: 'paused',
       })
     : new NetatmoError(
@@ -221,4 +222,16 @@ export function parseRateLimits(value: unknown): readonly RateWindow[] {
   });
   const ok = windows.every((w) => Number.isFinite(w.limit) && w.limit >= 1 && Number.isFinite(w.windowMs) && w.windowMs >= 1);
   return ok ? windows : NETATMO_USER_LIMITS;
+}
+
+/**
+ * Whose budget a call spends: Netatmo counts per user, and its access tokens begin with the user's id
+ * (`<24 hex>|<32 hex>`, the part before `|` stays the same across refreshes and logins of that user).
+ * Two accounts logged in as one user thus share one budget. The key is a hash of that id, so no part of
+ * a token is kept; a token of another form gives undefined (the caller keys by its account then).
+ */
+export function netatmoUserKey(accessToken: string): string | undefined {
+  const bar = accessToken.indexOf('|');
+  if (bar <= 0 || bar > 64) return undefined;
+  return createHash('sha256').update(accessToken.slice(0, bar)).digest('hex').slice(0, 32);
 }

@@ -6,7 +6,7 @@ import { DEFAULT_SCOPE, parseScope } from '../core/scopes';
 import type { NetatmoError } from '../core/errors';
 import { registerAdminRoutes } from './admin-routes';
 import { localize } from './i18n';
-import { AccountConfig, AccountNode, clientFor, nodeRedSettings, storeFor } from './runtime';
+import { AccountConfig, AccountNode, clientFor, nodeRedSettings, showAgainOnStart, storeFor } from './runtime';
 import { editorLogins } from './editor-logins';
 
 export type { AccountNode } from './runtime';
@@ -89,7 +89,10 @@ export default function (RED: NodeAPI): void {
       users.delete(user.id);
     };
 
-    void node.manager.start();
+    const started = node.manager.start();
+    // Every user shows the account's state again once status nodes listen (see showAgainOnStart), as
+    // loaded from the store: not the "not authorized" of the moment before it was read.
+    showAgainOnStart(RED, node, () => void started.then(() => pushStatus(node.manager.state)));
 
     node.on('close', (removed: boolean, done: () => void) => {
       node.manager.removeListener('state', pushStatus);

@@ -1,11 +1,11 @@
 import { setMaxListeners } from 'node:events';
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow, NodeStatus } from 'node-red';
 import { ENDPOINTS } from '../core/api-catalogue';
-import { ApiAnswer, ApiCall, ApiClient, MethodSetting, TokenSource, isPlainObject, prepareCall } from '../core/api-client';
+import { ApiAnswer, ApiCall, ApiClient, MethodSetting, TokenSource, isPlainObject, payloadParams, prepareCall } from '../core/api-client';
 import { ApiErrorBody, NetatmoError, asNetatmoError } from '../core/errors';
 import type { AccountState } from '../core/manager';
-import { RateBudget, parseRateLimits } from '../core/rate-budget';
-import { AccountNode, maxWaitMs, nodeRedSettings } from './runtime';
+import { RateBudget, netatmoUserKey, parseRateLimits } from '../core/rate-budget';
+import { AccountNode, maxWaitMs, nodeRedSettings, showAgainOnStart } from './runtime';
 
 interface ApiConfig extends NodeDef {
   account: string;
@@ -19,19 +19,27 @@ interface ApiConfig extends NodeDef {
 export interface ApiMessage extends NodeMessage {
   endpoint?: unknown;
   statusCode?: number;
-  netatmo?: { endpoint?: string; status?: string; time_server?: number; errors?: unknown[]; error?: ApiErrorBody };
+  netatmo?: { endpoint?: string; status?: string; time_server?: number; time_exec?: number; errors?: unknown[]; error?: ApiErrorBody };
 }
 
 export default function (RED: NodeAPI): void {
   const settings = nodeRedSettings(RED);
   const limits = parseRateLimits(settings.apiLimits);
-  /** One budget per Netatmo login, shared by every api node of the account, kept across redeploys. */
+  /**
+   * One budget per Netatmo user (Netatmo counts per user), shared by every api node of every account
+   * logged in as that user, kept across redeploys. Keyed by a hash of the user's id (see netatmoUserKey),
+   * or by the account when a token does not name its user.
+   */
   const budgets = new Map<string, RateBudget>();
-  const budgetOf = (accountId: string): RateBudget => {
-    let b = budgets.get(accountId);
-    if (!b) budgets.set(accountId, (b = new RateBudget({ limits })));
-    return b;
-  };
+  const budgetOf =
+    (accountId: string) =>
+    (accessToken: string): RateBudget => {
+      const user = netatmoUserKey(accessToken);
+      const key = user ? `user:${user}` : `account:${accountId}`;
+      let b = budgets.get(key);
+      if (!b) budgets.set(key, (b = new RateBudget({ limits })));
+      return b;
+    };
 
   function ApiNodeCtor(this: Node, config: ApiConfig): void {
     RED.nodes.createNode(this, config);
@@ -39,7 +47,9 @@ export default function (RED: NodeAPI): void {
     const account = RED.nodes.getNode(config.account) as AccountNode | null;
     if (!account || account.type !== 'netatmo-account') {
       node.error(RED._('netatmo-api.errors.no-account'));
-      node.status({ fill: 'red', shape: 'ring', text: RED._('netatmo-api.status.no-account') });
+      const noAccount: NodeStatus = { fill: 'red', shape: 'ring', text: RED._('netatmo-api.status.no-account') };
+      node.status(noAccount);
+      showAgainOnStart(RED, node, () => node.status(noAccount));
       // No call can be made: each message goes to Catch, as for the token node, instead of vanishing.
       node.on('input', (_msg: NodeMessageInFlow, _send: unknown, done: (err?: Error) => void) =>
         done(new NetatmoError('NO_ACCOUNT', RED._('netatmo-api.errors.no-account'))),
@@ -70,12 +80,26 @@ export default function (RED: NodeAPI): void {
       node.error(configError.message);
     }
 
-    /** The last call's status; the account's own when it needs the user (login refused or missing). */
+    /**
+     * The last call's status; while messages wait for the rate budget, how many; the account's own when it
+     * needs the user (login refused or missing). An earlier message's success does not hide those waiting.
+     */
     let last: NodeStatus | undefined;
+    let waiting = 0;
     const accountNeedsUser = (s: AccountState): boolean => s.status === 'reauthorize' || s.status === 'unauthorized';
     const show = (s: NodeStatus | undefined): void => {
       const state = account.manager.state;
-      node.status(accountNeedsUser(state) || !s ? account.statusOf(state) : s);
+      if (accountNeedsUser(state)) node.status(account.statusOf(state));
+      else if (waiting > 0) node.status({ fill: 'yellow', shape: 'ring', text: RED._('netatmo-api.status.waiting', { count: waiting }) });
+      else node.status(s ?? account.statusOf(state));
+    };
+    const onWait = (): void => {
+      waiting++;
+      show(last);
+    };
+    const onWaitEnd = (): void => {
+      waiting = Math.max(0, waiting - 1);
+      show(last);
     };
     account.register(node, (state) => {
       // Authorized again: a red "REAUTHORIZE" from before would now mislead.
@@ -89,7 +113,9 @@ export default function (RED: NodeAPI): void {
       last = { fill: 'red', shape: 'dot', text: e.code };
       show(last);
       if (e.cause) m.netatmo = { ...(answered ? m.netatmo : { endpoint: call?.endpoint }), error: e.cause };
+      // The status of an API answer only (the account's failures come without one: see ApiClient.call).
       if (e.status !== undefined) m.statusCode = e.status;
+      else delete m.statusCode;
       done(e);
     };
 
@@ -98,18 +124,18 @@ export default function (RED: NodeAPI): void {
       let call: ApiCall;
       try {
         if (configError) throw configError;
-        call = prepareCall(config.endpoint || m.endpoint, method, fixed, isPlainObject(m.payload) ? m.payload : undefined);
+        call = prepareCall(config.endpoint || m.endpoint, method, fixed, payloadParams(m.payload));
       } catch (err) {
         fail(m, undefined, err, done);
         return;
       }
-      const onWait = (): void => node.status({ fill: 'yellow', shape: 'ring', text: RED._('netatmo-api.status.waiting') });
       client
-        .call(call, { tokens, budget, maxWaitMs: waitMs, onWait, signal: closing.signal })
+        .call(call, { tokens, budget, maxWaitMs: waitMs, onWait, onWaitEnd, signal: closing.signal })
         .then((answer: ApiAnswer) => {
           m.payload = answer.payload;
           m.statusCode = answer.statusCode;
           m.netatmo = { endpoint: call.endpoint, status: answer.status, time_server: answer.time_server, errors: answer.errors };
+          if (answer.time_exec !== undefined) m.netatmo.time_exec = answer.time_exec;
           if (config.partialAsError && answer.errors.length) {
             fail(m, call, partialFailure(call, answer.errors), done, true);
             return;
@@ -138,16 +164,20 @@ export default function (RED: NodeAPI): void {
   });
 }
 
-/** HTTP 200 with `body.errors` (an unreachable module...), sent to Catch when the node asks for it. */
+/**
+ * HTTP 200 with `body.errors` (an unreachable module, setstate's "Already on"...), sent to Catch when the
+ * node asks for it. Its cause is Netatmo's own `{code, message}` of the first failed item.
+ */
 export function partialFailure(call: ApiCall, errors: unknown[]): NetatmoError {
-  const first = errors[0] as { code?: unknown; id?: unknown };
+  const first = errors[0] as { code?: unknown; id?: unknown; message?: unknown };
   const code = Number(first?.code);
   const module = typeof first?.id === 'string' ? first.id.slice(0, 40) : undefined;
   const id = module !== undefined ? ` (${module})` : '';
+  const said = typeof first?.message === 'string' ? first.message.replace(/[^\x20-\x7e\u00a0-\uffff]/g, ' ').slice(0, 200) : '';
   const params = { endpoint: call.endpoint, count: errors.length, code: String(code) };
   return new NetatmoError('API_ERROR', `${call.endpoint} failed for ${errors.length} module(s): code ${code}${id}`, {
     status: 200,
-    apiError: { code: Number.isInteger(code) ? code : 0, message: `partial failure${id}` },
+    apiError: { code: Number.isInteger(code) ? code : 0, message: said },
     ...(module !== undefined ? { reason: 'partial-module', params: { ...params, module } } : { reason: 'partial', params }),
   });
 }

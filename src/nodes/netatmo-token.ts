@@ -1,7 +1,7 @@
-import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
+import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow, NodeStatus } from 'node-red';
 import { NetatmoError } from '../core/errors';
 import type { TokenSet } from '../core/oauth';
-import { AccountNode, maxWaitMs } from './runtime';
+import { AccountNode, maxWaitMs, showAgainOnStart } from './runtime';
 
 interface TokenConfig extends NodeDef {
   account: string;
@@ -41,7 +41,9 @@ export default function (RED: NodeAPI): void {
     const account = RED.nodes.getNode(config.account) as AccountNode | null;
     if (!account || account.type !== 'netatmo-account') {
       node.error(RED._('netatmo-token.errors.no-account'));
-      node.status({ fill: 'red', shape: 'ring', text: RED._('netatmo-token.status.no-account') });
+      const noAccount: NodeStatus = { fill: 'red', shape: 'ring', text: RED._('netatmo-token.status.no-account') };
+      node.status(noAccount);
+      showAgainOnStart(RED, node, () => node.status(noAccount));
       // No token can be had: each message goes to Catch, as the contract says, instead of vanishing.
       node.on('input', (_msg: NodeMessageInFlow, _send: unknown, done: (err?: Error) => void) =>
         done(new NetatmoError('NO_ACCOUNT', RED._('netatmo-token.errors.no-account'))),

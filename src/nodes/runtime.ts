@@ -87,3 +87,17 @@ export function clientFor(RED: NodeAPI, creds: AccountCredentials, apiBase: stri
     timeoutMs: timeout ? timeout * 1000 : undefined,
   });
 }
+
+/**
+ * Shows a node's status again once the flows have started: Node-RED hands statuses to status nodes only
+ * after it has created every node, so one set in a constructor (no account, not authorized) would never
+ * reach a status node (the re-authorization example's alert at start-up). Removed when the node closes.
+ */
+export function showAgainOnStart(RED: NodeAPI, node: Node, show: () => void): void {
+  const onStarted = (): void => show();
+  RED.events.on('flows:started', onStarted);
+  node.on('close', (_removed: boolean, done: () => void) => {
+    RED.events.removeListener('flows:started', onStarted);
+    done();
+  });
+}

@@ -2,14 +2,16 @@
 'use strict';
 /**
  * `npm start`: Node-RED from the project's own dependencies on http://127.0.0.1:1880,
- * with this package loaded, the example flow deployed, and — unless NETATMO_API_BASE
- * is set — the built-in Netatmo simulator standing in for api.netatmo.com, already
- * authorized, so tokens flow offline.
+ * with this package loaded, two examples deployed (a token for an http request node, and the
+ * netatmo-api node reading a weather station), and — unless NETATMO_API_BASE is set — the
+ * built-in Netatmo simulator standing in for api.netatmo.com with devices (a station with indoor
+ * and outdoor modules, a thermostat home), accepting any client id, already authorized: tokens
+ * and readings flow offline. The debug nodes also print to the console.
  *
  *   npm start                                         # offline, simulator
  *   NETATMO_API_BASE=https://api.netatmo.com npm start # the real Netatmo: authorize in the editor
  *
- * State lives in .dev-userdir/ (git-ignored). PORT changes the port.
+ * State lives in .dev-userdir/ (git-ignored; NETATMO_DEV_USERDIR changes it). PORT changes the port.
  */
 const fs = require('node:fs');
 const path = require('node:path');
@@ -18,10 +20,11 @@ const { startSimulator } = require('../simulator');
 const { TokenStore } = require('../../dist/core/store');
 
 const ROOT = path.resolve(__dirname, '..', '..');
-const USER_DIR = path.join(ROOT, '.dev-userdir');
+const USER_DIR = process.env.NETATMO_DEV_USERDIR || path.join(ROOT, '.dev-userdir');
 const PORT = Number(process.env.PORT) || 1880;
 const REAL_API = 'https://api.netatmo.com';
-const EXAMPLE = path.join(ROOT, 'examples', 'netatmo-homesdata.json');
+/** The token example and an API example; they share one account node (one Netatmo login). */
+const EXAMPLES = ['netatmo-homesdata.json', 'netatmo-weather-station.json'].map((f) => path.join(ROOT, 'examples', f));
 const SIM_CLIENT = { id: 'sim-client-id', secret: 'sim-client-secret' };
 
 function linkPackage() {
@@ -55,9 +58,24 @@ function writeSettings(apiBase) {
   return file;
 }
 
-/** Deploys the example flow against the simulator, already authorized. */
+/** The examples as one flow file: the shared account once. `offline`: debug nodes print to the console too. */
+function exampleFlows(offline) {
+  const seen = new Set();
+  const flow = [];
+  for (const file of EXAMPLES) {
+    for (const n of JSON.parse(fs.readFileSync(file, 'utf8'))) {
+      if (seen.has(n.id)) continue;
+      seen.add(n.id);
+      if (offline && n.type === 'debug') n.console = true;
+      flow.push(n);
+    }
+  }
+  return flow;
+}
+
+/** Deploys the examples against the simulator, already authorized. */
 async function seedOffline(sim) {
-  const flow = JSON.parse(fs.readFileSync(EXAMPLE, 'utf8'));
+  const flow = exampleFlows(true);
   for (const n of flow) if (n.type === 'http request') n.url = n.url.replace(REAL_API, sim.url);
   fs.writeFileSync(path.join(USER_DIR, 'flows.json'), JSON.stringify(flow, null, 2));
   const account = flow.find((n) => n.type === 'netatmo-account');
@@ -73,12 +91,15 @@ async function main() {
   let sim;
   let apiBase = process.env.NETATMO_API_BASE;
   if (!apiBase) {
-    sim = await startSimulator({ acceptAnyClient: true, clients: { [SIM_CLIENT.id]: SIM_CLIENT.secret } });
+    sim = await startSimulator({ acceptAnyClient: true, devices: true, clients: { [SIM_CLIENT.id]: SIM_CLIENT.secret } });
     apiBase = sim.url;
     await seedOffline(sim);
-    console.log(`Netatmo simulator on ${sim.url} (set NETATMO_API_BASE=${REAL_API} to use the real Netatmo)`);
+    console.log(
+      `Netatmo simulator on ${sim.url}, with a weather station and a thermostat home; it accepts any client id ` +
+        `(set NETATMO_API_BASE=${REAL_API} to use the real Netatmo)`,
+    );
   } else if (!fs.existsSync(path.join(USER_DIR, 'flows.json'))) {
-    fs.copyFileSync(EXAMPLE, path.join(USER_DIR, 'flows.json'));
+    fs.writeFileSync(path.join(USER_DIR, 'flows.json'), JSON.stringify(exampleFlows(false), null, 2));
   }
   const settingsFile = writeSettings(apiBase === REAL_API ? undefined : apiBase);
   const red = spawn(process.execPath, [require.resolve('node-red/red.js'), '--userDir', USER_DIR, '--settings', settingsFile], {
