@@ -52,6 +52,8 @@ function writeSettings(apiBase) {
     netatmoTokens: apiBase ? { apiBase } : {},
     logging: { console: { level: 'info' } },
     editorTheme: { tours: false },
+    // No 'Enable Update Notifications' dialog over the canvas: the demo works offline anyway.
+    telemetry: { enabled: false, updateNotification: false },
   };
   const file = path.join(USER_DIR, 'settings.js');
   fs.writeFileSync(file, `module.exports = ${JSON.stringify(settings, null, 2)};\n`);
