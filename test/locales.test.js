@@ -49,6 +49,15 @@ const ALLOWED = {
     'netatmo-token.label.default': WHY.nodeName,
     'netatmo-token.label.palette': WHY.nodeName,
   },
+  'fr/netatmo-event.json': {
+    'netatmo-event.label.default': WHY.nodeName,
+    'netatmo-event.label.palette': WHY.nodeName,
+  },
+  'de/netatmo-event.json': {
+    'netatmo-event.label.name': WHY.word,
+    'netatmo-event.label.default': WHY.nodeName,
+    'netatmo-event.label.palette': WHY.nodeName,
+  },
   'fr/netatmo-api.json': {
     'netatmo-api.label.endpoint': WHY.term,
     'netatmo-api.label.default': WHY.nodeName,

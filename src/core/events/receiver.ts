@@ -52,14 +52,7 @@ export class EventReceiver {
    * signature that is present is still checked.
    */
   receive(raw: Buffer, signature: unknown, clientSecret: string | undefined, allowUnsigned = false): Delivery {
-    const done = (outcome: Outcome, body?: Record<string, unknown>, info?: EventInfo): Delivery => {
-      if (outcome === 'event') {
-        this.counters.events++;
-        this.counters.lastEventAt = this.#now();
-      } else if (outcome === 'duplicate') this.counters.duplicates++;
-      else this.counters.refused++;
-      return { outcome, status: STATUS[outcome], body, info };
-    };
+    const done = (outcome: Outcome, body?: Record<string, unknown>, info?: EventInfo): Delivery => this.count(outcome, body, info);
     if (raw.length > MAX_BODY_BYTES) return done('too-large');
     const check = clientSecret === undefined ? 'missing' : checkSignature(clientSecret, raw, signature);
     if (check === 'wrong') return done('bad-signature');
@@ -68,6 +61,16 @@ export class EventReceiver {
     if (!body) return done('bad-json');
     if (!this.#recent.firstTime(eventKey(body, raw))) return done('duplicate');
     return done('event', body, normaliseEvent(body, check === 'ok'));
+  }
+
+  /** Counts an outcome decided here or before the body was read (a body cut off at MAX_BODY_BYTES). */
+  count(outcome: Outcome, body?: Record<string, unknown>, info?: EventInfo): Delivery {
+    if (outcome === 'event') {
+      this.counters.events++;
+      this.counters.lastEventAt = this.#now();
+    } else if (outcome === 'duplicate') this.counters.duplicates++;
+    else this.counters.refused++;
+    return { outcome, status: STATUS[outcome], body, info };
   }
 }
 
