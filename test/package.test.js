@@ -75,7 +75,7 @@ describe('the packed package', function () {
       const res = await fetch(`${red.adminUrl}nodes`, { headers: { Accept: 'application/json' } });
       const sets = await res.json();
       const ours = sets.filter((s) => s.module === pkg.name);
-      assert.deepEqual(ours.flatMap((s) => s.types).sort(), ['netatmo-account', 'netatmo-api', 'netatmo-token']);
+      assert.deepEqual(ours.flatMap((s) => s.types).sort(), ['netatmo-account', 'netatmo-api', 'netatmo-event', 'netatmo-token']);
       for (const s of ours) assert.equal(s.enabled, true, `${s.id} enabled`);
       for (const s of ours) assert.equal(s.err, undefined, `${s.id} loaded without error`);
     });

@@ -5,27 +5,7 @@ const http = require('node:http');
 
 const sign = (secret, raw) => crypto.createHmac('sha256', secret).update(raw).digest('hex');
 
-/** One body per family, written as Netatmo's backend writes them (escaped slashes, \u escapes). */
-const FAMILY_BODIES = {
-  lifecycle: '{"push_type":"webhook_activation","user_id":"u1"}',
-  camera:
-    '{"push_type":"NACamera-person","event_type":"person","event_id":"ev-cam-1","home_id":"h1","camera_id":"70:ee:50:00:00:01",' +
-    '"persons":[{"id":"p1","is_known":true,"face_url":"https:\\/\\/netatmocameraimage.blob.core.windows.net\\/f"}],"message":"Alice vue \\u00e0 la maison"}',
-  doorbell:
-    '{"push_type":"NDB-incoming_call","event_type":"incoming_call","event_id":"ev-db-1","home_id":"h1","device_id":"70:ee:50:00:00:02"}',
-  'door-tag':
-    '{"push_type":"NACamera-tag_open","event_type":"tag_open","event_id":"ev-tag-1","home_id":"h1","camera_id":"70:ee:50:00:00:01","module_id":"70:ee:50:00:00:03"}',
-  smoke: '{"push_type":"NSD-smoke","event_type":"smoke","event_id":"ev-sd-1","home_id":"h1","device_id":"70:ee:50:00:00:04"}',
-  co: '{"push_type":"NCO-co_detected","event_type":"co_detected","event_id":"ev-co-1","home_id":"h1","device_id":"70:ee:50:00:00:05"}',
-  siren:
-    '{"push_type":"NIS-siren_sounding","event_type":"siren_sounding","event_id":"ev-is-1","home_id":"h1","device_id":"70:ee:50:00:00:06"}',
-  alarm:
-    '{"push_type":"NACamera-alarm_started","event_type":"alarm_started","event_id":"ev-al-1","home_id":"h1","camera_id":"70:ee:50:00:00:01"}',
-  thermostat:
-    '{"push_type":"display_change","event_type":"set_point","home_id":"h1","room_id":"r1","home":{"id":"h1","rooms":[{"id":"r1","therm_setpoint_temperature":21.5,"therm_setpoint_mode":"manual"}]}}',
-  device:
-    '{"push_type":"device_event","extra_params":{"event_type":"hush","home_id":"h1","device_id":"70:ee:50:00:00:07","event_id":"ev-dv-1"}}',
-};
+const { FAMILY_BODIES } = require('../simulator-webhooks');
 
 /** An HTTP server on 127.0.0.1 keeping every JSON body POSTed to it, by path. */
 function collector() {
