@@ -155,6 +155,16 @@ describe('webhook dedup', () => {
     assert.equal(r.firstTime('d'), false);
   });
 
+  it('a body without id is a repeat for 10 minutes only (each webhook_activation is the same bytes)', () => {
+    const r = new RecentEvents(10);
+    const key = eventKey({ push_type: 'webhook_activation' }, Buffer.from('{"push_type":"webhook_activation"}'));
+    assert.equal(r.firstTime(key, 0), true);
+    assert.equal(r.firstTime(key, 10 * 60_000 - 1), false);
+    assert.equal(r.firstTime(key, 10 * 60_000), true);
+    assert.equal(r.firstTime('id:e1|person', 0), true);
+    assert.equal(r.firstTime('id:e1|person', 10 ** 12), false, 'an id is remembered as long as it is kept');
+  });
+
   it('the same id and type is one event; an event without id is known by its bytes', () => {
     const a = { event_id: 'e1', event_type: 'person' };
     assert.equal(eventKey(a, Buffer.from('1')), eventKey({ ...a, extra: 1 }, Buffer.from('2')));
@@ -184,6 +194,13 @@ describe('webhook receiver', () => {
     assert.equal(r.receive(...signed(Buffer.from('[1,2]'))).status, 400, 'not an object');
     assert.equal(r.receive(...signed(Buffer.alloc(MAX_BODY_BYTES + 1, 32))).status, 413);
     assert.deepEqual(r.counters, { events: 1, duplicates: 1, refused: 5, lastEventAt: 1234 });
+  });
+
+  it('webhook_activation is never a repeat (each registration sends the same bytes)', () => {
+    const r = new EventReceiver();
+    const raw = Buffer.from('{"push_type":"webhook_activation"}');
+    assert.equal(r.receive(...signed(raw)).outcome, 'event');
+    assert.equal(r.receive(...signed(raw)).outcome, 'event');
   });
 
   it('a refused delivery is not remembered: the genuine one that follows still passes', () => {

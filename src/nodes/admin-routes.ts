@@ -13,6 +13,7 @@ import { LoginConfig, SavedLogin, resolveLogin, sameClient } from './login-confi
 import { bindBrowser, sameBrowser, sameOriginWrites } from './request-guard';
 import { AccountNode, clientFor, nodeRedSettings } from './runtime';
 import { editorLogins } from './editor-logins';
+import { webhookBody } from './webhook-endpoint';
 
 export const ROUTE_BASE = '/netatmo-tokens';
 
@@ -182,7 +183,11 @@ export function registerAdminRoutes(RED: NodeAPI, store: TokenStore): void {
       if (req.query.dialog === 'open') editorLogins.dialog(String(req.params.id), true);
       const attempt = editorLogins.attempt(String(req.params.id));
       if (account) {
-        res.json({ ...statusBody(localizeState(RED._, account.manager.state, requestLanguage(req))), attempt });
+        res.json({
+          ...statusBody(localizeState(RED._, account.manager.state, requestLanguage(req))),
+          attempt,
+          webhook: webhookBody(account.id),
+        });
         return;
       }
       // Not deployed yet: tell what the store holds for it (tokens obtained before the first deploy).
@@ -196,7 +201,7 @@ export function registerAdminRoutes(RED: NodeAPI, store: TokenStore): void {
             last_refresh: stored.tokens.obtained_at,
           }
         : { status: 'unauthorized', authorized: false };
-      res.json({ ...statusBody(state, false), attempt });
+      res.json({ ...statusBody(state, false), attempt, webhook: webhookBody(String(req.params.id)) });
     } catch (err) {
       fail(req, res, err);
     }

@@ -4,8 +4,8 @@ import { ENDPOINTS } from '../core/api-catalogue';
 import { ApiAnswer, ApiCall, ApiClient, MethodSetting, TokenSource, isPlainObject, prepareCall } from '../core/api-client';
 import { ApiErrorBody, NetatmoError, asNetatmoError } from '../core/errors';
 import type { AccountState } from '../core/manager';
-import { RateBudget, parseRateLimits } from '../core/rate-budget';
-import { AccountNode, maxWaitMs, nodeRedSettings } from './runtime';
+import { parseRateLimits } from '../core/rate-budget';
+import { AccountNode, budgetOf, clearBudgets, maxWaitMs, nodeRedSettings } from './runtime';
 
 interface ApiConfig extends NodeDef {
   account: string;
@@ -25,13 +25,7 @@ export interface ApiMessage extends NodeMessage {
 export default function (RED: NodeAPI): void {
   const settings = nodeRedSettings(RED);
   const limits = parseRateLimits(settings.apiLimits);
-  /** One budget per Netatmo login, shared by every api node of the account, kept across redeploys. */
-  const budgets = new Map<string, RateBudget>();
-  const budgetOf = (accountId: string): RateBudget => {
-    let b = budgets.get(accountId);
-    if (!b) budgets.set(accountId, (b = new RateBudget({ limits })));
-    return b;
-  };
+  clearBudgets();
 
   function ApiNodeCtor(this: Node, config: ApiConfig): void {
     RED.nodes.createNode(this, config);
@@ -47,7 +41,7 @@ export default function (RED: NodeAPI): void {
       return;
     }
     const tokens: TokenSource = account.manager;
-    const budget = budgetOf(account.id);
+    const budget = budgetOf(account.id, limits);
     const method: MethodSetting = config.method === 'GET' || config.method === 'POST' ? config.method : 'auto';
     const waitMs = maxWaitMs(config.maxWait);
     const timeout = settings.timeoutSeconds;

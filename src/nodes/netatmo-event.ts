@@ -1,4 +1,4 @@
-import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
+import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow, NodeStatus } from 'node-red';
 import { NetatmoError } from '../core/errors';
 import { Delivery, EventReceiver, Outcome } from '../core/events/receiver';
 import { EventInfo, matchesFilter, parseFilter, topicOf } from '../core/events/payload';
@@ -48,12 +48,23 @@ export default function (RED: NodeAPI): void {
       const events = a.events + b.events;
       const refused = a.refused + b.refused;
       const last = Math.max(a.lastEventAt ?? 0, b.lastEventAt ?? 0);
-      if (events === 0 && refused === 0) {
-        node.status({ fill: 'grey', shape: 'ring', text: RED._('netatmo-event.status.waiting') });
-        return;
+      const w = hub.webhook;
+      if (w.status === 'failed') {
+        const code = [w.error?.code, w.error?.api_code].filter((c) => c !== undefined).join(' ');
+        node.status({ fill: 'red', shape: 'ring', text: RED._('netatmo-event.status.failed', { code }) });
+      } else if (events === 0 && refused === 0) {
+        node.status(webhookStatus(w.status, !!w.quiet));
+      } else {
+        const text = RED._('netatmo-event.status.counts', { events, refused, time: last ? clockTime(last) : '-' });
+        node.status({ fill: refused > 0 && events === 0 ? 'red' : w.quiet ? 'yellow' : 'green', shape: events ? 'dot' : 'ring', text });
       }
-      const text = RED._('netatmo-event.status.counts', { events, refused, time: last ? clockTime(last) : '-' });
-      node.status({ fill: refused > 0 && events === 0 ? 'red' : 'green', shape: events ? 'dot' : 'ring', text });
+    };
+    /** Before any event: how the registration stands. */
+    const webhookStatus = (status: string, quiet: boolean): NodeStatus => {
+      if (status === 'registering') return { fill: 'yellow', shape: 'ring', text: RED._('netatmo-event.status.registering') };
+      if (status === 'registered' && quiet) return { fill: 'yellow', shape: 'ring', text: RED._('netatmo-event.status.quiet') };
+      if (status === 'registered') return { fill: 'blue', shape: 'ring', text: RED._('netatmo-event.status.registered') };
+      return { fill: 'grey', shape: 'ring', text: RED._('netatmo-event.status.waiting') };
     };
     const statusSoon = (): void => {
       if (!timer) timer = setTimeout(showStatus, STATUS_EVERY_MS);
@@ -70,6 +81,7 @@ export default function (RED: NodeAPI): void {
       node.send(message(structuredClone(d.body), d.info));
     };
     hub.listeners.add(listener);
+    hub.watchers.add(statusSoon);
 
     node.on('input', (msg: NodeMessageInFlow, send: (m: NodeMessage) => void, done: (err?: Error) => void) => {
       const raw = rawOf(msg.payload);
@@ -88,6 +100,7 @@ export default function (RED: NodeAPI): void {
 
     node.on('close', (_removed: boolean, done: () => void) => {
       hub.listeners.delete(listener);
+      hub.watchers.delete(statusSoon);
       if (timer) clearTimeout(timer);
       timer = undefined;
       done();

@@ -3,6 +3,7 @@ import type { Node, NodeAPI, NodeDef, NodeStatus } from 'node-red';
 import type { NetatmoError } from '../core/errors';
 import type { AccountState, TokenManager } from '../core/manager';
 import { OAuthClient } from '../core/oauth';
+import { RateBudget, RateWindow } from '../core/rate-budget';
 import { NetatmoSettings, credentialSecrets, readNetatmoSettings } from '../core/settings';
 import { TokenStore } from '../core/store';
 import { checkClientId, checkClientSecret } from '../core/validate';
@@ -16,6 +17,8 @@ export interface AccountConfig extends NodeDef {
   scope?: string;
   redirectUri?: string;
   apiBase?: string;
+  /** The public address Netatmo posts webhook events to (registered with addwebhook); empty: none. */
+  webhookUrl?: string;
 }
 
 export interface AccountCredentials {
@@ -37,6 +40,18 @@ export interface AccountNode extends Node<AccountCredentials> {
   statusOf(state: AccountState): NodeStatus;
   /** An error as a user of this account reads it (msg.error, log), in Node-RED's language. */
   localize(err: unknown): NetatmoError;
+}
+
+/** One rate budget per Netatmo login, shared by every caller of the account (api nodes, the webhook registration), kept across redeploys. */
+const budgets = new Map<string, RateBudget>();
+/** A new runtime (the api node's module loaded again) starts with fresh budgets, as before they were shared. */
+export function clearBudgets(): void {
+  budgets.clear();
+}
+export function budgetOf(accountId: string, limits: readonly RateWindow[]): RateBudget {
+  let b = budgets.get(accountId);
+  if (!b) budgets.set(accountId, (b = new RateBudget({ limits })));
+  return b;
 }
 
 /** The token folder, the store and the logger are built from Node-RED's settings, once per runtime. */

@@ -1,6 +1,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { NodeAPI } from 'node-red';
 import { Delivery, EventReceiver, MAX_BODY_BYTES } from '../core/events/receiver';
+import type { WebhookState } from '../core/events/registration';
 import type { AccountNode } from './runtime';
 
 /**
@@ -23,14 +24,35 @@ type RawRequest = Request & { netatmoRaw?: Buffer; _body?: boolean; skipRawBodyP
 export interface Hub {
   receiver: EventReceiver;
   listeners: Set<(d: Delivery) => void>;
+  /** The registration at Netatmo, as the account last reported it; `watchers` are told of each change. */
+  webhook: WebhookState;
+  watchers: Set<() => void>;
 }
 
 /** Per account id, kept across redeploys (the counters and the dedup memory stay with the account). */
 const hubs = new Map<string, Hub>();
 export function hubOf(accountId: string): Hub {
   let hub = hubs.get(accountId);
-  if (!hub) hubs.set(accountId, (hub = { receiver: new EventReceiver(), listeners: new Set() }));
+  if (!hub)
+    hubs.set(accountId, (hub = { receiver: new EventReceiver(), listeners: new Set(), webhook: { status: 'off' }, watchers: new Set() }));
   return hub;
+}
+
+/** The registration for the editor: its status and times; of an error, our code and Netatmo's number only (no outside text). */
+export function webhookBody(accountId: string): Record<string, unknown> {
+  const w = hubOf(accountId).webhook;
+  const c = hubOf(accountId).receiver.counters;
+  return {
+    status: w.status,
+    url: w.url ?? null,
+    registered_at: w.registered_at ?? null,
+    last_event_at: w.last_event_at ?? c.lastEventAt ?? null,
+    retry_at: w.retry_at ?? null,
+    quiet: !!w.quiet,
+    error: w.error ? { code: w.error.code, api_code: w.error.api_code ?? null } : null,
+    events: c.events,
+    refused: c.refused,
+  };
 }
 
 /** Tells every listener of the account, after the answer has gone. */

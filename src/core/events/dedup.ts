@@ -5,20 +5,30 @@ import { createHash } from 'node:crypto';
  * body can send it again: each event leaves once. Kept in bounded memory: the `capacity` newest keys,
  * the oldest forgotten first.
  */
+/** How long a body without an id counts as a repeat of the same bytes: Netatmo's retries come within minutes. */
+export const RAW_REPEAT_MS = 10 * 60_000;
+
 export class RecentEvents {
   readonly #capacity: number;
-  readonly #seen = new Set<string>();
+  readonly #seen = new Map<string, number>();
 
   constructor(capacity = 1000) {
     this.#capacity = Math.max(1, Math.floor(capacity));
   }
 
-  /** True the first time a key is offered, false for a repeat while it is remembered. */
-  firstTime(key: string): boolean {
-    if (this.#seen.has(key)) return false;
-    this.#seen.add(key);
+  /**
+   * True the first time a key is offered, false for a repeat while it is remembered. A key made of the
+   * bytes (no id) counts as a repeat for RAW_REPEAT_MS only: Netatmo sends the same id-less body again
+   * for a new event (each `webhook_activation` is byte for byte the same).
+   */
+  firstTime(key: string, now = Date.now()): boolean {
+    const at = this.#seen.get(key);
+    const ttl = key.startsWith('raw:') ? RAW_REPEAT_MS : Infinity;
+    if (at !== undefined && now - at < ttl) return false;
+    this.#seen.delete(key);
+    this.#seen.set(key, now);
     if (this.#seen.size > this.#capacity) {
-      const oldest = this.#seen.values().next().value as string;
+      const oldest = this.#seen.keys().next().value as string;
       this.#seen.delete(oldest);
     }
     return true;

@@ -59,8 +59,10 @@ export class EventReceiver {
     if (check === 'missing' && !allowUnsigned) return done('unsigned');
     const body = parseBody(raw);
     if (!body) return done('bad-json');
-    if (!this.#recent.firstTime(eventKey(body, raw))) return done('duplicate');
-    return done('event', body, normaliseEvent(body, check === 'ok'));
+    const info = normaliseEvent(body, check === 'ok');
+    // Lifecycle messages are never repeats: each registration brings its own webhook_activation, byte for byte the same.
+    if (info.family !== 'lifecycle' && !this.#recent.firstTime(eventKey(body, raw), this.#now())) return done('duplicate');
+    return done('event', body, info);
   }
 
   /** Counts an outcome decided here or before the body was read (a body cut off at MAX_BODY_BYTES). */

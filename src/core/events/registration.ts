@@ -71,6 +71,11 @@ export class WebhookRegistration extends EventEmitter {
     this.emit('state', this.state);
   }
 
+  /** Takes over the state a previous instance left (a redeploy: Netatmo still has the webhook, no call). */
+  adopt(state: WebhookState): void {
+    this.#set({ ...state, quiet: undefined });
+  }
+
   /** Registers `url` (again): the previous attempt, if any, is forgotten. */
   register(url: string): void {
     this.#cancel();
