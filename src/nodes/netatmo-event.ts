@@ -3,7 +3,7 @@ import { NetatmoError } from '../core/errors';
 import { Delivery, EventReceiver, Outcome } from '../core/events/receiver';
 import { EventInfo, matchesFilter, parseFilter, topicOf } from '../core/events/payload';
 import type { AccountNode } from './runtime';
-import { hubOf, registerWebhookEndpoint } from './webhook-endpoint';
+import { Hub, hubOf, registerWebhookEndpoint } from './webhook-endpoint';
 
 interface EventConfig extends NodeDef {
   account: string;
@@ -43,28 +43,7 @@ export default function (RED: NodeAPI): void {
     let timer: NodeJS.Timeout | undefined;
     const showStatus = (): void => {
       timer = undefined;
-      const a = hub.receiver.counters;
-      const b = relay.counters;
-      const events = a.events + b.events;
-      const refused = a.refused + b.refused;
-      const last = Math.max(a.lastEventAt ?? 0, b.lastEventAt ?? 0);
-      const w = hub.webhook;
-      if (w.status === 'failed') {
-        const code = [w.error?.code, w.error?.api_code].filter((c) => c !== undefined).join(' ');
-        node.status({ fill: 'red', shape: 'ring', text: RED._('netatmo-event.status.failed', { code }) });
-      } else if (events === 0 && refused === 0) {
-        node.status(webhookStatus(w.status, !!w.quiet));
-      } else {
-        const text = RED._('netatmo-event.status.counts', { events, refused, time: last ? clockTime(last) : '-' });
-        node.status({ fill: refused > 0 && events === 0 ? 'red' : w.quiet ? 'yellow' : 'green', shape: events ? 'dot' : 'ring', text });
-      }
-    };
-    /** Before any event: how the registration stands. */
-    const webhookStatus = (status: string, quiet: boolean): NodeStatus => {
-      if (status === 'registering') return { fill: 'yellow', shape: 'ring', text: RED._('netatmo-event.status.registering') };
-      if (status === 'registered' && quiet) return { fill: 'yellow', shape: 'ring', text: RED._('netatmo-event.status.quiet') };
-      if (status === 'registered') return { fill: 'blue', shape: 'ring', text: RED._('netatmo-event.status.registered') };
-      return { fill: 'grey', shape: 'ring', text: RED._('netatmo-event.status.waiting') };
+      node.status(eventStatus(RED, hub, relay));
     };
     const statusSoon = (): void => {
       if (!timer) timer = setTimeout(showStatus, STATUS_EVERY_MS);
@@ -108,6 +87,28 @@ export default function (RED: NodeAPI): void {
   }
 
   RED.nodes.registerType('netatmo-event', EventNodeCtor as unknown as Parameters<typeof RED.nodes.registerType>[1]);
+}
+
+/** An event node's status: the registration's failure, else the counts once something came, else how the registration stands. */
+function eventStatus(RED: NodeAPI, hub: Hub, relay: EventReceiver): NodeStatus {
+  const a = hub.receiver.counters;
+  const b = relay.counters;
+  const events = a.events + b.events;
+  const refused = a.refused + b.refused;
+  const last = Math.max(a.lastEventAt ?? 0, b.lastEventAt ?? 0);
+  const w = hub.webhook;
+  if (w.status === 'failed') {
+    const code = [w.error?.code, w.error?.api_code].filter((c) => c !== undefined).join(' ');
+    return { fill: 'red', shape: 'ring', text: RED._('netatmo-event.status.failed', { code }) };
+  }
+  if (events > 0 || refused > 0) {
+    const text = RED._('netatmo-event.status.counts', { events, refused, time: last ? clockTime(last) : '-' });
+    return { fill: refused > 0 && events === 0 ? 'red' : w.quiet ? 'yellow' : 'green', shape: events ? 'dot' : 'ring', text };
+  }
+  if (w.status === 'registering') return { fill: 'yellow', shape: 'ring', text: RED._('netatmo-event.status.registering') };
+  if (w.status === 'registered' && w.quiet) return { fill: 'yellow', shape: 'ring', text: RED._('netatmo-event.status.quiet') };
+  if (w.status === 'registered') return { fill: 'blue', shape: 'ring', text: RED._('netatmo-event.status.registered') };
+  return { fill: 'grey', shape: 'ring', text: RED._('netatmo-event.status.waiting') };
 }
 
 /** The body as it came: a Buffer or a string is kept byte for byte; an object was parsed already (its signature cannot match). */

@@ -22,21 +22,15 @@ export interface WebhookHandle {
 /** The URL each account registered, across redeploys: a deploy that clears it knows what to drop. */
 const registered = new Map<string, string>();
 
-/**
- * The account's side of the webhook: registers its Webhook URL once it has a login (addwebhook, through
- * its token and the rate budget its api nodes share), drops it when the URL is cleared or the account
- * deleted, and tells the event nodes (through the account's hub) how it stands.
- */
-export function startWebhook(RED: NodeAPI, account: AccountNode, typedUrl: string | undefined): WebhookHandle {
+/** The registration of an account, its calls sent with the account's token, through its rate budget. */
+function registrationFor(RED: NodeAPI, account: AccountNode, signal: AbortSignal): WebhookRegistration {
   const settings = nodeRedSettings(RED);
-  const hub = hubOf(account.id);
-  const closing = new AbortController();
   const client = new ApiClient({
     apiBase: account.apiBase,
     timeoutMs: settings.timeoutSeconds ? settings.timeoutSeconds * 1000 : undefined,
     retryBaseMs: settings.retryBaseMs,
   });
-  const reg = new WebhookRegistration({
+  return new WebhookRegistration({
     quietMs: QUIET_MS,
     timing: {
       ...DEFAULT_RETRY_TIMING,
@@ -48,9 +42,31 @@ export function startWebhook(RED: NodeAPI, account: AccountNode, typedUrl: strin
         tokens: account.manager,
         budget: budgetOf(account.id, parseRateLimits(settings.apiLimits)),
         maxWaitMs: 30_000,
-        signal: closing.signal,
+        signal,
       }),
   });
+}
+
+/** The typed URL, or why it cannot be registered (logged on the account, in the user's language). */
+function typedWebhookUrl(account: AccountNode, typed: string | undefined): { url: string; refused?: NetatmoError } {
+  try {
+    return { url: checkWebhookUrl(typed) };
+  } catch (err) {
+    const refused = account.localize(err);
+    account.error(refused.message);
+    return { url: '', refused };
+  }
+}
+
+/**
+ * The account's side of the webhook: registers its Webhook URL once it has a login (addwebhook, through
+ * its token and the rate budget its api nodes share), drops it when the URL is cleared or the account
+ * deleted, and tells the event nodes (through the account's hub) how it stands.
+ */
+export function startWebhook(RED: NodeAPI, account: AccountNode, typedUrl: string | undefined): WebhookHandle {
+  const hub = hubOf(account.id);
+  const closing = new AbortController();
+  const reg = registrationFor(RED, account, closing.signal);
   let quietTimer: NodeJS.Timeout | undefined;
   const publish = (): void => {
     hub.webhook = reg.state;
@@ -68,14 +84,7 @@ export function startWebhook(RED: NodeAPI, account: AccountNode, typedUrl: strin
   };
   hub.listeners.add(onDelivery);
 
-  let url = '';
-  let refused: NetatmoError | undefined;
-  try {
-    url = checkWebhookUrl(typedUrl);
-  } catch (err) {
-    refused = account.localize(err);
-    account.error(refused.message);
-  }
+  const { url, refused } = typedWebhookUrl(account, typedUrl);
   const previous = registered.get(account.id);
   let onState: ((s: AccountState) => void) | undefined;
   if (refused) {
