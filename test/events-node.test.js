@@ -139,3 +139,50 @@ function clock() {
   const d = new Date();
   return `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
 }
+
+describe('netatmo-event examples', function () {
+  this.timeout(20000);
+  const fs = require('node:fs');
+  const path = require('node:path');
+  const { FAMILY_BODIES: B } = require('./simulator-webhooks');
+  beforeEach((done) => {
+    rt.useUserDir(rt.tmpDir('netatmo-event-ex-'));
+    helper.startServer(done);
+  });
+  afterEach(async () => {
+    await helper.unload();
+    await new Promise((r) => helper.stopServer(r));
+  });
+
+  const cases = [
+    ['netatmo-event-person-seen.json', B.camera, /Alice vue à la maison/],
+    ['netatmo-event-doorbell.json', B.doorbell, /^Doorbell ringing \(incoming_call\) at /],
+    ['netatmo-event-smoke-alarm.json', B.co, /^Carbon monoxide alarm \(co_detected\) in home h1, device 70:ee:50:00:00:05$/],
+    ['netatmo-event-set-point.json', B.thermostat, /^Room r1: 21.5 °C \(manual\)$/],
+  ];
+  for (const [file, raw, expected] of cases) {
+    it(`${file}: the event becomes its notification text; other families do not pass the filter`, async () => {
+      const flow = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'examples', file), 'utf8'));
+      const acc = flow.find((n) => n.type === 'netatmo-account');
+      const ev = flow.find((n) => n.type === 'netatmo-event');
+      const dbg = flow.find((n) => n.type === 'debug' && n.name === 'notification');
+      const nodes = flow
+        .map((n) => (n.id === dbg.id ? { id: n.id, z: n.z, type: 'helper' } : n))
+        .filter((n) => !n.type.startsWith('http '));
+      const core = (f) =>
+        require(
+          require.resolve(`@node-red/nodes/core/${f}`, { paths: [path.dirname(require.resolve(`${rt.NODE_RED_MODULE}/package.json`))] }),
+        );
+      await helper.load([...EVENT_NODES, core('function/10-function.js'), core('common/21-debug.js')], nodes, {
+        [acc.id]: { clientId: rt.CLIENT_ID, clientSecret: CLIENT_SECRET },
+      });
+      const got = [];
+      helper.getNode(dbg.id).on('input', (m) => got.push(m.payload));
+      helper.getNode(ev.id).receive({ payload: B.lifecycle, headers: { 'x-netatmo-secret': sign(CLIENT_SECRET, B.lifecycle) } });
+      helper.getNode(ev.id).receive({ payload: raw, headers: { 'x-netatmo-secret': sign(CLIENT_SECRET, raw) } });
+      await until(() => got.length >= 1, 'the notification');
+      assert.equal(got.length, 1);
+      assert.match(got[0], expected);
+    });
+  }
+});

@@ -142,6 +142,7 @@ describe('Node-RED scorecard checks (as node-red-dev validate would)', () => {
     const used = new Set(examples.flatMap((f) => JSON.parse(fs.readFileSync(path.join(ROOT, 'examples', f), 'utf8')).map((n) => n.type)));
     assert.ok(used.has('netatmo-token'));
     assert.ok(used.has('netatmo-api'));
+    assert.ok(used.has('netatmo-event'));
   });
   it('D01 at most 6 runtime dependencies', () => assert.ok(Object.keys(pkg.dependencies).length <= 6));
   it('D03 no runtime dependency outdated by a major version', function () {
