@@ -80,7 +80,10 @@ export function startWebhook(RED: NodeAPI, account: AccountNode, typedUrl: strin
   };
   reg.on('state', publish);
   const onDelivery = (d: Delivery): void => {
-    if (d.outcome === 'event') reg.eventSeen();
+    if (d.outcome !== 'event') return;
+    // Already active: only the time moves (read when asked), no state change to tell every node of.
+    if (hub.webhook.status === 'active') hub.webhook.last_event_at = hub.receiver.counters.lastEventAt;
+    else reg.eventSeen();
   };
   hub.listeners.add(onDelivery);
 
