@@ -67,6 +67,21 @@ async function drive(url, items) {
   return items.length / (Number(process.hrtime.bigint() - t0) / 1e9);
 }
 
+/** 500 events at a steady 100/s to `url`; the answer times (ms). */
+async function paced(url) {
+  const times = [];
+  const pending = [];
+  const t0 = Date.now();
+  for (let i = 0; i < 500; i++) {
+    const wait = t0 + i * 10 - Date.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    const { raw, headers } = signedEvent();
+    pending.push(post(url, raw, headers).then((r) => times.push(r.ms)));
+  }
+  await Promise.all(pending);
+  return times;
+}
+
 const pct = (xs, p) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
@@ -118,19 +133,9 @@ async function main() {
     }
     const ratio = median(ev) / median(plain);
 
-    // The 200 while the flow takes 2 s per event: 100 events/s for 5 s, one at a time on the clock.
-    const times = [];
-    const pending = [];
-    const slowHook = `${red.url}/netatmo-tokens/webhook/acc2`;
-    const t0 = Date.now();
-    for (let i = 0; i < 500; i++) {
-      const due = t0 + i * 10;
-      const wait = due - Date.now();
-      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-      const { raw, headers } = signedEvent();
-      pending.push(post(slowHook, raw, headers).then((r) => times.push(r.ms)));
-    }
-    await Promise.all(pending);
+    // The 200 while the flow takes 2 s per event, and the same pace on the fast flow (the machine's own noise).
+    const times = await paced(`${red.url}/netatmo-tokens/webhook/acc2`);
+    const base = await paced(hook);
 
     const figures = {
       events_per_s: Math.round(median(ev)),
@@ -141,6 +146,8 @@ async function main() {
       slow_flow_p50_ms: Number(median(times).toFixed(2)),
       slow_flow_p99_ms: Number(pct(times, 99).toFixed(2)),
       slow_flow_max_ms: Number(Math.max(...times).toFixed(2)),
+      fast_flow_p50_ms: Number(median(base).toFixed(2)),
+      fast_flow_p99_ms: Number(pct(base, 99).toFixed(2)),
     };
     const mark = (ok) => (ok ? 'ok' : 'MISS');
     console.log(`| case | figure | target |`);
@@ -150,6 +157,9 @@ async function main() {
     );
     console.log(
       `| the 200 while the flow takes 2 s per event, 100 events/s for 5 s | p50 ${figures.slow_flow_p50_ms} ms, p99 ${figures.slow_flow_p99_ms} ms, max ${figures.slow_flow_max_ms} ms | p99 < 50 ms ${mark(figures.slow_flow_p99_ms < 50)} |`,
+    );
+    console.log(
+      `| the same pace on a flow that takes no time (the machine's noise) | p50 ${figures.fast_flow_p50_ms} ms, p99 ${figures.fast_flow_p99_ms} ms | |`,
     );
     console.log(JSON.stringify(figures));
   } finally {
