@@ -117,7 +117,9 @@ describe('netatmo-event node: relayed input messages', function () {
     const seen = [];
     helper.getNode('out').on('input', (m) => seen.push(m.topic));
     for (const raw of Object.values(FAMILY_BODIES)) ev.receive(relayed(raw, sign(CLIENT_SECRET, raw)));
-    await rt.statusWhere(ev, (s) => s.text === `${Object.keys(FAMILY_BODIES).length} events (last ${clock()}), 0 refused`);
+    await rt.statusWhere(ev, (s) =>
+      new RegExp(`^${Object.keys(FAMILY_BODIES).length} events \\(last \\d\\d:\\d\\d\\), 0 refused$`).test(s.text || ''),
+    );
     assert.deepEqual(seen.sort(), ['person', 'set_point']);
   });
 
@@ -134,11 +136,6 @@ describe('netatmo-event node: relayed input messages', function () {
     await rt.statusWhere(ev, (s) => s.fill === 'red');
   });
 });
-
-function clock() {
-  const d = new Date();
-  return `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
-}
 
 describe('netatmo-event examples', function () {
   this.timeout(20000);
