@@ -53,16 +53,26 @@ describe('editor in a real browser, in French and in German', function () {
       });
       assert.equal(await page.evaluate(() => navigator.language), locale);
 
-      // Open the token node, add an account: the dialog's three steps in the browser's language.
+      // Open the token node, add an account: the dialog's steps in the browser's language.
       const tokenNode = page.locator('g.red-ui-flow-node-group[id="tok"] rect.red-ui-flow-node');
       await tokenNode.waitFor();
       await tokenNode.dblclick();
       await page.locator('#node-input-btn-account-add').click();
       await page.locator('#node-config-input-clientId').waitFor();
       const steps = await page.locator('.netatmo-account-step').allTextContents();
-      const expected = [texts.editor['step-app'], texts.editor['step-scopes'], texts.editor['step-authorize']];
+      const expected = [
+        texts.editor['step-app'],
+        texts.editor['step-scopes'],
+        texts.editor['step-authorize'],
+        texts.editor['step-webhook'],
+      ];
       assert.deepEqual(steps, expected);
-      assert.notDeepEqual(steps, [english.editor['step-app'], english.editor['step-scopes'], english.editor['step-authorize']]);
+      assert.notDeepEqual(steps, [
+        english.editor['step-app'],
+        english.editor['step-scopes'],
+        english.editor['step-authorize'],
+        english.editor['step-webhook'],
+      ]);
       assert.equal(
         await page
           .locator('#netatmo-account-authorize')

@@ -44,6 +44,9 @@ const ALLOWED = {
     'netatmo-account.editor.status.scopes': WHY.term,
     'netatmo-account.errors.INVALID_INPUT-scopes': WHY.term,
   },
+  'de/netatmo-event.json': {
+    'netatmo-event.label.name': WHY.word,
+  },
   'fr/netatmo-api.json': {
     'netatmo-api.label.endpoint': WHY.term,
   },

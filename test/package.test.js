@@ -35,7 +35,7 @@ describe('the packed package', function () {
     for (const f of files) {
       assert.match(
         f,
-        /^(dist\/(core|nodes|cli)\/[\w-]+\.js|nodes\/.+\.(js|html|json|svg)|examples\/.+\.json|README\.md|LICENSE|CHANGELOG\.md|package\.json)$/,
+        /^(dist\/(core|nodes|cli)\/([\w-]+\/)?[\w-]+\.js|nodes\/.+\.(js|html|json|svg)|examples\/.+\.json|README\.md|LICENSE|CHANGELOG\.md|package\.json)$/,
         f,
       );
     }
@@ -76,7 +76,7 @@ describe('the packed package', function () {
       const res = await fetch(`${red.adminUrl}nodes`, { headers: { Accept: 'application/json' } });
       const sets = await res.json();
       const ours = sets.filter((s) => s.module === pkg.name);
-      assert.deepEqual(ours.flatMap((s) => s.types).sort(), ['netatmo-account', 'netatmo-api', 'netatmo-token']);
+      assert.deepEqual(ours.flatMap((s) => s.types).sort(), ['netatmo-account', 'netatmo-api', 'netatmo-event', 'netatmo-token']);
       for (const s of ours) assert.equal(s.enabled, true, `${s.id} enabled`);
       for (const s of ours) assert.equal(s.err, undefined, `${s.id} loaded without error`);
     });
@@ -101,14 +101,15 @@ describe('the packed package', function () {
 
     it('serves an icon of its own for each node', async () => {
       const served = [];
-      for (const icon of ['netatmo-token.svg', 'netatmo-api.svg']) {
+      const icons = ['netatmo-token.svg', 'netatmo-api.svg', 'netatmo-event.svg'];
+      for (const icon of icons) {
         const res = await fetch(`${red.adminUrl}icons/${pkg.name}/${icon}`);
         assert.equal(res.status, 200);
         // Node-RED answers a default icon for unknown names: compare with ours.
         served.push(await res.text());
         assert.equal(served.at(-1), fs.readFileSync(path.join(ROOT, 'icons', icon), 'utf8'), icon);
       }
-      assert.notEqual(served[0], served[1], 'the token and api nodes have different icons');
+      assert.equal(new Set(served).size, icons.length, 'the token, api and event nodes have different icons');
     });
 
     it('logs no warning or error about the module', () => {
@@ -148,6 +149,7 @@ describe('Node-RED scorecard checks (as node-red-dev validate would)', () => {
     const used = new Set(examples.flatMap((f) => JSON.parse(fs.readFileSync(path.join(ROOT, 'examples', f), 'utf8')).map((n) => n.type)));
     assert.ok(used.has('netatmo-token'));
     assert.ok(used.has('netatmo-api'));
+    assert.ok(used.has('netatmo-event'));
   });
   it('D01 at most 6 runtime dependencies', () => assert.ok(Object.keys(pkg.dependencies).length <= 6));
   it('D03 no runtime dependency outdated by a major version', function () {

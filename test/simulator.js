@@ -20,6 +20,7 @@
 const http = require('node:http');
 const crypto = require('node:crypto');
 const querystring = require('node:querystring');
+const { WebhookSim } = require('./simulator-webhooks');
 
 const HOST = '127.0.0.1';
 const FORM_TYPE = 'application/x-www-form-urlencoded';
@@ -581,6 +582,8 @@ class NetatmoSimulator {
     this.stats = {};
     this.resetStats();
     for (const [id, secret] of Object.entries(options.clients || {})) this.addClient(id, secret);
+    // Webhooks (test/simulator-webhooks.js): registered per app, deliveries signed with the app's secret.
+    this.webhooks = new WebhookSim({ secretOf: (id) => this.clients.get(id), now: () => this.now(), route: options.webhookRoute });
   }
 
   // ----- public API
@@ -663,6 +666,7 @@ class NetatmoSimulator {
     this.apiLog = []; // one entry per /api/ request the device API saw (capped)
     this.lastTokenRequest = undefined;
     this.tokenRequestLog = [];
+    if (this.webhooks) this.webhooks.reset();
   }
 
   isValidRefreshToken(refreshToken) {
@@ -755,6 +759,7 @@ class NetatmoSimulator {
     if (path === '/oauth2/token') return method === 'POST' ? this.token(ctx.form) : invalidGrantType();
     if (path === '/oauth2/authorize' && method === 'GET') return this.authorizePage(ctx.query);
     if (path === '/oauth2/authorize/decide' && method === 'GET') return this.decide(ctx.query);
+    if (path === '/_control/webhook/send' && method === 'POST') return json(...this.webhooks.control(ctx.query));
     if (path.startsWith('/api/')) return this.api(ctx);
     return json(404, { error: { code: 404, message: 'Not found' } });
   }
@@ -860,6 +865,11 @@ class NetatmoSimulator {
     if (!entry) return apiError(2, 'Invalid access token');
     if (entry.revoked || this.refuseEveryToken) return apiError(2, 'Invalid access token');
     if (entry.expiresAt <= this.now()) return apiError(3, 'Access token expired');
+    const name = ctx.path.slice('/api/'.length);
+    if (name === 'addwebhook' || name === 'dropwebhook') {
+      const [status, body] = this.webhooks.handle(name, { ...Object.fromEntries(query), ...form }, entry.grant);
+      return withCode(json(status, body), body.error && body.error.code);
+    }
     if (this.devices) return this.deviceApi(ctx, entry.grant);
     return json(200, { body: { homes: [] }, status: 'ok', time_server: Math.floor(this.now() / 1000) });
   }

@@ -13,6 +13,7 @@ import { LoginConfig, SavedLogin, resolveLogin, sameClient } from './login-confi
 import { bindBrowser, sameBrowser, sameOriginWrites } from './request-guard';
 import { AccountNode, clientFor, nodeRedSettings } from './runtime';
 import { editorLogins } from './editor-logins';
+import { webhookBody } from './webhook-endpoint';
 
 export const ROUTE_BASE = '/netatmo-tokens';
 
@@ -182,14 +183,22 @@ export function registerAdminRoutes(RED: NodeAPI, store: TokenStore): void {
       if (req.query.dialog === 'open') editorLogins.dialog(String(req.params.id), true);
       const attempt = editorLogins.attempt(String(req.params.id));
       if (account?.manager.state.authorized) {
-        res.json({ ...statusBody(localizeState(RED._, account.manager.state, requestLanguage(req))), attempt });
+        res.json({
+          ...statusBody(localizeState(RED._, account.manager.state, requestLanguage(req))),
+          attempt,
+          webhook: webhookBody(account.id),
+        });
         return;
       }
       // Not deployed yet, or deployed without a login (an imported example, credentials added in the dialog
       // since): tell what the store holds for it, a login obtained in the dialog that the next deploy puts to use.
       const stored = await store.peek(String(req.params.id)); // a GET never moves a file aside
       if (account && !(stored && !stored.invalid)) {
-        res.json({ ...statusBody(localizeState(RED._, account.manager.state, requestLanguage(req))), attempt });
+        res.json({
+          ...statusBody(localizeState(RED._, account.manager.state, requestLanguage(req))),
+          attempt,
+          webhook: webhookBody(account.id),
+        });
         return;
       }
       const state: AccountState = stored
@@ -201,7 +210,7 @@ export function registerAdminRoutes(RED: NodeAPI, store: TokenStore): void {
             last_refresh: stored.tokens.obtained_at,
           }
         : { status: 'unauthorized', authorized: false };
-      res.json({ ...statusBody(state, false), attempt });
+      res.json({ ...statusBody(state, false), attempt, webhook: webhookBody(String(req.params.id)) });
     } catch (err) {
       fail(req, res, err);
     }

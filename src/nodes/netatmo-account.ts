@@ -8,6 +8,7 @@ import { registerAdminRoutes } from './admin-routes';
 import { localize } from './i18n';
 import { AccountConfig, AccountNode, clientFor, nodeRedSettings, showAgainOnStart, storeFor } from './runtime';
 import { editorLogins } from './editor-logins';
+import { startWebhook } from './webhook-registration';
 
 export type { AccountNode } from './runtime';
 
@@ -93,14 +94,17 @@ export default function (RED: NodeAPI): void {
     // Every user shows the account's state again once status nodes listen (see showAgainOnStart), as
     // loaded from the store: not the "not authorized" of the moment before it was read.
     showAgainOnStart(RED, node, () => void started.then(() => pushStatus(node.manager.state)));
+    const webhook = startWebhook(RED, node, config.webhookUrl);
 
     node.on('close', (removed: boolean, done: () => void) => {
       node.manager.removeListener('state', pushStatus);
       users.clear();
       // A deleted account takes its login with it; a restart or an edit keeps it. Either way a refresh
       // under way is stored before `done`: Node-RED may exit right after closing the nodes.
-      if (removed) node.manager.forget().then(done, done);
-      else node.manager.stop().then(done, done);
+      // The webhook is dropped (a deleted account) while the login still exists.
+      const dropped = webhook.close(removed);
+      if (removed) dropped.then(() => node.manager.forget()).then(done, done);
+      else Promise.all([dropped, node.manager.stop()]).then(() => done(), done);
     });
   }
 

@@ -4,8 +4,8 @@ import { ENDPOINTS } from '../core/api-catalogue';
 import { ApiAnswer, ApiCall, ApiClient, MethodSetting, TokenSource, isPlainObject, payloadParams, prepareCall } from '../core/api-client';
 import { ApiErrorBody, NetatmoError, asNetatmoError } from '../core/errors';
 import type { AccountState } from '../core/manager';
-import { RateBudget, netatmoUserKey, parseRateLimits } from '../core/rate-budget';
-import { AccountNode, maxWaitMs, nodeRedSettings, showAgainOnStart } from './runtime';
+import { parseRateLimits } from '../core/rate-budget';
+import { AccountNode, budgetOf, clearBudgets, maxWaitMs, nodeRedSettings, showAgainOnStart } from './runtime';
 
 interface ApiConfig extends NodeDef {
   account: string;
@@ -25,21 +25,7 @@ export interface ApiMessage extends NodeMessage {
 export default function (RED: NodeAPI): void {
   const settings = nodeRedSettings(RED);
   const limits = parseRateLimits(settings.apiLimits);
-  /**
-   * One budget per Netatmo user (Netatmo counts per user), shared by every api node of every account
-   * logged in as that user, kept across redeploys. Keyed by a hash of the user's id (see netatmoUserKey),
-   * or by the account when a token does not name its user.
-   */
-  const budgets = new Map<string, RateBudget>();
-  const budgetOf =
-    (accountId: string) =>
-    (accessToken: string): RateBudget => {
-      const user = netatmoUserKey(accessToken);
-      const key = user ? `user:${user}` : `account:${accountId}`;
-      let b = budgets.get(key);
-      if (!b) budgets.set(key, (b = new RateBudget({ limits })));
-      return b;
-    };
+  clearBudgets();
 
   function ApiNodeCtor(this: Node, config: ApiConfig): void {
     RED.nodes.createNode(this, config);
@@ -57,7 +43,7 @@ export default function (RED: NodeAPI): void {
       return;
     }
     const tokens: TokenSource = account.manager;
-    const budget = budgetOf(account.id);
+    const budget = budgetOf(account.id, limits);
     const method: MethodSetting = config.method === 'GET' || config.method === 'POST' ? config.method : 'auto';
     const waitMs = maxWaitMs(config.maxWait);
     const timeout = settings.timeoutSeconds;

@@ -2,6 +2,7 @@ import type { Node, NodeAPI, NodeDef, NodeStatus } from 'node-red';
 import type { NetatmoError } from '../core/errors';
 import type { AccountState, TokenManager } from '../core/manager';
 import { OAuthClient } from '../core/oauth';
+import { RateBudget, RateWindow, netatmoUserKey } from '../core/rate-budget';
 import { NetatmoSettings, credentialSecrets, readNetatmoSettings, tokenFolder } from '../core/settings';
 import { TokenStore } from '../core/store';
 import { checkClientId, checkClientSecret } from '../core/validate';
@@ -15,6 +16,8 @@ export interface AccountConfig extends NodeDef {
   scope?: string;
   redirectUri?: string;
   apiBase?: string;
+  /** The public address Netatmo posts webhook events to (registered with addwebhook); empty: none. */
+  webhookUrl?: string;
 }
 
 export interface AccountCredentials {
@@ -36,6 +39,26 @@ export interface AccountNode extends Node<AccountCredentials> {
   statusOf(state: AccountState): NodeStatus;
   /** An error as a user of this account reads it (msg.error, log), in Node-RED's language. */
   localize(err: unknown): NetatmoError;
+}
+
+/**
+ * One rate budget per Netatmo user (Netatmo counts per user), shared by every caller of every account
+ * logged in as that user (api nodes, the webhook registration), kept across redeploys. Keyed by a hash of
+ * the user's id (see netatmoUserKey), or by the account when a token does not name its user.
+ */
+const budgets = new Map<string, RateBudget>();
+/** A new runtime (the api node's module loaded again) starts with fresh budgets. */
+export function clearBudgets(): void {
+  budgets.clear();
+}
+export function budgetOf(accountId: string, limits: readonly RateWindow[]): (accessToken: string) => RateBudget {
+  return (accessToken) => {
+    const user = netatmoUserKey(accessToken);
+    const key = user ? `user:${user}` : `account:${accountId}`;
+    let b = budgets.get(key);
+    if (!b) budgets.set(key, (b = new RateBudget({ limits })));
+    return b;
+  };
 }
 
 /**

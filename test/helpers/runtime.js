@@ -36,6 +36,8 @@ const withCatalog = (nodeModule, name) => {
 const NODES = [withCatalog(accountNode, 'netatmo-account'), withCatalog(tokenNode, 'netatmo-token')];
 /** The same, with the netatmo-api node. */
 const API_NODES = [...NODES, withCatalog(require('../../nodes/netatmo-api.js'), 'netatmo-api')];
+/** The same, with the netatmo-event node. */
+const EVENT_NODES = [...NODES, withCatalog(require('../../nodes/netatmo-event.js'), 'netatmo-event')];
 
 const CLIENT_ID = 'test-client-id';
 const CLIENT_SECRET = 'test-client-secret-0123456789';
@@ -146,6 +148,7 @@ module.exports = {
   helper,
   NODES,
   API_NODES,
+  EVENT_NODES,
   CLIENT_ID,
   CLIENT_SECRET,
   tmpDir,
