@@ -8,7 +8,7 @@ import type { TokenStore } from '../core/store';
 import { checkAccountId, checkCode, checkRedirectUri, checkRefreshToken, parsePastedRedirect } from '../core/validate';
 import { PendingLogin, authorizeStates } from './authorize-state';
 import { Say, exchangeHint, sendPage } from './callback-page';
-import { localize, localizeState, requestLanguage } from './i18n';
+import { localize, localizeState, requestLanguage, translatorOf } from './i18n';
 import { LoginConfig, SavedLogin, resolveLogin, sameClient } from './login-config';
 import { bindBrowser, sameBrowser, sameOriginWrites } from './request-guard';
 import { AccountNode, clientFor, nodeRedSettings } from './runtime';
@@ -110,6 +110,7 @@ export function classifyPasted(text: unknown): Pasted {
 // ------------------------------------------------------------------ routes
 
 export function registerAdminRoutes(RED: NodeAPI, store: TokenStore): void {
+  const tr = translatorOf(RED);
   const read = RED.auth.needsPermission('netatmo-account.read');
   // Writes need the permission (with adminAuth) and must come from the editor's own site (always).
   const write = [RED.auth.needsPermission('netatmo-account.write'), sameOriginWrites];
@@ -117,9 +118,9 @@ export function registerAdminRoutes(RED: NodeAPI, store: TokenStore): void {
   /** The callback pages' and the dialog's texts, in the language of the browser that asked. */
   const sayTo = (req: Request): Say => {
     const lng = requestLanguage(req);
-    return (key, params) => RED._(`netatmo-account.callback.${key}`, lng ? { ...params, lng } : params);
+    return (key, params) => tr(`netatmo-account.callback.${key}`, lng ? { ...params, lng } : params);
   };
-  const fail = (req: Request, res: Response, err: unknown): void => sendError(res, localize(RED._, err, requestLanguage(req)));
+  const fail = (req: Request, res: Response, err: unknown): void => sendError(res, localize(tr, err, requestLanguage(req)));
 
   const deployedAccount = (id: string): AccountNode | undefined => {
     const node = RED.nodes.getNode(checkAccountId(id)) as AccountNode | null;
@@ -182,7 +183,7 @@ export function registerAdminRoutes(RED: NodeAPI, store: TokenStore): void {
       if (req.query.dialog === 'open') editorLogins.dialog(String(req.params.id), true);
       const attempt = editorLogins.attempt(String(req.params.id));
       if (account) {
-        res.json({ ...statusBody(localizeState(RED._, account.manager.state, requestLanguage(req))), attempt });
+        res.json({ ...statusBody(localizeState(tr, account.manager.state, requestLanguage(req))), attempt });
         return;
       }
       // Not deployed yet: tell what the store holds for it (tokens obtained before the first deploy).
@@ -283,7 +284,7 @@ export function registerAdminRoutes(RED: NodeAPI, store: TokenStore): void {
     try {
       code = checkCode(q.code);
     } catch (err) {
-      const message = localize(RED._, err, lng).message;
+      const message = localize(tr, err, lng).message;
       end('failed', new NetatmoError('INVALID_INPUT', say('no-code', { message })));
       sendPage(res, 400, false, say('title-failed'), [say('no-code', { message }), say('again')], say('lang'));
       return;
@@ -295,7 +296,7 @@ export function registerAdminRoutes(RED: NodeAPI, store: TokenStore): void {
       end('authorized');
       sendPage(res, 200, true, say('title-ok'), [say('ok-scopes', { scopes }), say(next), say('close')], say('lang'));
     } catch (err) {
-      const e = localize(RED._, err, lng);
+      const e = localize(tr, err, lng);
       end('failed', e);
       sendPage(
         res,
@@ -352,9 +353,9 @@ export function registerAdminRoutes(RED: NodeAPI, store: TokenStore): void {
         done = await install(id, cfg, (m) => m.authorizeWithCode(code, uri, cfg.scope));
       }
       editorLogins.ended(attempt, 'authorized');
-      res.json({ ...statusBody(localizeState(RED._, done.state, requestLanguage(req)), done.deployed), kind: pasted.kind });
+      res.json({ ...statusBody(localizeState(tr, done.state, requestLanguage(req)), done.deployed), kind: pasted.kind });
     } catch (err) {
-      const e = localize(RED._, err, requestLanguage(req));
+      const e = localize(tr, err, requestLanguage(req));
       editorLogins.ended(attempt, 'failed', e);
       // The dialog says what the pasted text was taken for (address, code, refresh token) before why it was refused.
       const text = (req.body as Record<string, unknown> | undefined)?.text;

@@ -5,6 +5,7 @@ import { ApiAnswer, ApiCall, ApiClient, MethodSetting, TokenSource, isPlainObjec
 import { ApiErrorBody, NetatmoError, asNetatmoError } from '../core/errors';
 import type { AccountState } from '../core/manager';
 import { RateBudget, parseRateLimits } from '../core/rate-budget';
+import { translatorOf } from './i18n';
 import { AccountNode, maxWaitMs, nodeRedSettings } from './runtime';
 
 interface ApiConfig extends NodeDef {
@@ -23,6 +24,7 @@ export interface ApiMessage extends NodeMessage {
 }
 
 export default function (RED: NodeAPI): void {
+  const tr = translatorOf(RED);
   const settings = nodeRedSettings(RED);
   const limits = parseRateLimits(settings.apiLimits);
   /** One budget per Netatmo login, shared by every api node of the account, kept across redeploys. */
@@ -38,11 +40,11 @@ export default function (RED: NodeAPI): void {
     const node = this;
     const account = RED.nodes.getNode(config.account) as AccountNode | null;
     if (!account || account.type !== 'netatmo-account') {
-      node.error(RED._('netatmo-api.errors.no-account'));
-      node.status({ fill: 'red', shape: 'ring', text: RED._('netatmo-api.status.no-account') });
+      node.error(tr('netatmo-api.errors.no-account'));
+      node.status({ fill: 'red', shape: 'ring', text: tr('netatmo-api.status.no-account') });
       // No call can be made: each message goes to Catch, as for the token node, instead of vanishing.
       node.on('input', (_msg: NodeMessageInFlow, _send: unknown, done: (err?: Error) => void) =>
-        done(new NetatmoError('NO_ACCOUNT', RED._('netatmo-api.errors.no-account'))),
+        done(new NetatmoError('NO_ACCOUNT', tr('netatmo-api.errors.no-account'))),
       );
       return;
     }
@@ -66,7 +68,7 @@ export default function (RED: NodeAPI): void {
       if (p !== undefined && p !== null && p !== '' && !isPlainObject(p)) throw new Error('not an object');
       fixed = p || undefined;
     } catch {
-      configError = new NetatmoError('INVALID_INPUT', RED._('netatmo-api.errors.bad-params'));
+      configError = new NetatmoError('INVALID_INPUT', tr('netatmo-api.errors.bad-params'));
       node.error(configError.message);
     }
 
@@ -103,7 +105,7 @@ export default function (RED: NodeAPI): void {
         fail(m, undefined, err, done);
         return;
       }
-      const onWait = (): void => node.status({ fill: 'yellow', shape: 'ring', text: RED._('netatmo-api.status.waiting') });
+      const onWait = (): void => node.status({ fill: 'yellow', shape: 'ring', text: tr('netatmo-api.status.waiting') });
       client
         .call(call, { tokens, budget, maxWaitMs: waitMs, onWait, signal: closing.signal })
         .then((answer: ApiAnswer) => {
