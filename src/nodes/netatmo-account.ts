@@ -3,7 +3,7 @@ import { AccountState, Logger, TokenManager } from '../core/manager';
 import { DEFAULT_API_BASE, OAuthClient } from '../core/oauth';
 import { debugEnabled } from '../core/redact';
 import { DEFAULT_SCOPE, parseScope } from '../core/scopes';
-import type { NetatmoError } from '../core/errors';
+import { NetatmoError, asNetatmoError, scrubError } from '../core/errors';
 import { registerAdminRoutes } from './admin-routes';
 import { localize, translatorOf } from './i18n';
 import { AccountConfig, AccountNode, clientFor, nodeRedSettings, storeFor } from './runtime';
@@ -56,9 +56,9 @@ export default function (RED: NodeAPI): void {
     if (verbose) node.log(tr('netatmo-account.log.debug-on'));
 
     node.localize = (err: unknown): NetatmoError => {
-      const e = localize(tr, err);
-      e.message = node.manager.redact(e.message); // as the core does with its own messages
-      return e;
+      // As the core does with its own errors: every text of it, the cause included (msg.error.cause, msg.netatmo.error).
+      const scrub = (t: string): string => node.manager.redact(t);
+      return scrubError(localize(tr, scrubError(asNetatmoError(err), scrub)), scrub);
     };
     node.statusOf = (state: AccountState): NodeStatus => {
       switch (state.status) {

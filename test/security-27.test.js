@@ -1,0 +1,99 @@
+'use strict';
+/**
+ * The second security review (issue 27), attack by attack, against a real Node-RED runtime: a token
+ * repeated by a server in its error, parameter names that slip past the checks.
+ */
+const assert = require('node:assert/strict');
+const http = require('node:http');
+const rt = require('./helpers/runtime');
+const { helper, API_NODES } = rt;
+const { NetatmoError, scrubError } = require('../dist/core/errors');
+const { Redactor } = require('../dist/core/redact');
+
+/** A server on 127.0.0.1 answering every request with `reply(req)`: a hostile or broken API base. */
+function rogueServer(reply) {
+  return new Promise((resolve) => {
+    const server = http.createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        const { status = 200, body } = reply(req);
+        res.writeHead(status, { 'Content-Type': 'application/json' });
+        res.end(body);
+      });
+    });
+    server.listen(0, '127.0.0.1', () => resolve({ url: `http://127.0.0.1:${server.address().port}`, close: () => server.close() }));
+  });
+}
+
+describe('security, second review (issue 27)', function () {
+  this.timeout(30000);
+  const env = rt.useRuntime({ prefix: 'netatmo-sec27-' });
+
+  async function apiFlow(apiBase) {
+    const tokens = await rt.seedTokens(env.userDir, 'acc1', env.sim);
+    await helper.load(
+      API_NODES,
+      [
+        rt.account(env.sim, { apiBase }),
+        {
+          id: 'api',
+          z: 'f1',
+          type: 'netatmo-api',
+          account: 'acc1',
+          endpoint: 'homesdata',
+          method: 'auto',
+          params: '',
+          maxWait: 0,
+          wires: [['out']],
+        },
+        { id: 'out', z: 'f1', type: 'helper' },
+        { id: 'c1', z: 'f1', type: 'catch', scope: null, uncaught: false, wires: [['caught']] },
+        { id: 'caught', z: 'f1', type: 'helper' },
+      ],
+      rt.credentials(),
+    );
+    return tokens;
+  }
+
+  describe('a token repeated by the API in its error (finding 3)', () => {
+    it('msg.error (message, cause, stack) and msg.netatmo.error hold neither the token, URL-encoded, nor either half', async () => {
+      const rogue = await rogueServer((req) => {
+        const token = String(req.headers.authorization).replace(/^Bearer /, '');
+        const [left, right] = token.split('|');
+        const message = `bad argument for ${encodeURIComponent(token)}; left ${left}; right ${right}`;
+        return { status: 400, body: JSON.stringify({ error: { code: 21, message } }) };
+      });
+      try {
+        const tokens = await apiFlow(rogue.url);
+        const caught = new Promise((resolve) => helper.getNode('caught').on('input', resolve));
+        helper.getNode('api').receive({});
+        const msg = await caught;
+        assert.equal(msg.error.code, 'API_ERROR');
+        assert.equal(msg.error.cause.code, 21);
+        assert.match(msg.error.cause.message, /^bad argument for /);
+        const token = tokens.access_token;
+        const [left, right] = token.split('|');
+        const shown = JSON.stringify({ error: msg.error, netatmo: msg.netatmo, stack: msg.error.stack });
+        for (const secret of [token, encodeURIComponent(token), left, right, right.slice(4, 20)])
+          assert.ok(!shown.includes(secret), `${secret} leaks: ${shown}`);
+      } finally {
+        rogue.close();
+      }
+    });
+
+    it('scrubError: every text of the error, at any depth of its cause, and a new stack', () => {
+      const r = new Redactor();
+      r.add('0123456789abcdef0123|secretsecretsecret');
+      const e = new NetatmoError('API_ERROR', 'x 0123456789abcdef0123|secretsecretsecret', {
+        apiError: { code: 1, message: 'm secretsecretsecret', deeper: [{ text: '0123456789abcdef0123%7Csecretsecretsecret' }] },
+        params: { message: 'p 0123456789abcdef', n: 3 },
+        oauthError: 'o secretsecretsecret',
+      });
+      const s = scrubError(e, (t) => r.scrub(t));
+      const all = JSON.stringify({ m: s.message, c: s.cause, p: s.params, o: s.oauthError, st: s.stack });
+      assert.ok(!/secretsecret|456789abcdef/.test(all), all);
+      assert.equal(s.params.n, 3);
+      assert.equal(s.cause.code, 1);
+    });
+  });
+});
