@@ -55,6 +55,36 @@ describe('security, second review (issue 27)', function () {
     return tokens;
   }
 
+  describe('X-Forwarded-Host (finding 2)', () => {
+    const forged = { Origin: 'http://evil.test', Host: 'nr.lan:1880', 'X-Forwarded-Host': 'evil.test' };
+    const authorize = (headers) => helper.request().post('/netatmo-tokens/acc1/authorize').set(headers).send({ clientSecret: '__PWRD__' });
+
+    it('from a client not named in netatmoTokens.trustedProxies: not believed, the write is refused with 403', async () => {
+      await helper.load(rt.NODES, [rt.account(env.sim)], rt.credentials());
+      const res = await authorize(forged);
+      assert.equal(res.status, 403, res.text);
+      assert.equal(res.body.error.code, 'CROSS_SITE');
+      assert.equal(res.headers['set-cookie'], undefined, 'no login attempt was started');
+    });
+
+    it('from a proxy named there (127.0.0.1 here): believed, so the editor behind it works', async () => {
+      rt.useUserDir(env.userDir, { trustedProxies: ['::ffff:127.0.0.1', '10.0.0.1'] });
+      await helper.load(rt.NODES, [rt.account(env.sim)], rt.credentials());
+      const res = await authorize({ Origin: 'https://nr.example', Host: '127.0.0.1:1880', 'X-Forwarded-Host': 'nr.example' });
+      assert.equal(res.status, 200, res.text);
+    });
+
+    it('readNetatmoSettings: trustedProxies as a list or a comma separated text, IPv4-mapped forms plain, junk dropped', () => {
+      const { readNetatmoSettings } = require('../dist/core/settings');
+      assert.deepEqual(readNetatmoSettings({ trustedProxies: [' ::FFFF:10.0.0.2 ', 7, '', 'fd00::1'] }).trustedProxies, [
+        '10.0.0.2',
+        'fd00::1',
+      ]);
+      assert.deepEqual(readNetatmoSettings({ trustedProxies: '127.0.0.1, 10.0.0.3' }).trustedProxies, ['127.0.0.1', '10.0.0.3']);
+      assert.equal(readNetatmoSettings({}).trustedProxies, undefined);
+    });
+  });
+
   describe('a token repeated by the API in its error (finding 3)', () => {
     it('msg.error (message, cause, stack) and msg.netatmo.error hold neither the token, URL-encoded, nor either half', async () => {
       const rogue = await rogueServer((req) => {

@@ -18,6 +18,7 @@ describe('settings: netatmoTokens', () => {
         retryMaxSeconds: 30,
         lockStaleSeconds: 4,
         apiLimits: [{ limit: 5, seconds: 1 }],
+        trustedProxies: ['127.0.0.1'],
       }),
       {
         apiBase: 'http://127.0.0.1:9',
@@ -28,6 +29,7 @@ describe('settings: netatmoTokens', () => {
         retryMaxMs: 30_000,
         lockStaleMs: 4_000,
         apiLimits: [{ limit: 5, seconds: 1 }], // checked by the rate budget (rate-budget.ts)
+        trustedProxies: ['127.0.0.1'],
       },
     );
   });

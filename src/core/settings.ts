@@ -14,6 +14,11 @@ export interface NetatmoSettings {
   lockStaleMs?: number;
   /** The API's per-user limits the api nodes keep below: `[{limit, seconds}]`. Default Netatmo's. */
   apiLimits?: unknown;
+  /**
+   * Addresses of the reverse proxies whose `X-Forwarded-Host` the admin routes believe (`127.0.0.1`
+   * for one on this machine). Empty: nobody's (the header is any web page's to set).
+   */
+  trustedProxies?: string[];
 }
 
 /**
@@ -41,7 +46,23 @@ export function readNetatmoSettings(raw: unknown): NetatmoSettings {
     retryMaxMs: ms('retryMaxSeconds', 'retryMaxMs'),
     lockStaleMs: ms('lockStaleSeconds', 'lockStaleMs'),
     apiLimits: s.apiLimits,
+    trustedProxies: addressList(s.trustedProxies),
   };
+}
+
+/** A list of addresses: an array of strings or one comma separated string; at most 64, each as Node reports it. */
+function addressList(v: unknown): string[] | undefined {
+  const items: unknown[] = typeof v === 'string' ? v.split(',') : Array.isArray(v) ? v : [];
+  const list = items
+    .filter((a): a is string => typeof a === 'string' && a.trim() !== '' && a.length <= 64)
+    .slice(0, 64)
+    .map((a) =>
+      a
+        .trim()
+        .toLowerCase()
+        .replace(/^::ffff:(?=\d+\.)/, ''),
+    );
+  return list.length ? list : undefined;
 }
 
 export interface CredentialSecrets {

@@ -113,7 +113,7 @@ export function registerAdminRoutes(RED: NodeAPI, store: TokenStore): void {
   const tr = translatorOf(RED);
   const read = RED.auth.needsPermission('netatmo-account.read');
   // Writes need the permission (with adminAuth) and must come from the editor's own site (always).
-  const write = [RED.auth.needsPermission('netatmo-account.write'), sameOriginWrites];
+  const write = [RED.auth.needsPermission('netatmo-account.write'), sameOriginWrites(() => nodeRedSettings(RED).trustedProxies ?? [])];
   const states = authorizeStates;
   /** The callback pages' and the dialog's texts, in the language of the browser that asked. */
   const sayTo = (req: Request): Say => {
@@ -330,6 +330,11 @@ export function registerAdminRoutes(RED: NodeAPI, store: TokenStore): void {
       // A pasted address from our own Authorize button carries its state: finish that login.
       let pending: PendingLogin | undefined;
       if (pasted.kind === 'url' && pasted.state) {
+        // Only the browser that clicked Authorize may finish that login (its cookie), as on the callback:
+        // else a page could start a login, consent with its own Netatmo account and paste the result here.
+        const found = states.peek(pasted.state);
+        if (found.ok && !sameBrowser(req, found.login.browser))
+          throw new NetatmoError('INVALID_INPUT', `${say('paste-other-browser')} ${say('click-again')}`);
         const taken = states.take(pasted.state, id);
         if (taken.ok) [pending, attempt] = [taken.login, pasted.state];
         // An unknown state in our format comes from another attempt (or from before a restart): refuse it,
