@@ -1,4 +1,5 @@
 'use strict';
+/* global window -- the waitForFunction/evaluate callbacks run in the attacker's page */
 /**
  * The second security review (issue 27), attack by attack, against a real Node-RED runtime: a token
  * repeated by a server in its error, parameter names that slip past the checks.
@@ -9,6 +10,8 @@ const rt = require('./helpers/runtime');
 const { helper, API_NODES } = rt;
 const { NetatmoError, scrubError } = require('../dist/core/errors');
 const { Redactor } = require('../dist/core/redact');
+const { launchChromium, needChromium } = require('./helpers/chromium');
+const { startNodeRed } = require('./helpers/nodered-process');
 
 /** A server on 127.0.0.1 answering every request with `reply(req)`: a hostile or broken API base. */
 function rogueServer(reply) {
@@ -124,6 +127,59 @@ describe('security, second review (issue 27)', function () {
       assert.ok(!/secretsecret|456789abcdef/.test(all), all);
       assert.equal(s.params.n, 3);
       assert.equal(s.cause.code, 1);
+    });
+  });
+
+  describe('in a real Chromium: a page on http://evil.test against Node-RED on http://nr.lan (both 127.0.0.1)', function () {
+    this.timeout(60000);
+    let browser;
+    let red;
+    let attackerSite;
+    before(async function () {
+      needChromium(this);
+      browser = await launchChromium({ args: ['--host-resolver-rules=MAP evil.test 127.0.0.1, MAP nr.lan 127.0.0.1'] });
+    });
+    after(async () => {
+      if (browser) await browser.close();
+    });
+    afterEach(async () => {
+      attackerSite?.close();
+      if (red) await red.stop();
+    });
+
+    it('a cross-origin fetch to /code and /authorize with X-Forwarded-Host: evil.test is refused (403); the login is untouched', async () => {
+      const mine = await rt.seedTokens(env.userDir, 'acc1', env.sim);
+      red = await startNodeRed({ userDir: env.userDir, keepUserDir: true, settings: { netatmoTokens: { apiBase: env.sim.url } } });
+      const target = `http://nr.lan:${new URL(red.adminUrl).port}`;
+      const attacker = env.sim.issueTokenSet({ clientId: rt.CLIENT_ID });
+      attackerSite = await new Promise((resolve) => {
+        const server = http.createServer((req, res) => {
+          res.writeHead(200, { 'Content-Type': 'text/html' });
+          res.end(page(server.address().port));
+        });
+        server.listen(0, '127.0.0.1', () => resolve(server));
+      });
+      const page = (port) => `<!DOCTYPE html><html><body><script>
+        window.results = {};
+        const post = (route, body) => fetch('${target}/netatmo-tokens/acc1/' + route, { method: 'POST',
+          headers: { 'Content-Type': 'application/json', 'X-Forwarded-Host': 'evil.test:${port}' }, body: JSON.stringify(body) })
+          .then((r) => r.text().then((t) => { window.results[route] = r.status + ' ' + t; }))
+          .catch((e) => { window.results[route] = 'blocked ' + e.message; });
+        post('code', { refresh_token: '${attacker.refresh_token}', clientId: '${rt.CLIENT_ID}', clientSecret: '${rt.CLIENT_SECRET}' });
+        post('authorize', { clientSecret: '__PWRD__', redirectUri: 'http://localhost/' });
+      </script></body></html>`;
+      const tab = await browser.newPage();
+      const answers = [];
+      tab.on('response', (r) => r.request().method() === 'POST' && answers.push(`${r.url()} ${r.status()}`));
+      await tab.goto(`http://evil.test:${attackerSite.address().port}/`);
+      await tab.waitForFunction(() => window.results.code && window.results.authorize, null, { timeout: 15000 });
+      const results = await tab.evaluate(() => window.results);
+      // The browser sent them (Node-RED 4 answers CORS for every origin) and Node-RED refused them.
+      assert.match(results.code, /^403 .*CROSS_SITE/, JSON.stringify({ results, answers }));
+      assert.match(results.authorize, /^403 .*CROSS_SITE/, JSON.stringify({ results, answers }));
+      assert.equal((await rt.readStored(env.userDir, 'acc1')).tokens.refresh_token, mine.refresh_token);
+      assert.equal(env.sim.stats.tokenRequests, 0);
+      await tab.close();
     });
   });
 });
