@@ -88,6 +88,30 @@ describe('security, second review (issue 27)', function () {
     });
   });
 
+  describe('parameter names (smaller findings)', () => {
+    const { prepareCall } = require('../dist/core/api-client');
+    const refused = (params, reason) =>
+      assert.throws(
+        () => prepareCall('homestatus', 'auto', params),
+        (e) => e instanceof NetatmoError && e.code === 'INVALID_INPUT' && e.reason === reason,
+        JSON.stringify(params),
+      );
+
+    it('__proto__, constructor or prototype as a key (as JSON.parse makes them) is refused, not turned into a prototype', () => {
+      refused(JSON.parse('{"__proto__": {"home_id": "h1"}}'), 'param-name');
+      refused(JSON.parse('{"home_id": "h1", "constructor": {"prototype": {}}}'), 'param-name');
+      refused({ home_id: 'h1', prototype: 1 }, 'param-name');
+      // A required parameter only counts when it is the message's own.
+      refused(Object.create({ home_id: 'h1' }), 'params-not-object');
+      assert.deepEqual(prepareCall('homestatus', 'auto', { home_id: 'h1' }).params, { home_id: 'h1' });
+    });
+
+    it('access_token in any case form is refused', () => {
+      for (const k of ['access_token', 'ACCESS_TOKEN', 'Access_Token', 'aCCESS_tOKEN'])
+        refused({ home_id: 'h1', [k]: 'mine' }, 'access-token-param');
+    });
+  });
+
   describe('a token repeated by the API in its error (finding 3)', () => {
     it('msg.error (message, cause, stack) and msg.netatmo.error hold neither the token, URL-encoded, nor either half', async () => {
       const rogue = await rogueServer((req) => {

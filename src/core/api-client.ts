@@ -59,6 +59,9 @@ export function isPlainObject(v: unknown): v is Record<string, unknown> {
  * path), the method (the catalogue's unless forced), the parameters (fixed ones, then the message's).
  * Throws INVALID_INPUT, so a bad message costs no request and no budget.
  */
+/** Names that are no parameter but the plumbing of every JavaScript object. */
+const RESERVED_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
 export function prepareCall(endpoint: unknown, method: MethodSetting, ...paramSets: unknown[]): ApiCall {
   if (typeof endpoint !== 'string' || endpoint.trim() === '') {
     throw invalid('No endpoint: pick one in the node, or set msg.endpoint (e.g. "homestatus")', 'no-endpoint');
@@ -75,6 +78,9 @@ export function prepareCall(endpoint: unknown, method: MethodSetting, ...paramSe
   for (const set of paramSets) {
     if (set === undefined || set === null || set === '') continue;
     if (!isPlainObject(set)) throw invalid('Parameters must be an object, such as {"home_id": "..."}', 'params-not-object');
+    // JSON.parse makes `__proto__` an own key: copied, it would become the prototype of the parameters,
+    // whose keys then pass the required-parameter check without being sent.
+    for (const k of Object.keys(set)) if (RESERVED_KEYS.has(k)) throw invalid(`"${k}" is not a parameter name`, 'param-name', { name: k });
     Object.assign(params, set);
   }
   const keys = Object.keys(params);
@@ -85,7 +91,8 @@ export function prepareCall(endpoint: unknown, method: MethodSetting, ...paramSe
     });
   for (const k of keys) {
     if (!PARAM_NAME.test(k)) throw invalid(`"${k.slice(0, 64)}" is not a parameter name`, 'param-name', { name: k.slice(0, 64) });
-    if (k === 'access_token') throw invalid('access_token is not a parameter: the token comes from the account', 'access-token-param');
+    if (k.toLowerCase() === 'access_token')
+      throw invalid('access_token is not a parameter: the token comes from the account', 'access-token-param');
   }
 
   const chosen: HttpMethod = method === 'GET' || method === 'POST' ? method : (spec?.method ?? 'GET');
@@ -95,7 +102,9 @@ export function prepareCall(endpoint: unknown, method: MethodSetting, ...paramSe
     encoding = 'json';
   }
   if (spec) {
-    const missing = spec.required.filter((k) => params[k] === undefined || params[k] === null || params[k] === '');
+    const missing = spec.required.filter(
+      (k) => !Object.hasOwn(params, k) || params[k] === undefined || params[k] === null || params[k] === '',
+    );
     if (missing.length) {
       throw invalid(`${spec.name} needs ${missing.join(', ')}`, 'param-required', { endpoint: spec.name, missing: missing.join(', ') });
     }
