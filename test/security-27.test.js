@@ -12,6 +12,7 @@ const { NetatmoError, scrubError } = require('../dist/core/errors');
 const { Redactor } = require('../dist/core/redact');
 const { launchChromium, needChromium } = require('./helpers/chromium');
 const { startNodeRed } = require('./helpers/nodered-process');
+const { until } = require('./helpers/until');
 
 /** A server on 127.0.0.1 answering every request with `reply(req)`: a hostile or broken API base. */
 function rogueServer(reply) {
@@ -109,6 +110,40 @@ describe('security, second review (issue 27)', function () {
     it('access_token in any case form is refused', () => {
       for (const k of ['access_token', 'ACCESS_TOKEN', 'Access_Token', 'aCCESS_tOKEN'])
         refused({ home_id: 'h1', [k]: 'mine' }, 'access-token-param');
+    });
+  });
+
+  describe('the dialog-open mark (smaller finding)', () => {
+    const { authorizeStates } = require('../dist/nodes/authorize-state.js');
+    const { editorLogins } = require('../dist/nodes/editor-logins.js');
+    const tokenFile = (id) => require('node:path').join(env.userDir, 'netatmo-tokens', `${id}.json`);
+    const sink = { id: 'out', z: 'f1', type: 'helper' };
+
+    it('GET …/status?dialog=open (any page can make one) keeps no undeployed login through a deploy; a cross-site POST /dialog is refused', async () => {
+      [authorizeStates, editorLogins].forEach((s) => s.clear());
+      await helper.load(rt.NODES, [sink], {});
+      const typed = { clientId: rt.CLIENT_ID, clientSecret: rt.CLIENT_SECRET, scope: 'read_station', redirectUri: 'http://localhost/' };
+      const start = await helper
+        .request()
+        .post('/netatmo-tokens/newacc/authorize')
+        .send({ ...typed, apiBase: env.sim.url })
+        .expect(200);
+      const cookie = start.headers['set-cookie'].find((c) => c.startsWith('netatmo_tokens_browser=')).split(';')[0];
+      const html = await (await fetch(start.body.url)).text();
+      const accept = /<a id="accept" href="([^"]+)"/.exec(html)[1].replace(/&amp;/g, '&');
+      const back = new URL((await fetch(env.sim.url + accept, { redirect: 'manual' })).headers.get('location'));
+      await helper.request().get(`/netatmo-tokens/callback/${back.search}`).set('Cookie', cookie).expect(200);
+      assert.ok(require('node:fs').existsSync(tokenFile('newacc')));
+      // The dialog was cancelled. Another page now makes the browser GET the status, then POST the mark.
+      await helper.request().get('/netatmo-tokens/newacc/status?dialog=open').expect(200);
+      const forged = await helper
+        .request()
+        .post('/netatmo-tokens/newacc/dialog')
+        .set({ 'Sec-Fetch-Site': 'cross-site', Origin: 'http://evil.test' })
+        .send({ open: true });
+      assert.equal(forged.status, 403);
+      await helper.setFlows([sink], 'full', {});
+      await until(() => !require('node:fs').existsSync(tokenFile('newacc')), 'the cancelled login to be removed at the deploy');
     });
   });
 

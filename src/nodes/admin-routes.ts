@@ -179,8 +179,7 @@ export function registerAdminRoutes(RED: NodeAPI, store: TokenStore): void {
     try {
       res.set('Cache-Control', 'no-store');
       const account = deployedAccount(String(req.params.id));
-      // The dialog polls with ?dialog=open (it says it closed with a POST, below); it shows the last attempt.
-      if (req.query.dialog === 'open') editorLogins.dialog(String(req.params.id), true);
+      // A GET changes nothing (a link or an image on any page can make one): the dialog says it is open with a POST, below.
       const attempt = editorLogins.attempt(String(req.params.id));
       if (account) {
         res.json({ ...statusBody(localizeState(tr, account.manager.state, requestLanguage(req))), attempt });
@@ -204,13 +203,14 @@ export function registerAdminRoutes(RED: NodeAPI, store: TokenStore): void {
   });
 
   /**
-   * The dialog of an account closed: a login stored for it goes at the next deploy that lacks the account
-   * (Cancel). A write: no other site may hasten that removal.
+   * `{open: true}`, each time the dialog of an account polls: a login stored for it survives deploys that lack
+   * the account. `{open: false}` when it closed: such a login goes at the next deploy that lacks it (Cancel).
+   * A write: no other site may keep an undeployed login, nor hasten its removal.
    */
   RED.httpAdmin.post(`${ROUTE_BASE}/:id/dialog`, write, (req: Request, res: Response) => {
     try {
       res.set('Cache-Control', 'no-store');
-      editorLogins.dialog(checkAccountId(String(req.params.id)), false);
+      editorLogins.dialog(checkAccountId(String(req.params.id)), (req.body as { open?: unknown } | undefined)?.open === true);
       res.json({ ok: true });
     } catch (err) {
       fail(req, res, err);
