@@ -147,6 +147,36 @@ describe('security, second review (issue 27)', function () {
     });
   });
 
+  describe('answers in flight (smaller finding)', () => {
+    it('20 answers of 15 MB at once: the bytes being read together stay under the bound, the rest fail BAD_RESPONSE, nothing is left counted', async () => {
+      const { ApiClient, prepareCall, answerBytesInFlight, MAX_IN_FLIGHT_BYTES } = require('../dist/core/api-client');
+      const big = Buffer.alloc(15 * 1024 * 1024, 'a');
+      const rogue = await rogueServer(() => ({ body: big }));
+      try {
+        const client = new ApiClient({ apiBase: rogue.url, timeoutMs: 20000 });
+        const call = prepareCall('homesdata', 'auto');
+        let peak = 0;
+        const sampler = setInterval(() => (peak = Math.max(peak, answerBytesInFlight())), 1);
+        const rss0 = process.memoryUsage().rss;
+        const outcomes = await Promise.allSettled(Array.from({ length: 20 }, () => client.send(call, 'token-abcdef')));
+        clearInterval(sampler);
+        const rss1 = process.memoryUsage().rss;
+        const failed = outcomes.filter((o) => o.status === 'rejected');
+        const read = outcomes.filter((o) => o.status === 'fulfilled');
+        for (const f of failed) assert.equal(`${f.reason.code} ${f.reason.reason}`, 'BAD_RESPONSE api-in-flight');
+        assert.ok(failed.length >= 15, `${failed.length} refused`);
+        assert.ok(read.length >= 1, 'some are read');
+        assert.ok(peak <= MAX_IN_FLIGHT_BYTES + 1024 * 1024, `peak ${peak}`);
+        assert.equal(answerBytesInFlight(), 0);
+        console.log(
+          `      ${read.length} read, ${failed.length} refused; peak in flight ${(peak / 1048576).toFixed(1)} MB; rss +${((rss1 - rss0) / 1048576).toFixed(0)} MB`,
+        );
+      } finally {
+        rogue.close();
+      }
+    });
+  });
+
   describe('a token repeated by the API in its error (finding 3)', () => {
     it('msg.error (message, cause, stack) and msg.netatmo.error hold neither the token, URL-encoded, nor either half', async () => {
       const rogue = await rogueServer((req) => {
