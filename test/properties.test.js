@@ -74,15 +74,25 @@ const jsonish = fc.oneof(
 );
 const anything = fc.oneof(hostile, jsonish, fc.constantFrom(undefined, null, 0, NaN, true, [], {}));
 
+/** ms `fn` took; a slow run is timed once more, so that a garbage collection on a loaded machine is not taken for a slow parser. */
+function timed(fn) {
+  for (let attempt = 0; ; attempt++) {
+    const t0 = performance.now();
+    fn();
+    const ms = performance.now() - t0;
+    if (ms <= LIMIT_MS || attempt === 1) return ms;
+  }
+}
+
 /** Runs `fn`: a result, or a NetatmoError with a code; within LIMIT_MS. */
 function settles(fn) {
-  const t0 = performance.now();
-  try {
-    fn();
-  } catch (err) {
-    if (!(err instanceof NetatmoError) || typeof err.code !== 'string') throw new Error(`not a NetatmoError: ${err?.stack ?? err}`);
-  }
-  const ms = performance.now() - t0;
+  const ms = timed(() => {
+    try {
+      fn();
+    } catch (err) {
+      if (!(err instanceof NetatmoError) || typeof err.code !== 'string') throw new Error(`not a NetatmoError: ${err?.stack ?? err}`);
+    }
+  });
   if (ms > LIMIT_MS) throw new Error(`took ${ms.toFixed(1)} ms`);
 }
 
@@ -157,9 +167,8 @@ describe(`properties: every parser of outside text (${RUNS} inputs each)`, funct
     });
     const tr = translatorOf({ _: (key, options) => i18n.t(key, options) });
     property([hostile, hostile], (name, other) => {
-      const t0 = performance.now();
-      const text = tr('k', { name, other });
-      const ms = performance.now() - t0;
+      let text;
+      const ms = timed(() => (text = tr('k', { name, other })));
       assert.equal(text, `Unknown endpoint: ${name} (${other})`);
       assert.ok(ms <= LIMIT_MS, `took ${ms.toFixed(1)} ms`);
     });
