@@ -5,7 +5,15 @@ import { AccountState, Logger, TokenManager } from '../core/manager';
 import { DEFAULT_API_BASE } from '../core/oauth';
 import { DEFAULT_SCOPE, SCOPE_GROUPS } from '../core/scopes';
 import type { TokenStore } from '../core/store';
-import { checkAccountId, checkCode, checkRedirectUri, checkRefreshToken, parsePastedRedirect } from '../core/validate';
+import {
+  MAX_URI_LENGTH,
+  checkAccountId,
+  checkCode,
+  checkRedirectUri,
+  checkRefreshToken,
+  parsePastedRedirect,
+  tooLongPaste,
+} from '../core/validate';
 import { PendingLogin, authorizeStates } from './authorize-state';
 import { Say, exchangeHint, sendPage } from './callback-page';
 import { localize, localizeState, requestLanguage, translatorOf } from './i18n';
@@ -86,6 +94,7 @@ export function pastedShape(text: string): Pasted['kind'] | undefined {
 export function classifyPasted(text: unknown): Pasted {
   if (typeof text !== 'string' || text.trim() === '')
     throw new NetatmoError('INVALID_INPUT', 'Nothing was pasted.', { reason: 'nothing-pasted' });
+  if (text.length > 16 * MAX_URI_LENGTH) throw tooLongPaste(); // before any pass over it
   const v = text.replace(/\s+/g, '');
   switch (pastedShape(v)) {
     case 'url':
