@@ -13,6 +13,17 @@ export default tseslint.config(
     },
   },
   {
+    // Outside values must never reach i18next (a `$t(` in one freezes the runtime): translatorOf is the only way in.
+    files: ['src/**/*.ts'],
+    ignores: ['src/nodes/i18n.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        { selector: "MemberExpression[property.name='_']", message: 'Translate with translatorOf(RED) from src/nodes/i18n.ts.' },
+      ],
+    },
+  },
+  {
     // Node-RED constructors keep `this` as `node` for the closures they register.
     files: ['src/nodes/**/*.ts'],
     rules: { '@typescript-eslint/no-this-alias': 'off' },

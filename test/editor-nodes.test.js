@@ -44,7 +44,8 @@ describe('editor-facing behaviour of the nodes (issue 16)', function () {
     const accept = /<a id="accept" href="([^"]+)"/.exec(html)[1].replace(/&amp;/g, '&');
     const back = new URL((await fetch(env.sim.url + accept, { redirect: 'manual' })).headers.get('location'));
     await helper.request().get(`/netatmo-tokens/callback/${back.search}`).set('Cookie', cookieOf(start)).expect(200);
-    return (await helper.request().get(`/netatmo-tokens/${id}/status?dialog=open`).expect(200)).body;
+    await helper.request().post(`/netatmo-tokens/${id}/dialog`).send({ open: true }).expect(200); // as the dialog's poll does
+    return (await helper.request().get(`/netatmo-tokens/${id}/status`).expect(200)).body;
   }
 
   // ------------------------------------------------------------ item 3: no account

@@ -122,7 +122,7 @@ describe('security: what an attacker gets', function () {
         { 'Sec-Fetch-Site': 'same-origin' },
         { 'Sec-Fetch-Site': 'none' },
         { Origin: 'http://editor.local:1880', Host: 'editor.local:1880' },
-        { Origin: 'https://ha.example:8123', 'X-Forwarded-Host': 'ha.example:8123' },
+        { Origin: 'https://ha.example:8123', Host: 'ha.example:8123', 'X-Forwarded-For': '192.168.1.20, 172.30.32.1' }, // HA ingress
         {},
       ]) {
         const res = await helper.request().post('/netatmo-tokens/acc1/authorize').set(headers).send({ clientSecret: '__PWRD__' });
@@ -143,15 +143,16 @@ describe('security: what an attacker gets', function () {
         [json, { origin: 'http://a', host: 'a:80' }, false],
         [json, { origin: 'https://a', host: 'a:443' }, false],
         [json, { origin: 'http://b:1', host: 'a:1' }, true],
-        [json, { origin: 'https://p.example', host: '127.0.0.1:1880', 'x-forwarded-host': 'p.example' }, false],
+        [json, { origin: 'https://p.example', host: '127.0.0.1:1880', 'x-forwarded-host': 'p.example' }, true], // from anyone: any page sets it
+        [json, { origin: 'https://p.example', host: '127.0.0.1:1880', 'x-forwarded-host': 'p.example' }, false, true], // from a trusted proxy
         [json, { origin: 'file://', host: 'a' }, true],
         ['application/x-www-form-urlencoded', {}, true],
         ['text/plain', { 'sec-fetch-site': 'same-origin' }, true],
         [undefined, {}, true],
         ['application/jsonx', {}, true],
       ];
-      for (const [type, headers, refused] of rows)
-        assert.equal(crossSiteReason(type, headers) !== undefined, refused, `${type} ${JSON.stringify(headers)}`);
+      for (const [type, headers, refused, trusted] of rows)
+        assert.equal(crossSiteReason(type, headers, trusted) !== undefined, refused, `${type} ${JSON.stringify(headers)}`);
     });
 
     it('the callback only finishes a login for the browser that clicked Authorize; the paste box can still finish it', async () => {
@@ -177,8 +178,16 @@ describe('security: what an attacker gets', function () {
         assert.equal(sim.stats.tokenRequests, 0);
       }
       assert.equal(await readStored(userDir, 'acc1'), null);
-      // The state is still pending: the dialog (same editor) pastes the address and finishes the login.
-      const pasted = await helper.request().post('/netatmo-tokens/acc1/code').send({ text: back.href });
+      // The state is still pending: pasted by another browser it is refused (issue 27), and left pending.
+      for (const other of [undefined, `netatmo_tokens_browser=${'A'.repeat(43)}`]) {
+        const req = helper.request().post('/netatmo-tokens/acc1/code');
+        const refused = await (other ? req.set('Cookie', other) : req).send({ text: back.href });
+        assert.equal(refused.status, 400);
+        assert.match(refused.body.error.message, /another browser/);
+        assert.equal(sim.stats.tokenRequests, 0);
+      }
+      // The dialog (same editor, same browser: its cookie) pastes the address and finishes the login.
+      const pasted = await helper.request().post('/netatmo-tokens/acc1/code').set('Cookie', cookie.split(';')[0]).send({ text: back.href });
       assert.equal(pasted.status, 200, pasted.text);
       assert.equal(pasted.body.authorized, true);
     });

@@ -19,6 +19,7 @@ describe('settings: netatmoTokens', () => {
         lockStaleSeconds: 4,
         apiLimits: [{ limit: 5, seconds: 1 }],
         dir: ' /data/storage/netatmo-tokens ',
+        trustedProxies: ['127.0.0.1'],
       }),
       {
         apiBase: 'http://127.0.0.1:9',
@@ -30,6 +31,7 @@ describe('settings: netatmoTokens', () => {
         lockStaleMs: 4_000,
         apiLimits: [{ limit: 5, seconds: 1 }], // checked by the rate budget (rate-budget.ts)
         dir: '/data/storage/netatmo-tokens',
+        trustedProxies: ['127.0.0.1'],
       },
     );
   });

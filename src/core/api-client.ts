@@ -47,6 +47,15 @@ const MAX_PARAMS = 64;
 const MAX_REQUEST_BYTES = 256 * 1024;
 /** The biggest answer read (a long getmeasure); beyond it the call fails with BAD_RESPONSE. */
 export const MAX_ANSWER_BYTES = 16 * 1024 * 1024;
+/**
+ * The bytes of API answers being read, all calls of this process together: 20 answers of 15 MB at
+ * once took a runtime from 146 MB to 1.4 GB (a hostile or broken API base; a Raspberry Pi dies of it).
+ * A call that would pass it fails as BAD_RESPONSE (a read is tried again later).
+ */
+export const MAX_IN_FLIGHT_BYTES = 32 * 1024 * 1024;
+let inFlightBytes = 0;
+/** Bytes of answers being read right now (tests). */
+export const answerBytesInFlight = (): number => inFlightBytes;
 const PARAM_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 const API_PATH = /^\/api\/[A-Za-z0-9_-]{1,64}(\/[A-Za-z0-9_-]{1,64}){0,3}$/;
 
@@ -82,6 +91,9 @@ export function payloadParams(payload: unknown): Record<string, unknown> | undef
  * path), the method (the catalogue's unless forced), the parameters (fixed ones, then the message's).
  * Throws INVALID_INPUT, so a bad message costs no request and no budget.
  */
+/** Names that are no parameter but the plumbing of every JavaScript object. */
+const RESERVED_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
 export function prepareCall(endpoint: unknown, method: MethodSetting, ...paramSets: unknown[]): ApiCall {
   if (typeof endpoint !== 'string' || endpoint.trim() === '') {
     throw invalid('No endpoint: pick one in the node, or set msg.endpoint (e.g. "homestatus")', 'no-endpoint');
@@ -98,6 +110,9 @@ export function prepareCall(endpoint: unknown, method: MethodSetting, ...paramSe
   for (const set of paramSets) {
     if (set === undefined || set === null || set === '') continue;
     if (!isPlainObject(set)) throw invalid('Parameters must be an object, such as {"home_id": "..."}', 'params-not-object');
+    // JSON.parse makes `__proto__` an own key: copied, it would become the prototype of the parameters,
+    // whose keys then pass the required-parameter check without being sent.
+    for (const k of Object.keys(set)) if (RESERVED_KEYS.has(k)) throw invalid(`"${k}" is not a parameter name`, 'param-name', { name: k });
     Object.assign(params, set);
   }
   const keys = Object.keys(params);
@@ -108,7 +123,8 @@ export function prepareCall(endpoint: unknown, method: MethodSetting, ...paramSe
     });
   for (const k of keys) {
     if (!PARAM_NAME.test(k)) throw invalid(`"${k.slice(0, 64)}" is not a parameter name`, 'param-name', { name: k.slice(0, 64) });
-    if (k === 'access_token') throw invalid('access_token is not a parameter: the token comes from the account', 'access-token-param');
+    if (k.toLowerCase() === 'access_token')
+      throw invalid('access_token is not a parameter: the token comes from the account', 'access-token-param');
   }
 
   const chosen: HttpMethod = method === 'GET' || method === 'POST' ? method : (spec?.method ?? 'GET');
@@ -118,7 +134,9 @@ export function prepareCall(endpoint: unknown, method: MethodSetting, ...paramSe
     encoding = 'json';
   }
   if (spec) {
-    const missing = spec.required.filter((k) => params[k] === undefined || params[k] === null || params[k] === '');
+    const missing = spec.required.filter(
+      (k) => !Object.hasOwn(params, k) || params[k] === undefined || params[k] === null || params[k] === '',
+    );
     if (missing.length) {
       throw invalid(`${spec.name} needs ${missing.join(', ')}`, 'param-required', { endpoint: spec.name, missing: missing.join(', ') });
     }
@@ -217,8 +235,7 @@ export class ApiClient {
     this.http = axios.create({
       timeout: this.timeoutMs,
       maxRedirects: 0,
-      maxContentLength: MAX_ANSWER_BYTES,
-      responseType: 'text',
+      responseType: 'stream', // read by readAnswer, within MAX_ANSWER_BYTES and MAX_IN_FLIGHT_BYTES
       transformResponse: [(data: unknown) => data],
       validateStatus: () => true,
     });
@@ -312,7 +329,7 @@ export class ApiClient {
         call.encoding === 'json' ? 'application/json;charset=utf-8' : 'application/x-www-form-urlencoded;charset=UTF-8';
     }
     try {
-      const res = await this.http.request<string>({
+      const res = await this.http.request<NodeJS.ReadableStream>({
         url,
         method: call.method,
         headers,
@@ -321,15 +338,9 @@ export class ApiClient {
       });
       const out: Record<string, string | undefined> = {};
       for (const [k, v] of Object.entries(res.headers ?? {})) out[k.toLowerCase()] = v == null ? undefined : String(v);
-      return { status: res.status, headers: out, body: typeof res.data === 'string' ? res.data : '' };
+      return { status: res.status, headers: out, body: await readAnswer(res.data, call.endpoint) };
     } catch (err) {
-      if (/maxContentLength/.test(String((err as Error)?.message))) {
-        const mb = MAX_ANSWER_BYTES / 1048576;
-        throw new NetatmoError('BAD_RESPONSE', `Netatmo's answer to ${call.endpoint} is larger than ${mb} MB`, {
-          reason: 'api-too-large',
-          params: { endpoint: call.endpoint, mb },
-        });
-      }
+      if (err instanceof NetatmoError) throw err;
       throw transportError(err, this.apiBase, this.timeoutMs);
     }
   }
@@ -357,6 +368,38 @@ function fromAccount(err: unknown): NetatmoError {
     reason: e.reason,
     params: e.params,
   });
+}
+
+/** An answer's body as text, counted against its own cap and against the bytes all answers hold together. */
+async function readAnswer(stream: NodeJS.ReadableStream, endpoint: string): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of stream) {
+      const b = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
+      size += b.length;
+      inFlightBytes += b.length;
+      if (size > MAX_ANSWER_BYTES) {
+        const mb = MAX_ANSWER_BYTES / 1048576;
+        throw new NetatmoError('BAD_RESPONSE', `Netatmo's answer to ${endpoint} is larger than ${mb} MB`, {
+          reason: 'api-too-large',
+          params: { endpoint, mb },
+        });
+      }
+      if (inFlightBytes > MAX_IN_FLIGHT_BYTES) {
+        const mb = MAX_IN_FLIGHT_BYTES / 1048576;
+        throw new NetatmoError('BAD_RESPONSE', `The answers being read together would exceed ${mb} MB; ${endpoint} is left for later`, {
+          reason: 'api-in-flight',
+          params: { endpoint, mb },
+        });
+      }
+      chunks.push(b);
+    }
+    return Buffer.concat(chunks).toString('utf8');
+  } finally {
+    inFlightBytes -= size;
+    (stream as { destroy?: () => void }).destroy?.();
+  }
 }
 
 /**

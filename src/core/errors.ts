@@ -107,3 +107,42 @@ export function asNetatmoError(err: unknown, fallback: ErrorCode = 'STORE'): Net
 function safeName(err: Error): string {
   return /^[A-Z][A-Za-z]{0,40}$/.test(err.name) ? err.name : 'Error';
 }
+
+/**
+ * The error with every text it carries passed through `scrub` (a Redactor's): the message, the OAuth
+ * error, the params and the cause at any depth (Netatmo's `{code, message}`, or whatever a caller put
+ * there). Built anew, so that the stack (which repeats the message) is clean too. Every error leaving
+ * the core goes through it: Catch copies `cause` into `msg.error.cause`, the api node into
+ * `msg.netatmo.error`, and a server may repeat a token there, URL-encoded or in part.
+ */
+export function scrubError(e: NetatmoError, scrub: (text: string) => string): NetatmoError {
+  const params = e.params
+    ? Object.fromEntries(Object.entries(e.params).map(([k, v]) => [k, typeof v === 'string' ? scrub(v) : v]))
+    : undefined;
+  const message = scrub(e.message);
+  const oauthError = e.oauthError === undefined ? undefined : scrub(e.oauthError);
+  const cause = e.cause === undefined ? undefined : (scrubValue(e.cause, scrub, 0) as ApiErrorBody);
+  // Nothing to remove: the error itself (its class and identity may matter to the caller).
+  if (message === e.message && oauthError === e.oauthError && same(params, e.params) && same(cause, e.cause)) return e;
+  return new NetatmoError(e.code, message, {
+    oauthError,
+    status: e.status,
+    retryAfterMs: e.retryAfterMs,
+    uncertain: e.uncertain,
+    apiError: cause,
+    reason: e.reason,
+    params,
+  });
+}
+
+function scrubValue(v: unknown, scrub: (text: string) => string, depth: number): unknown {
+  if (typeof v === 'string') return scrub(v);
+  if (v === null || typeof v !== 'object') return v;
+  if (depth >= 8) return undefined; // deeper than any answer of Netatmo's: dropped, not copied unread
+  if (Array.isArray(v)) return v.map((x) => scrubValue(x, scrub, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v)) out[k] = scrubValue(x, scrub, depth + 1);
+  return out;
+}
+
+const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { ErrorCode, NetatmoError, asNetatmoError } from './errors';
+import { ErrorCode, NetatmoError, asNetatmoError, scrubError } from './errors';
 import type { OAuthClient, TokenSet } from './oauth';
 import { Redactor, redact } from './redact';
 import { decideRefresh, refreshMargin, type RefreshDecision } from './refresh-decision';
@@ -657,8 +657,7 @@ export class TokenManager extends EventEmitter {
     if (e.code === 'INTERNAL' && err instanceof Error && !(err instanceof NetatmoError))
       this.log.error(`Internal error, please report it: ${err.stack ?? err.message}`);
     // Whatever leaves the core (status, Catch, admin answers) holds no secret, as the log lines do not.
-    e.message = this.redact(e.message);
-    return e;
+    return scrubError(e, (t) => this.redact(t));
   }
 
   private async install(what: string, obtain: (c: OAuthClient) => Promise<TokenSet>): Promise<TokenSet> {

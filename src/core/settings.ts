@@ -18,6 +18,11 @@ export interface NetatmoSettings {
   apiLimits?: unknown;
   /** The token folder as written in settings.js (see tokenFolder). */
   dir?: string;
+  /**
+   * Addresses of the reverse proxies whose `X-Forwarded-Host` the admin routes believe (`127.0.0.1`
+   * for one on this machine). Empty: nobody's (the header is any web page's to set).
+   */
+  trustedProxies?: string[];
 }
 
 /**
@@ -46,6 +51,7 @@ export function readNetatmoSettings(raw: unknown): NetatmoSettings {
     lockStaleMs: ms('lockStaleSeconds', 'lockStaleMs'),
     apiLimits: s.apiLimits,
     dir: typeof s.dir === 'string' && s.dir.trim() !== '' ? s.dir.trim() : undefined,
+    trustedProxies: addressList(s.trustedProxies),
   };
 }
 
@@ -63,6 +69,21 @@ export function tokenFolder(userDir: string, settingsDir: string | undefined, en
   const chosen = settingsDir ?? (fromEnv ? fromEnv : undefined);
   if (chosen === undefined) return path.join(path.resolve(userDir), 'netatmo-tokens');
   return path.resolve(userDir, chosen);
+}
+
+/** A list of addresses: an array of strings or one comma separated string; at most 64, each as Node reports it. */
+function addressList(v: unknown): string[] | undefined {
+  const items: unknown[] = typeof v === 'string' ? v.split(',') : Array.isArray(v) ? v : [];
+  const list = items
+    .filter((a): a is string => typeof a === 'string' && a.trim() !== '' && a.length <= 64)
+    .slice(0, 64)
+    .map((a) =>
+      a
+        .trim()
+        .toLowerCase()
+        .replace(/^::ffff:(?=\d+\.)/, ''),
+    );
+  return list.length ? list : undefined;
 }
 
 export interface CredentialSecrets {

@@ -5,10 +5,18 @@ import { AccountState, Logger, TokenManager } from '../core/manager';
 import { DEFAULT_API_BASE } from '../core/oauth';
 import { DEFAULT_SCOPE, SCOPE_GROUPS } from '../core/scopes';
 import type { TokenStore } from '../core/store';
-import { checkAccountId, checkCode, checkRedirectUri, checkRefreshToken, parsePastedRedirect } from '../core/validate';
+import {
+  MAX_URI_LENGTH,
+  checkAccountId,
+  checkCode,
+  checkRedirectUri,
+  checkRefreshToken,
+  parsePastedRedirect,
+  tooLongPaste,
+} from '../core/validate';
 import { PendingLogin, authorizeStates } from './authorize-state';
 import { Say, exchangeHint, sendPage } from './callback-page';
-import { localize, localizeState, requestLanguage } from './i18n';
+import { localize, localizeState, requestLanguage, translatorOf } from './i18n';
 import { LoginConfig, SavedLogin, resolveLogin, sameClient } from './login-config';
 import { bindBrowser, sameBrowser, sameOriginWrites } from './request-guard';
 import { AccountNode, clientFor, nodeRedSettings } from './runtime';
@@ -87,6 +95,7 @@ export function pastedShape(text: string): Pasted['kind'] | undefined {
 export function classifyPasted(text: unknown): Pasted {
   if (typeof text !== 'string' || text.trim() === '')
     throw new NetatmoError('INVALID_INPUT', 'Nothing was pasted.', { reason: 'nothing-pasted' });
+  if (text.length > 16 * MAX_URI_LENGTH) throw tooLongPaste(); // before any pass over it
   const v = text.replace(/\s+/g, '');
   switch (pastedShape(v)) {
     case 'url':
@@ -111,16 +120,17 @@ export function classifyPasted(text: unknown): Pasted {
 // ------------------------------------------------------------------ routes
 
 export function registerAdminRoutes(RED: NodeAPI, store: TokenStore): void {
+  const tr = translatorOf(RED);
   const read = RED.auth.needsPermission('netatmo-account.read');
   // Writes need the permission (with adminAuth) and must come from the editor's own site (always).
-  const write = [RED.auth.needsPermission('netatmo-account.write'), sameOriginWrites];
+  const write = [RED.auth.needsPermission('netatmo-account.write'), sameOriginWrites(() => nodeRedSettings(RED).trustedProxies ?? [])];
   const states = authorizeStates;
   /** The callback pages' and the dialog's texts, in the language of the browser that asked. */
   const sayTo = (req: Request): Say => {
     const lng = requestLanguage(req);
-    return (key, params) => RED._(`netatmo-account.callback.${key}`, lng ? { ...params, lng } : params);
+    return (key, params) => tr(`netatmo-account.callback.${key}`, lng ? { ...params, lng } : params);
   };
-  const fail = (req: Request, res: Response, err: unknown): void => sendError(res, localize(RED._, err, requestLanguage(req)));
+  const fail = (req: Request, res: Response, err: unknown): void => sendError(res, localize(tr, err, requestLanguage(req)));
 
   const deployedAccount = (id: string): AccountNode | undefined => {
     const node = RED.nodes.getNode(checkAccountId(id)) as AccountNode | null;
@@ -179,12 +189,11 @@ export function registerAdminRoutes(RED: NodeAPI, store: TokenStore): void {
     try {
       res.set('Cache-Control', 'no-store');
       const account = deployedAccount(String(req.params.id));
-      // The dialog polls with ?dialog=open (it says it closed with a POST, below); it shows the last attempt.
-      if (req.query.dialog === 'open') editorLogins.dialog(String(req.params.id), true);
+      // A GET changes nothing (a link or an image on any page can make one): the dialog says it is open with a POST, below.
       const attempt = editorLogins.attempt(String(req.params.id));
       if (account?.manager.state.authorized) {
         res.json({
-          ...statusBody(localizeState(RED._, account.manager.state, requestLanguage(req))),
+          ...statusBody(localizeState(tr, account.manager.state, requestLanguage(req))),
           attempt,
           webhook: webhookBody(account.id),
         });
@@ -195,7 +204,7 @@ export function registerAdminRoutes(RED: NodeAPI, store: TokenStore): void {
       const stored = await store.peek(String(req.params.id)); // a GET never moves a file aside
       if (account && !(stored && !stored.invalid)) {
         res.json({
-          ...statusBody(localizeState(RED._, account.manager.state, requestLanguage(req))),
+          ...statusBody(localizeState(tr, account.manager.state, requestLanguage(req))),
           attempt,
           webhook: webhookBody(account.id),
         });
@@ -217,13 +226,14 @@ export function registerAdminRoutes(RED: NodeAPI, store: TokenStore): void {
   });
 
   /**
-   * The dialog of an account closed: a login stored for it goes at the next deploy that lacks the account
-   * (Cancel). A write: no other site may hasten that removal.
+   * `{open: true}`, each time the dialog of an account polls: a login stored for it survives deploys that lack
+   * the account. `{open: false}` when it closed: such a login goes at the next deploy that lacks it (Cancel).
+   * A write: no other site may keep an undeployed login, nor hasten its removal.
    */
   RED.httpAdmin.post(`${ROUTE_BASE}/:id/dialog`, write, (req: Request, res: Response) => {
     try {
       res.set('Cache-Control', 'no-store');
-      editorLogins.dialog(checkAccountId(String(req.params.id)), false);
+      editorLogins.dialog(checkAccountId(String(req.params.id)), (req.body as { open?: unknown } | undefined)?.open === true);
       res.json({ ok: true });
     } catch (err) {
       fail(req, res, err);
@@ -297,7 +307,7 @@ export function registerAdminRoutes(RED: NodeAPI, store: TokenStore): void {
     try {
       code = checkCode(q.code);
     } catch (err) {
-      const message = localize(RED._, err, lng).message;
+      const message = localize(tr, err, lng).message;
       end('failed', new NetatmoError('INVALID_INPUT', say('no-code', { message })));
       sendPage(res, 400, false, say('title-failed'), [say('no-code', { message }), say('again')], say('lang'));
       return;
@@ -309,7 +319,7 @@ export function registerAdminRoutes(RED: NodeAPI, store: TokenStore): void {
       end('authorized');
       sendPage(res, 200, true, say('title-ok'), [say('ok-scopes', { scopes }), say(next), say('close')], say('lang'));
     } catch (err) {
-      const e = localize(RED._, err, lng);
+      const e = localize(tr, err, lng);
       end('failed', e);
       sendPage(
         res,
@@ -343,6 +353,11 @@ export function registerAdminRoutes(RED: NodeAPI, store: TokenStore): void {
       // A pasted address from our own Authorize button carries its state: finish that login.
       let pending: PendingLogin | undefined;
       if (pasted.kind === 'url' && pasted.state) {
+        // Only the browser that clicked Authorize may finish that login (its cookie), as on the callback:
+        // else a page could start a login, consent with its own Netatmo account and paste the result here.
+        const found = states.peek(pasted.state);
+        if (found.ok && !sameBrowser(req, found.login.browser))
+          throw new NetatmoError('INVALID_INPUT', `${say('paste-other-browser')} ${say('click-again')}`);
         const taken = states.take(pasted.state, id);
         if (taken.ok) [pending, attempt] = [taken.login, pasted.state];
         // An unknown state in our format comes from another attempt (or from before a restart): refuse it,
@@ -366,9 +381,9 @@ export function registerAdminRoutes(RED: NodeAPI, store: TokenStore): void {
         done = await install(id, cfg, (m) => m.authorizeWithCode(code, uri, cfg.scope));
       }
       editorLogins.ended(attempt, 'authorized');
-      res.json({ ...statusBody(localizeState(RED._, done.state, requestLanguage(req)), done.deployed), kind: pasted.kind });
+      res.json({ ...statusBody(localizeState(tr, done.state, requestLanguage(req)), done.deployed), kind: pasted.kind });
     } catch (err) {
-      const e = localize(RED._, err, requestLanguage(req));
+      const e = localize(tr, err, requestLanguage(req));
       editorLogins.ended(attempt, 'failed', e);
       // The dialog says what the pasted text was taken for (address, code, refresh token) before why it was refused.
       const text = (req.body as Record<string, unknown> | undefined)?.text;

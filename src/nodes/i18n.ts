@@ -16,6 +16,35 @@ import type { AccountState } from '../core/manager';
 export type Translate = (key: string, params?: Record<string, string | number>) => string;
 
 /**
+ * Node-RED's translator made safe for outside values; every localized text of ours goes through it
+ * (eslint refuses `RED._` anywhere else). i18next 25 (Node-RED 4.1 and 5.0) runs each text it
+ * produces, values filled in, through its nesting expression `$t(…)`, which backtracks exponentially:
+ * a value of `$t(` and 40 letters (an endpoint name, a pasted text, an OAuth error) freezes the
+ * runtime. Its own options do not help reliably (`skipOnVariables` runs the same expression on the
+ * result; Node-RED's settings replace the defaults), so no outside value reaches i18next at all: each
+ * string value is handed over as a marker and put in place after i18next answered. A value is then
+ * shown exactly as it came, never read as a key, a nesting or another value's placeholder.
+ */
+export function translatorOf(RED: { _: (key: string, options?: never) => string }): Translate {
+  const raw = RED._.bind(RED) as unknown as (key: string, options: Record<string, unknown>) => string;
+  return (key, params) => {
+    const values: string[] = [];
+    const options: Record<string, unknown> = { nest: false };
+    for (const [name, value] of Object.entries(params ?? {})) {
+      if (name === 'lng') options.lng = typeof value === 'string' && /^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})?$/.test(value) ? value : undefined;
+      else if (typeof value === 'number')
+        options[name] = value; // counts: a number holds no text to nest
+      else options[name] = `${MARK}${values.push(String(value)) - 1}${MARK}`;
+    }
+    const text = raw(key, options);
+    return typeof text === 'string' ? text.replace(MARKER, (_m, i: string) => values[Number(i)] ?? '') : text;
+  };
+}
+/** Control characters no catalogue text holds, around the index of a value. */
+const MARK = '\u0001';
+const MARKER = new RegExp(`${MARK}(\\d+)${MARK}`, 'g');
+
+/**
  * The error with its message in the user's language (`lng`, else Node-RED's own), every other field
  * kept; the core's English message when the catalogue has no text for it.
  */
@@ -25,7 +54,9 @@ export function localize(t: Translate, err: unknown, lng?: string): NetatmoError
   const text = t(key, lng ? { ...e.params, lng } : { ...e.params });
   // i18next answers a missing key with the key; a text whose placeholders this error cannot fill was written for another
   // message of the same code (one thrown without its reason): the English message is better than a "__file__".
-  if (typeof text !== 'string' || text === '' || text.endsWith(key) || /__[A-Za-z0-9_]+__/.test(text)) return e;
+  // (looked for in the text without the values: a value may hold "__x__" itself)
+  const bare = typeof text === 'string' ? Object.values(e.params ?? {}).reduce<string>((s, v) => s.split(String(v)).join(''), text) : '';
+  if (typeof text !== 'string' || text === '' || text.endsWith(key) || /__[A-Za-z0-9_]+__/.test(bare)) return e;
   return new NetatmoError(e.code, text, {
     oauthError: e.oauthError,
     status: e.status,

@@ -3,9 +3,9 @@ import { AccountState, Logger, TokenManager } from '../core/manager';
 import { DEFAULT_API_BASE, OAuthClient } from '../core/oauth';
 import { debugEnabled } from '../core/redact';
 import { DEFAULT_SCOPE, parseScope } from '../core/scopes';
-import type { NetatmoError } from '../core/errors';
+import { NetatmoError, asNetatmoError, scrubError } from '../core/errors';
 import { registerAdminRoutes } from './admin-routes';
-import { localize } from './i18n';
+import { localize, translatorOf } from './i18n';
 import { AccountConfig, AccountNode, clientFor, nodeRedSettings, showAgainOnStart, storeFor } from './runtime';
 import { editorLogins } from './editor-logins';
 import { startWebhook } from './webhook-registration';
@@ -13,6 +13,7 @@ import { startWebhook } from './webhook-registration';
 export type { AccountNode } from './runtime';
 
 export default function (RED: NodeAPI): void {
+  const tr = translatorOf(RED);
   const settings = nodeRedSettings(RED);
   const store = storeFor(RED);
   const verbose = debugEnabled();
@@ -22,7 +23,7 @@ export default function (RED: NodeAPI): void {
     const node = this;
     const users = new Map<string, (state: AccountState) => void>();
     node.scope = parseScopeOr(config.scope, (message) =>
-      node.error(RED._('netatmo-account.log.bad-scope', { message, scope: DEFAULT_SCOPE })),
+      node.error(tr('netatmo-account.log.bad-scope', { message, scope: DEFAULT_SCOPE })),
     );
     node.redirectUri = (config.redirectUri || '').trim();
     node.apiBase = (config.apiBase || settings.apiBase || DEFAULT_API_BASE).trim();
@@ -38,10 +39,10 @@ export default function (RED: NodeAPI): void {
       try {
         client = clientFor(RED, node.credentials, node.apiBase);
       } catch (err) {
-        node.error(RED._('netatmo-account.log.bad-credentials', { message: localize(RED._, err).message }));
+        node.error(tr('netatmo-account.log.bad-credentials', { message: localize(tr, err).message }));
       }
     } else {
-      node.warn(RED._('netatmo-account.log.no-credentials'));
+      node.warn(tr('netatmo-account.log.no-credentials'));
     }
     node.manager = new TokenManager({
       accountId: node.id,
@@ -53,27 +54,27 @@ export default function (RED: NodeAPI): void {
       retryMaxMs: settings.retryMaxMs,
       reauthThrottleMs: settings.reauthThrottleSeconds !== undefined ? settings.reauthThrottleSeconds * 1000 : undefined,
     });
-    if (verbose) node.log(RED._('netatmo-account.log.debug-on'));
+    if (verbose) node.log(tr('netatmo-account.log.debug-on'));
 
     node.localize = (err: unknown): NetatmoError => {
-      const e = localize(RED._, err);
-      e.message = node.manager.redact(e.message); // as the core does with its own messages
-      return e;
+      // As the core does with its own errors: every text of it, the cause included (msg.error.cause, msg.netatmo.error).
+      const scrub = (t: string): string => node.manager.redact(t);
+      return scrubError(localize(tr, scrubError(asNetatmoError(err), scrub)), scrub);
     };
     node.statusOf = (state: AccountState): NodeStatus => {
       switch (state.status) {
         case 'ok':
-          return { fill: 'green', shape: 'dot', text: RED._('netatmo-account.status.ok', { time: clockTime(state.expires_at) }) };
+          return { fill: 'green', shape: 'dot', text: tr('netatmo-account.status.ok', { time: clockTime(state.expires_at) }) };
         case 'refreshing':
-          return { fill: 'blue', shape: 'dot', text: RED._('netatmo-account.status.refreshing') };
+          return { fill: 'blue', shape: 'dot', text: tr('netatmo-account.status.refreshing') };
         case 'retrying':
-          return { fill: 'yellow', shape: 'ring', text: RED._('netatmo-account.status.retrying', { code: state.error?.code ?? '' }) };
+          return { fill: 'yellow', shape: 'ring', text: tr('netatmo-account.status.retrying', { code: state.error?.code ?? '' }) };
         case 'reauthorize':
-          return { fill: 'red', shape: 'ring', text: RED._('netatmo-account.status.reauthorize') };
+          return { fill: 'red', shape: 'ring', text: tr('netatmo-account.status.reauthorize') };
         case 'error':
-          return { fill: 'red', shape: 'dot', text: RED._('netatmo-account.status.error', { code: state.error?.code ?? '' }) };
+          return { fill: 'red', shape: 'dot', text: tr('netatmo-account.status.error', { code: state.error?.code ?? '' }) };
         default:
-          return { fill: 'grey', shape: 'ring', text: RED._('netatmo-account.status.unauthorized') };
+          return { fill: 'grey', shape: 'ring', text: tr('netatmo-account.status.unauthorized') };
       }
     };
     const pushStatus = (state: AccountState): void => {
@@ -121,8 +122,8 @@ export default function (RED: NodeAPI): void {
     for (const id of editorLogins.orphans((accountId) => ids.has(accountId))) {
       store
         .withLock(id, () => store.remove(id))
-        .then(() => RED.log.info(RED._('netatmo-account.log.orphan-removed', { id })))
-        .catch((err: Error) => RED.log.warn(RED._('netatmo-account.log.orphan-failed', { id, message: err.message })));
+        .then(() => RED.log.info(tr('netatmo-account.log.orphan-removed', { id })))
+        .catch((err: Error) => RED.log.warn(tr('netatmo-account.log.orphan-failed', { id, message: err.message })));
     }
   };
   RED.events.on('flows:started', onDeploy);

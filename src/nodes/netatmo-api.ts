@@ -5,6 +5,7 @@ import { ApiAnswer, ApiCall, ApiClient, MethodSetting, TokenSource, isPlainObjec
 import { ApiErrorBody, NetatmoError, asNetatmoError } from '../core/errors';
 import type { AccountState } from '../core/manager';
 import { parseRateLimits } from '../core/rate-budget';
+import { translatorOf } from './i18n';
 import { AccountNode, budgetOf, clearBudgets, maxWaitMs, nodeRedSettings, showAgainOnStart } from './runtime';
 
 interface ApiConfig extends NodeDef {
@@ -23,6 +24,7 @@ export interface ApiMessage extends NodeMessage {
 }
 
 export default function (RED: NodeAPI): void {
+  const tr = translatorOf(RED);
   const settings = nodeRedSettings(RED);
   const limits = parseRateLimits(settings.apiLimits);
   clearBudgets();
@@ -32,13 +34,13 @@ export default function (RED: NodeAPI): void {
     const node = this;
     const account = RED.nodes.getNode(config.account) as AccountNode | null;
     if (!account || account.type !== 'netatmo-account') {
-      node.error(RED._('netatmo-api.errors.no-account'));
-      const noAccount: NodeStatus = { fill: 'red', shape: 'ring', text: RED._('netatmo-api.status.no-account') };
+      node.error(tr('netatmo-api.errors.no-account'));
+      const noAccount: NodeStatus = { fill: 'red', shape: 'ring', text: tr('netatmo-api.status.no-account') };
       node.status(noAccount);
       showAgainOnStart(RED, node, () => node.status(noAccount));
       // No call can be made: each message goes to Catch, as for the token node, instead of vanishing.
       node.on('input', (_msg: NodeMessageInFlow, _send: unknown, done: (err?: Error) => void) =>
-        done(new NetatmoError('NO_ACCOUNT', RED._('netatmo-api.errors.no-account'))),
+        done(new NetatmoError('NO_ACCOUNT', tr('netatmo-api.errors.no-account'))),
       );
       return;
     }
@@ -62,7 +64,7 @@ export default function (RED: NodeAPI): void {
       if (p !== undefined && p !== null && p !== '' && !isPlainObject(p)) throw new Error('not an object');
       fixed = p || undefined;
     } catch {
-      configError = new NetatmoError('INVALID_INPUT', RED._('netatmo-api.errors.bad-params'));
+      configError = new NetatmoError('INVALID_INPUT', tr('netatmo-api.errors.bad-params'));
       node.error(configError.message);
     }
 
@@ -76,7 +78,7 @@ export default function (RED: NodeAPI): void {
     const show = (s: NodeStatus | undefined): void => {
       const state = account.manager.state;
       if (accountNeedsUser(state)) node.status(account.statusOf(state));
-      else if (waiting > 0) node.status({ fill: 'yellow', shape: 'ring', text: RED._('netatmo-api.status.waiting', { count: waiting }) });
+      else if (waiting > 0) node.status({ fill: 'yellow', shape: 'ring', text: tr('netatmo-api.status.waiting', { count: waiting }) });
       else node.status(s ?? account.statusOf(state));
     };
     const onWait = (): void => {

@@ -2,6 +2,7 @@ import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow, NodeStatus
 import { NetatmoError } from '../core/errors';
 import { Delivery, EventReceiver, Outcome } from '../core/events/receiver';
 import { EventInfo, matchesFilter, parseFilter, topicOf } from '../core/events/payload';
+import { Translate, translatorOf } from './i18n';
 import type { AccountNode } from './runtime';
 import { Hub, hubOf, registerWebhookEndpoint } from './webhook-endpoint';
 
@@ -15,11 +16,12 @@ interface EventConfig extends NodeDef {
 const STATUS_EVERY_MS = 250;
 
 export default function (RED: NodeAPI): void {
+  const tr = translatorOf(RED);
   const warned = new Set<string>();
   const warnOnce = (key: string): void => {
     if (warned.has(key)) return;
     warned.add(key);
-    RED.log.warn(RED._(key));
+    RED.log.warn(tr(key));
   };
   registerWebhookEndpoint(RED, warnOnce);
 
@@ -28,10 +30,10 @@ export default function (RED: NodeAPI): void {
     const node = this;
     const account = RED.nodes.getNode(config.account) as AccountNode | null;
     if (!account || account.type !== 'netatmo-account') {
-      node.error(RED._('netatmo-event.errors.no-account'));
-      node.status({ fill: 'red', shape: 'ring', text: RED._('netatmo-event.status.no-account') });
+      node.error(tr('netatmo-event.errors.no-account'));
+      node.status({ fill: 'red', shape: 'ring', text: tr('netatmo-event.status.no-account') });
       node.on('input', (_msg: NodeMessageInFlow, _send: unknown, done: (err?: Error) => void) =>
-        done(new NetatmoError('NO_ACCOUNT', RED._('netatmo-event.errors.no-account'))),
+        done(new NetatmoError('NO_ACCOUNT', tr('netatmo-event.errors.no-account'))),
       );
       return;
     }
@@ -43,7 +45,7 @@ export default function (RED: NodeAPI): void {
     let timer: NodeJS.Timeout | undefined;
     const showStatus = (): void => {
       timer = undefined;
-      node.status(eventStatus(RED, hub, relay));
+      node.status(eventStatus(tr, hub, relay));
     };
     const statusSoon = (): void => {
       if (!timer) timer = setTimeout(showStatus, STATUS_EVERY_MS);
@@ -75,7 +77,7 @@ export default function (RED: NodeAPI): void {
 
     /** Why an input message was refused, in the user's language; the message itself goes to Catch. */
     const refusal = (outcome: Outcome): NetatmoError =>
-      new NetatmoError('INVALID_INPUT', RED._(`netatmo-event.errors.${outcome}`), { reason: `event-${outcome}` });
+      new NetatmoError('INVALID_INPUT', tr(`netatmo-event.errors.${outcome}`), { reason: `event-${outcome}` });
 
     node.on('close', (_removed: boolean, done: () => void) => {
       hub.listeners.delete(listener);
@@ -90,7 +92,7 @@ export default function (RED: NodeAPI): void {
 }
 
 /** An event node's status: the registration's failure, else the counts once something came, else how the registration stands. */
-function eventStatus(RED: NodeAPI, hub: Hub, relay: EventReceiver): NodeStatus {
+function eventStatus(tr: Translate, hub: Hub, relay: EventReceiver): NodeStatus {
   const a = hub.receiver.counters;
   const b = relay.counters;
   const events = a.events + b.events;
@@ -99,16 +101,16 @@ function eventStatus(RED: NodeAPI, hub: Hub, relay: EventReceiver): NodeStatus {
   const w = hub.webhook;
   if (w.status === 'failed') {
     const code = [w.error?.code, w.error?.api_code].filter((c) => c !== undefined).join(' ');
-    return { fill: 'red', shape: 'ring', text: RED._('netatmo-event.status.failed', { code }) };
+    return { fill: 'red', shape: 'ring', text: tr('netatmo-event.status.failed', { code }) };
   }
   if (events > 0 || refused > 0) {
-    const text = RED._('netatmo-event.status.counts', { events, refused, time: last ? clockTime(last) : '-' });
+    const text = tr('netatmo-event.status.counts', { events, refused, time: last ? clockTime(last) : '-' });
     return { fill: refused > 0 && events === 0 ? 'red' : w.quiet ? 'yellow' : 'green', shape: events ? 'dot' : 'ring', text };
   }
-  if (w.status === 'registering') return { fill: 'yellow', shape: 'ring', text: RED._('netatmo-event.status.registering') };
-  if (w.status === 'registered' && w.quiet) return { fill: 'yellow', shape: 'ring', text: RED._('netatmo-event.status.quiet') };
-  if (w.status === 'registered') return { fill: 'blue', shape: 'ring', text: RED._('netatmo-event.status.registered') };
-  return { fill: 'grey', shape: 'ring', text: RED._('netatmo-event.status.waiting') };
+  if (w.status === 'registering') return { fill: 'yellow', shape: 'ring', text: tr('netatmo-event.status.registering') };
+  if (w.status === 'registered' && w.quiet) return { fill: 'yellow', shape: 'ring', text: tr('netatmo-event.status.quiet') };
+  if (w.status === 'registered') return { fill: 'blue', shape: 'ring', text: tr('netatmo-event.status.registered') };
+  return { fill: 'grey', shape: 'ring', text: tr('netatmo-event.status.waiting') };
 }
 
 /** The body as it came: a Buffer or a string is kept byte for byte; an object was parsed already (its signature cannot match). */

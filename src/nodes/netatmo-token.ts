@@ -1,6 +1,7 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow, NodeStatus } from 'node-red';
 import { NetatmoError } from '../core/errors';
 import type { TokenSet } from '../core/oauth';
+import { translatorOf } from './i18n';
 import { AccountNode, maxWaitMs, showAgainOnStart } from './runtime';
 
 interface TokenConfig extends NodeDef {
@@ -35,18 +36,19 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export default function (RED: NodeAPI): void {
+  const tr = translatorOf(RED);
   function TokenNodeCtor(this: Node, config: TokenConfig): void {
     RED.nodes.createNode(this, config);
     const node = this;
     const account = RED.nodes.getNode(config.account) as AccountNode | null;
     if (!account || account.type !== 'netatmo-account') {
-      node.error(RED._('netatmo-token.errors.no-account'));
-      const noAccount: NodeStatus = { fill: 'red', shape: 'ring', text: RED._('netatmo-token.status.no-account') };
+      node.error(tr('netatmo-token.errors.no-account'));
+      const noAccount: NodeStatus = { fill: 'red', shape: 'ring', text: tr('netatmo-token.status.no-account') };
       node.status(noAccount);
       showAgainOnStart(RED, node, () => node.status(noAccount));
       // No token can be had: each message goes to Catch, as the contract says, instead of vanishing.
       node.on('input', (_msg: NodeMessageInFlow, _send: unknown, done: (err?: Error) => void) =>
-        done(new NetatmoError('NO_ACCOUNT', RED._('netatmo-token.errors.no-account'))),
+        done(new NetatmoError('NO_ACCOUNT', tr('netatmo-token.errors.no-account'))),
       );
       return;
     }
@@ -67,7 +69,7 @@ export default function (RED: NodeAPI): void {
     node.on('input', (msg: NodeMessageInFlow, send: (m: NodeMessage) => void, done: (err?: Error) => void) => {
       const m = msg as TokenMessage;
       if (m.headers !== undefined && !isPlainObject(m.headers)) {
-        done(report(new NetatmoError('INVALID_INPUT', RED._('netatmo-token.errors.bad-headers'))));
+        done(report(new NetatmoError('INVALID_INPUT', tr('netatmo-token.errors.bad-headers'))));
         return;
       }
       const cached = manager.fresh();

@@ -24,11 +24,13 @@ function hostOf(origin: string): string | undefined {
 
 /**
  * Why a write request may come from another site, or undefined when it may not. A browser says where
- * a request comes from in `Sec-Fetch-Site` (pages cannot set it); older browsers only send `Origin`,
- * compared with the host the browser addressed (`X-Forwarded-Host` behind a proxy). A request with
- * neither (curl, scripts) is no browser's: the admin token, when `adminAuth` is on, is its check.
+ * a request comes from in `Sec-Fetch-Site` (pages cannot set it; Chromium sends none to a plain-http
+ * address on the home network); otherwise `Origin` is compared with the host the browser addressed:
+ * `Host`, or `X-Forwarded-Host` only when `trustForwarded` (the request came from a proxy the user
+ * named in `netatmoTokens.trustedProxies`): any page can set that header on a cross-origin fetch.
+ * A request with neither (curl, scripts) is no browser's: the admin token, when `adminAuth` is on, is its check.
  */
-export function crossSiteReason(contentType: string | undefined, headers: Headers): string | undefined {
+export function crossSiteReason(contentType: string | undefined, headers: Headers, trustForwarded = false): string | undefined {
   if (!/^application\/json\s*(;|$)/i.test(contentType ?? '')) return 'the request is not JSON';
   const site = first(headers['sec-fetch-site']);
   if (site !== undefined)
@@ -36,7 +38,9 @@ export function crossSiteReason(contentType: string | undefined, headers: Header
   const origin = first(headers.origin);
   if (origin === undefined) return undefined;
   const from = hostOf(origin);
-  const hosts = [first(headers['x-forwarded-host']), first(headers.host)].filter((h): h is string => !!h).map((h) => h.toLowerCase());
+  const hosts = [trustForwarded ? first(headers['x-forwarded-host']) : undefined, first(headers.host)]
+    .filter((h): h is string => !!h)
+    .map((h) => h.toLowerCase());
   if (from && hosts.some((h) => h === from || stripDefaultPort(h, origin) === from)) return undefined;
   return 'it comes from another site (Origin)';
 }
@@ -46,13 +50,30 @@ function stripDefaultPort(host: string, origin: string): string {
   return host.endsWith(port) ? host.slice(0, -port.length) : host;
 }
 
-/** Express middleware: 403, nothing changed, for a write another site may have sent. */
-export function sameOriginWrites(req: Request, res: Response, next: NextFunction): void {
-  const why = crossSiteReason(req.get('content-type'), req.headers);
-  if (!why) {
-    next();
-    return;
-  }
+/** `::ffff:10.0.0.2` (IPv4 on an IPv6 socket) as `10.0.0.2`; the forms users write in settings. */
+export const plainAddress = (a: string | undefined): string =>
+  (a ?? '')
+    .trim()
+    .toLowerCase()
+    .replace(/^::ffff:(?=\d+\.)/, '');
+
+/**
+ * Express middleware: 403, nothing changed, for a write another site may have sent. `trustedProxies`:
+ * the addresses whose `X-Forwarded-Host` is believed (netatmoTokens.trustedProxies).
+ */
+export const sameOriginWrites =
+  (trustedProxies: () => readonly string[]) =>
+  (req: Request, res: Response, next: NextFunction): void => {
+    const trusted = trustedProxies().includes(plainAddress(req.socket.remoteAddress));
+    const why = crossSiteReason(req.get('content-type'), req.headers, trusted);
+    if (!why) {
+      next();
+      return;
+    }
+    refuse(res, why);
+  };
+
+function refuse(res: Response, why: string): void {
   res
     .status(403)
     .set('Cache-Control', 'no-store')

@@ -9,7 +9,8 @@ const fs = require('node:fs');
 
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 
-function launchChromium(options = {}) {
+/** `args`: more command line switches (e.g. --host-resolver-rules), after ours. */
+function launchChromium({ args = [], ...options } = {}) {
   if (!fs.existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: install Debian's chromium (.ci/run does)`);
   const { chromium } = require('playwright-core');
   return chromium.launch({
@@ -25,6 +26,7 @@ function launchChromium(options = {}) {
       '--disable-quic',
       '--disable-sync',
       '--disable-dev-shm-usage',
+      ...args,
     ],
     ...options,
   });
