@@ -113,6 +113,7 @@ describe('what the paste box takes (issue 12, issue 16 item 5)', () => {
     };
     assert.deepEqual(refused(`http://localhost/?state=${STATE}&error=access_denied`), ['url', 'paste-denied']);
     assert.deepEqual(refused(`http://localhost/?state=${STATE}`), ['url', 'paste-no-code']);
+    assert.deepEqual(refused('http://localhost:1880/callback/'), ['url', 'code-chars']);
     assert.deepEqual(refused('abc|def!'), ['refresh_token', 'refresh-token-shape']);
     assert.deepEqual(refused('abc'), ['code', 'code-chars']);
     assert.deepEqual(refused('not a thing!'), [null, 'paste-unrecognised']);
