@@ -6,19 +6,7 @@
 const assert = require('node:assert/strict');
 const v = require('../dist/core/validate');
 
-/** The INVALID_INPUT error `fn` throws; its message must match `message`. */
-function refuses(fn, message) {
-  let err;
-  try {
-    fn();
-  } catch (e) {
-    err = e;
-  }
-  assert.ok(err, 'expected a refusal');
-  assert.equal(err.code, 'INVALID_INPUT', err.message);
-  assert.match(err.message, message);
-  return err;
-}
+const { refuses, refusalsAre } = require('./helpers/refusals');
 
 describe('core: validate, every check', () => {
   it('checkClientId: trimmed; 4 to 128 of letters, digits, . _ -', () => {
@@ -99,14 +87,6 @@ describe('core: validate, every check', () => {
 });
 
 describe('core: validate, the reason of each refusal (the key of its translation)', () => {
-  const reasonOf = (fn) => {
-    try {
-      fn();
-    } catch (e) {
-      return [e.code, e.reason, e.params];
-    }
-    assert.fail('expected a refusal');
-  };
   it('names each refusal, with its parameters', () => {
     const rows = [
       [() => v.checkClientId(''), 'client-id-missing'],
@@ -127,11 +107,6 @@ describe('core: validate, the reason of each refusal (the key of its translation
       [() => v.checkApiBase('x'), 'api-base-not-url'],
       [() => v.checkApiBase('ftp://x'), 'api-base-scheme'],
     ];
-    for (const [fn, reason, params] of rows) {
-      const [code, got, gotParams] = reasonOf(fn);
-      assert.equal(code, 'INVALID_INPUT', reason);
-      assert.equal(got, reason);
-      if (params) assert.deepEqual(gotParams, params, reason);
-    }
+    refusalsAre(rows);
   });
 });

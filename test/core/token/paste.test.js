@@ -7,19 +7,7 @@
 const assert = require('node:assert/strict');
 const { classifyPasted, parsePastedRedirect, pastedShape } = require('../../../dist/core/token/paste');
 
-/** The INVALID_INPUT error `fn` throws; its message must match `message`. */
-function refuses(fn, message) {
-  let err;
-  try {
-    fn();
-  } catch (e) {
-    err = e;
-  }
-  assert.ok(err, 'expected a refusal');
-  assert.equal(err.code, 'INVALID_INPUT', err.message);
-  assert.match(err.message, message);
-  return err;
-}
+const { refuses, refusalsAre } = require('../../helpers/refusals');
 
 describe('core: the pasted redirect (parsePastedRedirect)', () => {
   it('parsePastedRedirect: a URL, a bare query, a bare code; state kept', () => {
@@ -57,14 +45,6 @@ describe('core: the pasted redirect (parsePastedRedirect)', () => {
   });
 
   it('names each refusal, with its parameters', () => {
-    const reasonOf = (fn) => {
-      try {
-        fn();
-      } catch (e) {
-        return [e.code, e.reason, e.params];
-      }
-      assert.fail('expected a refusal');
-    };
     const rows = [
       [() => parsePastedRedirect(''), 'nothing-pasted'],
       [() => parsePastedRedirect(`?code=${'c'.repeat(2048)}`), 'paste-too-long', { max: 2048 }],
@@ -72,12 +52,7 @@ describe('core: the pasted redirect (parsePastedRedirect)', () => {
       [() => parsePastedRedirect(`?error=${'e'.repeat(70)}`), 'paste-error', { error: 'e'.repeat(60) }],
       [() => parsePastedRedirect('?state=x'), 'paste-no-code'],
     ];
-    for (const [fn, reason, params] of rows) {
-      const [code, got, gotParams] = reasonOf(fn);
-      assert.equal(code, 'INVALID_INPUT', reason);
-      assert.equal(got, reason);
-      if (params) assert.deepEqual(gotParams, params, reason);
-    }
+    refusalsAre(rows);
   });
 });
 
