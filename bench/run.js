@@ -59,7 +59,9 @@ function inChild(c, quick) {
   try {
     return JSON.parse(lines.pop());
   } catch {
-    return { error: `exit ${r.status}: ${String(r.stderr || r.stdout || '').slice(-300)}` };
+    const out = String(r.stderr || r.stdout || '');
+    const why = out.split('\n').find((l) => /Error\b/.test(l)) ?? out.slice(-300);
+    return { error: `exit ${r.status ?? r.signal}: ${why.trim()}` };
   }
 }
 

@@ -4,7 +4,7 @@
  * http request -> sink, on one account with a valid stored token, against the simulator's device
  * API. Not a case (its name starts with "_").
  */
-const { flow, seed, startSimulator, startRuntime } = require('../lib/runtime');
+const { flow, seed, withRuntime } = require('../lib/runtime');
 
 function apiPath(sim, maxWait) {
   return [
@@ -42,30 +42,23 @@ function apiPath(sim, maxWait) {
 
 /**
  * Starts the api runtime; `limits` ([{limit, windowMs}]) are the simulator's and the node's rate
- * windows (none: the budget out of the way); `fn(rt, sim)` measures. Errors seen are counted.
+ * windows (none: the budget out of the way); `fn(rt, sim)` measures.
  */
-async function onApiPath({ limits, maxWait = 30 }, fn) {
-  const sim = await startSimulator({ devices: true, apiLimits: limits ?? [] });
-  const rt = await startRuntime({
-    nodes: apiPath(sim, maxWait),
-    logLevel: 'error',
-    userDirPrefix: 'netatmo-bench-api-',
-    seedFirst: (store) => seed(store, 'accA', sim, { obtainedAt: Date.now() }),
-    netatmoTokens: {
-      apiBase: sim.url,
-      timeoutSeconds: 10,
-      apiLimits: limits ? limits.map((l) => ({ limit: l.limit, seconds: l.windowMs / 1000 })) : [{ limit: 1e9, seconds: 1 }],
+function onApiPath({ limits, maxWait = 30 }, fn) {
+  return withRuntime(
+    {
+      sim: { devices: true, apiLimits: limits ?? [] },
+      nodes: (sim) => apiPath(sim, maxWait),
+      logLevel: 'error',
+      userDirPrefix: 'netatmo-bench-api-',
+      seedFirst: (store, sim) => seed(store, 'accA', sim, { obtainedAt: Date.now() }),
+      // The budget out of the way for throughput and revocation; the scaled-down windows for the burst.
+      settings: {
+        apiLimits: limits ? limits.map((l) => ({ limit: l.limit, seconds: l.windowMs / 1000 })) : [{ limit: 1e9, seconds: 1 }],
+      },
     },
-  });
-  try {
-    const R = await fn(rt, sim);
-    R.errors = rt.errors.length;
-    if (rt.errors.length) R.first_error = rt.errors[0];
-    return R;
-  } finally {
-    await rt.stop();
-    await sim.close();
-  }
+    fn,
+  );
 }
 
 module.exports = { onApiPath };

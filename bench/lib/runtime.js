@@ -55,6 +55,14 @@ const flow = {
   }),
   token: (id, account, sink) => ({ id, type: 'netatmo-token', z: 'tab', name: `token ${id}`, account, interval: 0, wires: [[sink]] }),
   sink: (id) => ({ id, type: 'bench-sink', z: 'tab', name: `sink ${id}`, wires: [] }),
+  /** acc<x>, tok<x> -> sink<x>, and the catch node, on one tab. */
+  tokenToSink: (x, sim) => [
+    flow.tab(),
+    flow.account(`acc${x}`, sim),
+    flow.token(`tok${x}`, `acc${x}`, `sink${x}`),
+    flow.sink(`sink${x}`),
+    ...flow.catchAll(),
+  ],
   /** A failed message never reaches a sink: show why instead of waiting for a timeout. */
   catchAll: () => [
     { id: 'catchAll', type: 'catch', z: 'tab', name: 'errors', scope: null, uncaught: false, wires: [['sinkErr']] },
@@ -123,4 +131,31 @@ async function startRuntime({ nodes, netatmoTokens, seedFirst, logLevel = 'warn'
   return { RED, node, store, errors, stop };
 }
 
-module.exports = { QUICK, CLIENT_ID, CLIENT_SECRET, HOUR, flow, seed, startSimulator, startRuntime };
+/**
+ * A case's whole life: its simulator (options `sim`), a runtime on `nodes(sim)` with the package's
+ * settings pointing at it (plus `settings`), `seedFirst(store, sim)` before the start; then
+ * `fn(rt, sim)` measures, and both are stopped. The figures carry the number of messages that
+ * reached the catch node (`errors`) and the first three.
+ */
+async function withRuntime({ sim: simOptions = {}, nodes, settings = {}, seedFirst, logLevel, userDirPrefix }, fn) {
+  const sim = await startSimulator(simOptions);
+  let rt;
+  try {
+    rt = await startRuntime({
+      nodes: nodes(sim),
+      netatmoTokens: { apiBase: sim.url, timeoutSeconds: 10, ...settings },
+      seedFirst: seedFirst && ((store) => seedFirst(store, sim)),
+      logLevel,
+      userDirPrefix,
+    });
+    const R = await fn(rt, sim);
+    R.errors = rt.errors.length;
+    if (rt.errors.length) R.first_errors = rt.errors.slice(0, 3);
+    return R;
+  } finally {
+    if (rt) await rt.stop();
+    await sim.close();
+  }
+}
+
+module.exports = { QUICK, CLIENT_ID, CLIENT_SECRET, HOUR, flow, seed, withRuntime };

@@ -9,7 +9,7 @@
  *      waited: getToken() answered with the refresh in flight: the message waited for the
  *              token request (boundary_waits).
  */
-const { QUICK, flow, seed, startSimulator, startRuntime } = require('../lib/runtime');
+const { QUICK, flow, seed, withRuntime } = require('../lib/runtime');
 const { now, oneMessage, round, usSince, withTimeout } = require('../lib/measure');
 const { pass } = require('../lib/report');
 
@@ -91,10 +91,8 @@ async function stream(tokB, sinkB, seen) {
 }
 
 async function run() {
-  const sim = await startSimulator({ ttlSeconds: P.ttlS });
-  const nodes = [flow.tab(), flow.account('accB', sim), flow.token('tokB', 'accB', 'sinkB'), flow.sink('sinkB'), ...flow.catchAll()];
-  const rt = await startRuntime({ nodes, netatmoTokens: { apiBase: sim.url, timeoutSeconds: 10 } });
-  try {
+  const nodes = (sim) => flow.tokenToSink('B', sim);
+  return withRuntime({ sim: { ttlSeconds: P.ttlS }, nodes }, async (rt, sim) => {
     await seed(rt.store, 'accB', sim, { obtainedAt: Date.now() }); // 3 s token
     const tokB = rt.node('tokB');
     const sinkB = rt.node('sinkB');
@@ -104,19 +102,13 @@ async function run() {
     sim.resetStats();
     const s = await stream(tokB, sinkB, seen);
     seen.unwrap();
-    const R = {
+    return {
       boundary_messages: s.messages,
       boundary_refreshes: sim.stats.refreshRequests,
       boundary_waits: s.count[2],
       boundary: { count: s.count, slow: s.slow, maxMs: s.maxMs },
-      errors: rt.errors.length,
     };
-    if (rt.errors.length) R.first_errors = rt.errors.slice(0, 3);
-    return R;
-  } finally {
-    await rt.stop();
-    await sim.close();
-  }
+  });
 }
 
 const served = (R, k) => `${R.boundary.count[k]} / ${R.boundary.slow[k]} / ${R.boundary.maxMs[k]}`;

@@ -5,7 +5,7 @@
  *    a) at once after the restart: the account has not even read its file yet;
  *    b) just after the account loaded the expired token, before its own refresh timer fired.
  */
-const { HOUR, flow, seed, startSimulator, startRuntime } = require('../lib/runtime');
+const { HOUR, flow, seed, withRuntime } = require('../lib/runtime');
 const { now, round, usSince, withTimeout } = require('../lib/measure');
 const { pass } = require('../lib/report');
 
@@ -48,24 +48,16 @@ async function burst({ RED, node, store, errors }, sim, variant) {
 }
 
 async function run() {
-  const sim = await startSimulator({});
   // accS gets its tokens when the case starts: no refresh timer runs before.
-  const nodes = [flow.tab(), flow.account('accS', sim), flow.token('tokS', 'accS', 'sinkS'), flow.sink('sinkS'), ...flow.catchAll()];
-  const rt = await startRuntime({ nodes, netatmoTokens: { apiBase: sim.url, timeoutSeconds: 10 } });
-  try {
+  const nodes = (sim) => flow.tokenToSink('S', sim);
+  return withRuntime({ nodes }, async (rt, sim) => {
     const stampede = [await burst(rt, sim, 'a'), await burst(rt, sim, 'b')];
-    const R = {
+    return {
       stampede,
       stampede_token_requests: Math.max(...stampede.map((x) => x.requests)),
       stampede_max_wait_ms: Math.max(...stampede.map((x) => x.maxMs)),
-      errors: rt.errors.length,
     };
-    if (rt.errors.length) R.first_errors = rt.errors.slice(0, 3);
-    return R;
-  } finally {
-    await rt.stop();
-    await sim.close();
-  }
+  });
 }
 
 const rows = (R) => [
