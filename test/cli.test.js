@@ -311,16 +311,17 @@ describe('netatmo-tokens (command line)', function () {
       assert.equal((await cli([await acceptInBrowser(url, sim.url)], dir)).code, 0);
     });
 
-    it('105: length; 106: characters, a URL without code, access_denied', async function () {
+    it('105: length; 106: characters, a URL without code (also one without a query, by the core paste rule), access_denied', async function () {
       const dir = tmpDir();
       params(dir);
-      const [short, word, chars, cut, denied, bare] = await Promise.all([
+      const [short, word, chars, cut, denied, bare, noQuery] = await Promise.all([
         cli(['0123456789abcdef0123456789abcde'], dir),
         cli(['refrsh'], dir),
         cli(['0123456789abcdef0123456789abcd-f'], dir),
         cli(['http://localhost/?state=abc'], dir),
         cli(['http://localhost/?state=abc&error=access_denied'], dir),
         cli(['code'], dir),
+        cli(['http://localhost:1880/callback/'], dir),
       ]);
       assert.equal(short.code, 105);
       assert.match(short.stderr, /must be 32 characters long, not 31/);
@@ -333,6 +334,9 @@ describe('netatmo-tokens (command line)', function () {
       assert.equal(denied.code, 106);
       assert.match(denied.stderr, /access_denied/);
       assert.equal(bare.code, 105);
+      // An address is an address, with or without its query, as in the editor's paste box.
+      assert.equal(noQuery.code, 106);
+      assert.match(noQuery.stderr, /letters and digits only/);
       assert.equal(sim.stats.tokenRequests, 0);
     });
 

@@ -13,7 +13,6 @@ const rt = require('./helpers/runtime');
 const { helper, NODES } = rt;
 const { authorizeStates } = require('../dist/nodes/authorize-state.js');
 const { editorLogins, EditorLogins } = require('../dist/nodes/editor-logins.js');
-const { classifyPasted, pastedShape } = require('../dist/nodes/admin-routes.js');
 
 const REDIRECT_URI = 'http://localhost/';
 
@@ -145,45 +144,6 @@ describe('editor-facing behaviour of the nodes (issue 16)', function () {
   });
 
   const until = (check, what, ms = 3000) => waitUntil(check, what, ms, 20);
-});
-
-describe('what the paste box takes (issue 12, issue 16 item 5)', () => {
-  const STATE = 'S'.repeat(43);
-  const CODE = 'abcdef0123456789abcdef0123456789';
-  it('an address as people copy it: whole, without scheme, query alone with or without "?", with spaces from a wrapped line', () => {
-    for (const text of [
-      `http://localhost/?state=${STATE}&code=${CODE}`,
-      `https://192.168.1.10:1880/netatmo-tokens/callback/?code=${CODE}&state=${STATE}#_`,
-      `localhost/?state=${STATE}&code=${CODE}`,
-      `localhost:1880/?state=${STATE}&code=${CODE}`,
-      `?state=${STATE}&code=${CODE}`,
-      `state=${STATE}&code=${CODE}`,
-      ` http://localhost/?state=${STATE}\n&code=${CODE} `,
-    ])
-      assert.deepEqual(classifyPasted(text), { kind: 'url', code: CODE, state: STATE }, text);
-  });
-  it('a code alone, and a refresh token of the token generator', () => {
-    assert.deepEqual(classifyPasted(` ${CODE} `), { kind: 'code', code: CODE });
-    const rt = `${'a1'.repeat(12)}|${'b2'.repeat(16)}`;
-    assert.deepEqual(classifyPasted(rt), { kind: 'refresh_token', refreshToken: rt });
-  });
-  it('says what the text was taken for (its shape) and why it was refused (a reason the catalogue translates)', () => {
-    const refused = (text) => {
-      try {
-        classifyPasted(text);
-      } catch (err) {
-        assert.equal(err.code, 'INVALID_INPUT');
-        return [pastedShape(text) ?? null, err.reason];
-      }
-      assert.fail(`accepted: ${text}`);
-    };
-    assert.deepEqual(refused(`http://localhost/?state=${STATE}&error=access_denied`), ['url', 'paste-denied']);
-    assert.deepEqual(refused(`http://localhost/?state=${STATE}`), ['url', 'paste-no-code']);
-    assert.deepEqual(refused('abc|def!'), ['refresh_token', 'refresh-token-shape']);
-    assert.deepEqual(refused('abc'), ['code', 'code-chars']);
-    assert.deepEqual(refused('not a thing!'), [null, 'paste-unrecognised']);
-    assert.deepEqual(refused('   '), [null, 'nothing-pasted']);
-  });
 });
 
 describe('the last login attempt of an account (issue 16 item 1)', () => {

@@ -35,7 +35,7 @@ describe('the packed package', function () {
     for (const f of files) {
       assert.match(
         f,
-        /^(dist\/(core|nodes|cli)\/([\w-]+\/)?[\w-]+\.js|nodes\/.+\.(js|html|json|svg)|examples\/.+\.json|README\.md|LICENSE|CHANGELOG\.md|package\.json)$/,
+        /^(dist\/(core|nodes|cli)\/([\w-]+\/)*[\w-]+\.js|nodes\/.+\.(js|html|json|svg)|examples\/.+\.json|README\.md|LICENSE|CHANGELOG\.md|package\.json)$/,
         f,
       );
     }

@@ -6,19 +6,7 @@
 const assert = require('node:assert/strict');
 const v = require('../dist/core/validate');
 
-/** The INVALID_INPUT error `fn` throws; its message must match `message`. */
-function refuses(fn, message) {
-  let err;
-  try {
-    fn();
-  } catch (e) {
-    err = e;
-  }
-  assert.ok(err, 'expected a refusal');
-  assert.equal(err.code, 'INVALID_INPUT', err.message);
-  assert.match(err.message, message);
-  return err;
-}
+const { refuses, refusalsAre } = require('./helpers/refusals');
 
 describe('core: validate, every check', () => {
   it('checkClientId: trimmed; 4 to 128 of letters, digits, . _ -', () => {
@@ -70,33 +58,6 @@ describe('core: validate, every check', () => {
       );
   });
 
-  it('parsePastedRedirect: a URL, a bare query, a bare code; state kept', () => {
-    assert.deepEqual(v.parsePastedRedirect(' http://localhost/?state=s1&code=abcd1234 '), { code: 'abcd1234', state: 's1' });
-    assert.deepEqual(v.parsePastedRedirect('state=s2&code=abcd1234'), { code: 'abcd1234', state: 's2' });
-    assert.deepEqual(v.parsePastedRedirect('?code=abcd1234'), { code: 'abcd1234', state: undefined });
-    assert.deepEqual(v.parsePastedRedirect('abcd1234'), { code: 'abcd1234' });
-    assert.deepEqual(v.parsePastedRedirect('code=abcd1234'), { code: 'abcd1234', state: undefined });
-    for (const bad of [undefined, 3, '', '  ']) refuses(() => v.parsePastedRedirect(bad), /^Nothing was pasted\.$/);
-    // Only the query counts: a broken host, a missing scheme, spaces and line breaks from a copy do not matter.
-    assert.deepEqual(v.parsePastedRedirect('http://[bad/?code=abcd1234'), { code: 'abcd1234', state: undefined });
-    assert.deepEqual(v.parsePastedRedirect('localhost:1880/cb?state=s3&code=ab cd\n1234#frag'), { code: 'abcd1234', state: 's3' });
-    const denied = refuses(
-      () => v.parsePastedRedirect('http://localhost/?error=access_denied&state=s'),
-      /^The Netatmo login was refused \(access_denied\): authorize again and click "Accept"\.$/,
-    );
-    assert.equal(denied.oauthError, 'access_denied');
-    const other = refuses(
-      () => v.parsePastedRedirect(`http://localhost/?error=${'e'.repeat(100)}`),
-      new RegExp(`^Netatmo sent back an error instead of a code: ${'e'.repeat(60)}$`),
-    );
-    assert.equal(other.oauthError, 'e'.repeat(100));
-    refuses(
-      () => v.parsePastedRedirect('http://localhost/?state=abc'),
-      /^The pasted URL has no "code=" in it: paste the address the browser was sent to after you accepted\.$/,
-    );
-    refuses(() => v.parsePastedRedirect('http://localhost/?code=ab'), /^The authorization code must be letters and digits only/);
-  });
-
   it('checkAccountId: a file name of letters, digits, . _ -, not starting with a dot, at most 128', () => {
     for (const ok of ['a', 'acc1', 'A.b_c-9', 'x'.repeat(128), '9f3c2a1b.e4d5']) assert.equal(v.checkAccountId(ok), ok);
     for (const bad of [undefined, 12, '', '.hidden', '-x', '_x', 'a/b', 'a\\b', '../x', 'x'.repeat(129), 'a b'])
@@ -118,26 +79,14 @@ describe('core: validate, every check', () => {
       refuses(() => v.checkApiBase(bad), /^The API base URL must start with http:\/\/ or https:\/\/\.$/);
   });
 
-  it('bounds: a redirect URI and a pasted text of at most 2048 characters (after trimming)', () => {
+  it('bounds: a redirect URI of at most 2048 characters (after trimming)', () => {
     const uri = `http://localhost/${'u'.repeat(2048 - 17)}`;
     assert.equal(v.checkRedirectUri(` ${uri} `), uri);
     refuses(() => v.checkRedirectUri(`${uri}u`), /^The redirect URI is longer than 2048 characters\.$/);
-    const pasted = `http://localhost/?code=abcd1234&x=${'p'.repeat(2048 - 34)}`;
-    assert.equal(pasted.length, 2048);
-    assert.deepEqual(v.parsePastedRedirect(`  ${pasted}  `), { code: 'abcd1234', state: undefined });
-    refuses(() => v.parsePastedRedirect(`${pasted}p`), /^The pasted text is longer than 2048 characters: paste only the address\.$/);
   });
 });
 
 describe('core: validate, the reason of each refusal (the key of its translation)', () => {
-  const reasonOf = (fn) => {
-    try {
-      fn();
-    } catch (e) {
-      return [e.code, e.reason, e.params];
-    }
-    assert.fail('expected a refusal');
-  };
   it('names each refusal, with its parameters', () => {
     const rows = [
       [() => v.checkClientId(''), 'client-id-missing'],
@@ -152,22 +101,12 @@ describe('core: validate, the reason of each refusal (the key of its translation
       [() => v.checkCode('a b'), 'code-chars'],
       [() => v.checkRefreshToken(''), 'refresh-token-empty'],
       [() => v.checkRefreshToken('a b c d e'), 'refresh-token-chars'],
-      [() => v.parsePastedRedirect(''), 'nothing-pasted'],
-      [() => v.parsePastedRedirect(`?code=${'c'.repeat(2048)}`), 'paste-too-long', { max: 2048 }],
-      [() => v.parsePastedRedirect('?error=access_denied'), 'paste-denied'],
-      [() => v.parsePastedRedirect(`?error=${'e'.repeat(70)}`), 'paste-error', { error: 'e'.repeat(60) }],
-      [() => v.parsePastedRedirect('?state=x'), 'paste-no-code'],
       [() => v.checkAccountId('../x'), 'account-id'],
       [() => v.checkApiBase(''), 'api-base-empty'],
       [() => v.checkApiBase(`https://x/${'p'.repeat(512)}`), 'api-base-too-long', { max: 512 }],
       [() => v.checkApiBase('x'), 'api-base-not-url'],
       [() => v.checkApiBase('ftp://x'), 'api-base-scheme'],
     ];
-    for (const [fn, reason, params] of rows) {
-      const [code, got, gotParams] = reasonOf(fn);
-      assert.equal(code, 'INVALID_INPUT', reason);
-      assert.equal(got, reason);
-      if (params) assert.deepEqual(gotParams, params, reason);
-    }
+    refusalsAre(rows);
   });
 });

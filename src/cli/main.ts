@@ -10,7 +10,7 @@ import { asNetatmoError } from '../core/errors';
 import { Ctx, Options, authorizeUrl, code, current, display, refresh } from './commands';
 import { CliExit, EXIT, SUCCESS_CODES } from './exit';
 import { COMMANDS, Command, commandHelp, usageText } from './help';
-import { createIo } from './io';
+import { Io, createIo } from './io';
 
 function version(): string {
   try {
@@ -37,9 +37,19 @@ const OPTIONS = {
   version: { type: 'boolean' },
 } as const;
 
-/** Runs one command line; resolves to the exit code. Nothing here calls process.exit. */
-export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  const io = createIo(env);
+type Values = ReturnType<typeof parseArgs<{ args: string[]; options: typeof OPTIONS; allowPositionals: true; strict: true }>>['values'];
+
+/** The command a line asks for; or the exit code, when the line is answered at once (version, help, a usage error). */
+interface CommandLine {
+  command: Command;
+  values: Values;
+  /** The code, for `code` (a word that is not a command counts as one, as in the PHP script). */
+  codeArg?: string;
+  /** The code was a word that looks like a mistyped command. */
+  wordAsCode: boolean;
+}
+
+function readCommandLine(argv: string[], io: Io): CommandLine | number {
   let parsed: ReturnType<typeof parseArgs<{ args: string[]; options: typeof OPTIONS; allowPositionals: true; strict: true }>>;
   try {
     parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
@@ -72,20 +82,29 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env):
     io.out(commandHelp(command));
     return EXIT.OK;
   }
-  const usageError = (message: string): number => {
-    io.err(`netatmo-tokens: ${message}; see netatmo-tokens ${command === 'code' ? 'code' : command} --help`);
+  const problem = usageProblem(command, v, positionals);
+  if (problem) {
+    io.err(`netatmo-tokens: ${problem}; see netatmo-tokens ${command === 'code' ? 'code' : command} --help`);
     return EXIT.NO_PARAMETER;
-  };
-  if (positionals.length) return usageError(`unexpected argument "${positionals[0].slice(0, 40)}"`);
-  if (Boolean(v.store) !== Boolean(v.account)) return usageError('--store USERDIR and --account ID go together');
+  }
+  return { command, values: v, codeArg, wordAsCode: !isCommand && /^[A-Za-z][A-Za-z-]{0,19}$/.test(first) };
+}
+
+/** What is wrong with the options of a command line, if anything. */
+function usageProblem(command: Command, v: Values, positionals: string[]): string | undefined {
+  if (positionals.length) return `unexpected argument "${positionals[0].slice(0, 40)}"`;
+  if (Boolean(v.store) !== Boolean(v.account)) return '--store USERDIR and --account ID go together';
   if (!v.store) {
     for (const o of ['client-id', 'client-secret', 'redirect-uri', 'scope', 'secret'] as const) {
-      if (v[o] !== undefined) return usageError(`--${o} is for --store; without it, the values come from file_parameters.txt`);
+      if (v[o] !== undefined) return `--${o} is for --store; without it, the values come from file_parameters.txt`;
     }
   }
-  if (v.json && command !== 'current') return usageError('--json is for current');
+  if (v.json && command !== 'current') return '--json is for current';
+  return undefined;
+}
 
-  const opts: Options = {
+function optionsOf(v: Values): Options {
+  return {
     dir: path.resolve(v.dir ?? process.cwd()),
     store: v.store,
     account: v.account,
@@ -98,35 +117,41 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env):
     showTokens: v['show-tokens'] === true,
     json: v.json === true,
   };
+}
+
+function dispatch(line: CommandLine, ctx: Ctx): Promise<number> {
+  switch (line.command) {
+    case 'usage':
+      ctx.io.out(usageText());
+      return Promise.resolve(EXIT.USAGE);
+    case 'display':
+      return display(ctx);
+    case 'current':
+      return current(ctx);
+    case 'refresh':
+      return refresh(ctx);
+    case 'authorize-url':
+      return authorizeUrl(ctx);
+    case 'code':
+      return code(ctx, line.codeArg, line.wordAsCode);
+  }
+}
+
+/** Runs one command line; resolves to the exit code. Nothing here calls process.exit. */
+export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const io = createIo(env);
+  const line = readCommandLine(argv, io);
+  if (typeof line === 'number') return line;
+  const opts = optionsOf(line.values);
   const ctx: Ctx = { opts, io, env, now: Date.now };
   io.debug(
-    `netatmo-tokens ${version()}: ${command} in ${opts.dir}${opts.store ? ` on the Node-RED account ${opts.account} of ${opts.store}` : ''}`,
+    `netatmo-tokens ${version()}: ${line.command} in ${opts.dir}${opts.store ? ` on the Node-RED account ${opts.account} of ${opts.store}` : ''}`,
   );
   io.debug('NA_DEBUG is on: tokens and the client secret are shortened to their first 4 characters');
 
   let exitCode: number;
   try {
-    switch (command) {
-      case 'usage':
-        io.out(usageText());
-        exitCode = EXIT.USAGE;
-        break;
-      case 'display':
-        exitCode = await display(ctx);
-        break;
-      case 'current':
-        exitCode = await current(ctx);
-        break;
-      case 'refresh':
-        exitCode = await refresh(ctx);
-        break;
-      case 'authorize-url':
-        exitCode = await authorizeUrl(ctx);
-        break;
-      case 'code':
-        exitCode = await code(ctx, codeArg, !isCommand && /^[A-Za-z][A-Za-z-]{0,19}$/.test(first));
-        break;
-    }
+    exitCode = await dispatch(line, ctx);
   } catch (err) {
     if (err instanceof CliExit) {
       io.err(`netatmo-tokens: ${err.message}`);
@@ -138,7 +163,7 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env):
     return EXIT.OTHER;
   }
   io.debug(`exit code ${exitCode}`);
-  return v['exit-zero'] && SUCCESS_CODES.has(exitCode) ? EXIT.OK : exitCode;
+  return line.values['exit-zero'] && SUCCESS_CODES.has(exitCode) ? EXIT.OK : exitCode;
 }
 
 if (require.main === module) {

@@ -61,44 +61,6 @@ export function checkRefreshToken(value: unknown): string {
   return v;
 }
 
-export interface PastedRedirect {
-  code: string;
-  state?: string;
-}
-
-/**
- * Takes what a user pasted from the browser's address bar after consenting: the whole URL
- * (`http://localhost/?state=..&code=..`), the URL without its scheme, just its query (with or
- * without the `?`), or a bare code. Spaces and line breaks a copy may add are dropped.
- */
-export function parsePastedRedirect(text: unknown): PastedRedirect {
-  if (typeof text !== 'string' || text.trim() === '') throw invalid('Nothing was pasted.', 'nothing-pasted');
-  // Refused before any pass over it: spaces and line breaks (removed below) never make a paste 16 times longer.
-  if (text.length > 16 * MAX_URI_LENGTH) throw tooLongPaste();
-  const v = text.replace(/\s+/g, '');
-  if (v.length > MAX_URI_LENGTH) throw tooLongPaste();
-  if (!/[?&=]/.test(v)) return { code: checkCode(v) };
-  // Whatever stands before the query (scheme, host, port, path) does not matter: the query does.
-  const query = (v.includes('?') ? v.slice(v.indexOf('?') + 1) : v).split('#')[0];
-  const params = new URLSearchParams(query);
-  const error = params.get('error');
-  if (error === 'access_denied')
-    throw new NetatmoError('INVALID_INPUT', 'The Netatmo login was refused (access_denied): authorize again and click "Accept".', {
-      oauthError: error,
-      reason: 'paste-denied',
-    });
-  if (error)
-    throw new NetatmoError('INVALID_INPUT', `Netatmo sent back an error instead of a code: ${error.slice(0, 60)}`, {
-      oauthError: error,
-      reason: 'paste-error',
-      params: { error: error.slice(0, 60) },
-    });
-  const code = params.get('code');
-  if (!code)
-    throw invalid('The pasted URL has no "code=" in it: paste the address the browser was sent to after you accepted.', 'paste-no-code');
-  return { code: checkCode(code), state: params.get('state') ?? undefined };
-}
-
 /**
  * Node-RED ids and CLI account names become file names (`<id>.json`, with `<id>.json.tmp-…`,
  * `<id>.json.lock` and `<id>.json.<why>-…` beside it): a safe alphabet, and no `.json` inside, so
@@ -127,11 +89,4 @@ export function checkApiBase(value: unknown): string {
   if (url.protocol !== 'http:' && url.protocol !== 'https:')
     throw invalid('The API base URL must start with http:// or https://.', 'api-base-scheme');
   return v.replace(/\/+$/, '');
-}
-
-/** A pasted text longer than any address Netatmo sends back. */
-export function tooLongPaste(): NetatmoError {
-  return invalid(`The pasted text is longer than ${MAX_URI_LENGTH} characters: paste only the address.`, 'paste-too-long', {
-    max: MAX_URI_LENGTH,
-  });
 }

@@ -5,15 +5,8 @@ import { AccountState, Logger, TokenManager } from '../core/manager';
 import { DEFAULT_API_BASE } from '../core/oauth';
 import { DEFAULT_SCOPE, SCOPE_GROUPS } from '../core/scopes';
 import type { TokenStore } from '../core/store';
-import {
-  MAX_URI_LENGTH,
-  checkAccountId,
-  checkCode,
-  checkRedirectUri,
-  checkRefreshToken,
-  parsePastedRedirect,
-  tooLongPaste,
-} from '../core/validate';
+import { Pasted, classifyPasted, parsePastedRedirect, pastedShape } from '../core/token/paste';
+import { checkAccountId, checkCode, checkRedirectUri, checkRefreshToken } from '../core/validate';
 import { PendingLogin, authorizeStates } from './authorize-state';
 import { Say, exchangeHint, sendPage } from './callback-page';
 import { localize, localizeState, requestLanguage, translatorOf } from './i18n';
@@ -68,54 +61,8 @@ export function sendError(res: Response, err: unknown, extra: Record<string, unk
 
 // ------------------------------------------------------------------ what the editor pastes
 
-export type Pasted =
-  { kind: 'url'; code: string; state?: string } | { kind: 'code'; code: string } | { kind: 'refresh_token'; refreshToken: string };
-
-/** Netatmo's refresh tokens look like `<24 hex>|<32 hex>`; accept any letters and digits around one `|`. */
-const REFRESH_TOKEN_SHAPE = /^[A-Za-z0-9]{8,256}\|[A-Za-z0-9]{8,256}$/;
-
 /** The states we hand out: 32 random bytes, base64url. */
 const OUR_STATE = /^[A-Za-z0-9_-]{43}$/;
-
-/** What a pasted text looks like: an address (`?`, `&`, `=` or `://`), a refresh token (a `|`), a code (letters and digits). */
-export function pastedShape(text: string): Pasted['kind'] | undefined {
-  const v = text.replace(/\s+/g, '');
-  if (/[?&=]|:\/\//.test(v)) return 'url';
-  if (v.includes('|')) return 'refresh_token';
-  if (/^[A-Za-z0-9]+$/.test(v)) return 'code';
-  return undefined;
-}
-
-/**
- * Tells apart what a user pasted, by its shape:
- * - an address (it holds `?`, `&`, `=` or `://`): the whole URL, without its scheme, or its query alone;
- * - a refresh token (letters and digits around one `|`, as the token generator gives);
- * - a code (letters and digits only).
- */
-export function classifyPasted(text: unknown): Pasted {
-  if (typeof text !== 'string' || text.trim() === '')
-    throw new NetatmoError('INVALID_INPUT', 'Nothing was pasted.', { reason: 'nothing-pasted' });
-  if (text.length > 16 * MAX_URI_LENGTH) throw tooLongPaste(); // before any pass over it
-  const v = text.replace(/\s+/g, '');
-  switch (pastedShape(v)) {
-    case 'url':
-      return { kind: 'url', ...parsePastedRedirect(v) };
-    case 'refresh_token':
-      if (!REFRESH_TOKEN_SHAPE.test(v))
-        throw new NetatmoError('INVALID_INPUT', 'A refresh token is letters and digits, "|", letters and digits (24 and 32 hex digits).', {
-          reason: 'refresh-token-shape',
-        });
-      return { kind: 'refresh_token', refreshToken: checkRefreshToken(v) };
-    case 'code':
-      return { kind: 'code', code: checkCode(v) };
-    default:
-      throw new NetatmoError(
-        'INVALID_INPUT',
-        'Not recognised: paste the whole address the browser was sent to (…?state=…&code=…), the code alone, or a refresh token (…|…).',
-        { reason: 'paste-unrecognised' },
-      );
-  }
-}
 
 // ------------------------------------------------------------------ routes
 
