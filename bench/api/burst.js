@@ -29,7 +29,7 @@ async function run() {
       sink.onMessage = () => (served++, check());
       node('sinkErr').onMessage = (msg) => (errors.push(`${msg.error?.code}`), check());
     });
-    for (let i = 0; i < P.messages; i++) api.receive({ payload: i });
+    for (let i = 0; i < P.messages; i++) api.receive({ payload: {}, seq: i });
     await withTimeout(all, 60_000, 'api burst');
     const limited = errors.filter((e) => e === 'RATE_LIMITED').length;
     const max = sim.maxApiInWindow(P.limits[0].windowMs);

@@ -20,7 +20,7 @@ async function run() {
       node('sinkErr').onMessage = (msg) => (errors.push(`${msg.error?.code}: ${msg.error?.message}`), check());
     });
     const t0 = Date.now();
-    for (let i = 0; i < P.calls; i++) api.receive({ payload: i });
+    for (let i = 0; i < P.calls; i++) api.receive({ payload: {}, seq: i });
     await withTimeout(all, 60_000, 'revocation');
     return {
       calls: P.calls,

@@ -54,7 +54,7 @@ function throughput(entry, sink, n, window) {
     let got = 0;
     const pump = () => {
       const end = Math.min(n, sent + window);
-      while (sent < end) entry.receive({ payload: sent++ });
+      while (sent < end) entry.receive({ payload: {}, seq: sent++ }); // an object: the api node takes its parameters from it
     };
     const t0 = now();
     sink.onMessage = () => {
@@ -74,7 +74,7 @@ function latency(entry, sink, n, out, at) {
     let t0 = 0n;
     const next = () => {
       t0 = now();
-      entry.receive({ payload: i });
+      entry.receive({ payload: {}, seq: i });
     };
     sink.onMessage = () => {
       out[at + i] = usSince(t0);
@@ -94,7 +94,7 @@ function oneMessage(entry, sink) {
       sink.onMessage = null;
       resolve(usSince(t0));
     };
-    entry.receive({ payload: 'first' });
+    entry.receive({ payload: {} });
   });
 }
 

@@ -23,7 +23,7 @@ function requireDist(rel) {
 }
 
 function startSimulator(opts) {
-  const { startSimulator: start } = require(path.join(REPO, 'test', 'simulator.js'));
+  const { startSimulator: start } = require(path.join(REPO, 'test', 'simulator', 'simulator.js'));
   return start({ clients: { [CLIENT_ID]: CLIENT_SECRET }, ...opts });
 }
 
@@ -77,11 +77,11 @@ const flow = {
  * reached the catch node (code or source, and message).
  */
 async function startRuntime({ nodes, netatmoTokens, seedFirst, logLevel = 'warn', userDirPrefix = 'netatmo-bench-' }) {
-  if (!fs.existsSync(path.join(DIST, 'core', 'store.js')) || !fs.existsSync(path.join(DIST, 'nodes', 'netatmo-token.js'))) {
+  if (!fs.existsSync(path.join(DIST, 'core', 'token', 'store.js')) || !fs.existsSync(path.join(DIST, 'nodes', 'netatmo-token.js'))) {
     throw new Error('bench: dist/ is missing; build first: npx tsc -p .');
   }
   const RED = require('node-red');
-  const { TokenStore } = requireDist('core/store.js');
+  const { TokenStore } = requireDist('core/token/store.js');
   const userDir = fs.mkdtempSync(path.join(os.tmpdir(), userDirPrefix));
   const store = new TokenStore({ dir: path.join(userDir, 'netatmo-tokens') });
   const creds = {};

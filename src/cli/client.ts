@@ -1,7 +1,7 @@
 /** The OAuth client of the command line: it tells NA_DEBUG what it sends and receives (shortened), and counts token requests. */
-import { asNetatmoError } from '../core/errors';
-import { OAuthClient, TokenSet } from '../core/oauth';
-import { redact } from '../core/redact';
+import { asNetatmoError } from '../core/shared/errors';
+import { OAuthClient, TokenSet } from '../core/token/oauth';
+import { redact } from '../core/shared/redact';
 import type { Io } from './io';
 
 /** The lifetime Netatmo gave a pair, in seconds (the manual's `etoken`). */

@@ -7,7 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
-import { OAuthClient } from '../core/oauth';
+import { OAuthClient } from '../core/token/oauth';
 import { Ctx, whereOptions } from './context';
 import { EXIT } from './exit';
 import { FILES, parseParameters, readParameterLines, writeState } from './files';

@@ -3,10 +3,10 @@
  * the account at hand, the lines that print tokens, and the core's TokenManager for one command.
  */
 import * as path from 'node:path';
-import { NetatmoError } from '../core/errors';
-import { Logger, TokenManager } from '../core/manager';
-import { DEFAULT_API_BASE, TokenSet } from '../core/oauth';
-import type { TokenStore } from '../core/store';
+import { NetatmoError } from '../core/shared/errors';
+import { Logger, TokenManager } from '../core/token/manager';
+import { DEFAULT_API_BASE, TokenSet } from '../core/token/oauth';
+import type { TokenStore } from '../core/token/store';
 import { CliClient, expiresIn } from './client';
 import { FILES } from './files';
 import { Io, shown } from './io';

@@ -5,9 +5,9 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { TOKEN_FILES, TokenFileName, writeFileAtomic } from '../core/folder-store';
-import { parseScope } from '../core/scopes';
-import { checkClientId, checkClientSecret, checkRedirectUri } from '../core/validate';
+import { TOKEN_FILES, TokenFileName, writeFileAtomic } from '../core/token/folder-store';
+import { parseScope } from '../core/token/scopes';
+import { checkClientId, checkClientSecret, checkRedirectUri } from '../core/shared/validate';
 import { CliExit, EXIT } from './exit';
 
 export const FILES = {

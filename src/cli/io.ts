@@ -1,5 +1,5 @@
 /** Printing: stdout for results, stderr for messages and NA_DEBUG lines; known secrets scrubbed. */
-import { Redactor, debugEnabled, redact } from '../core/redact';
+import { Redactor, debugEnabled, redact } from '../core/shared/redact';
 
 export interface Io {
   readonly debugOn: boolean;

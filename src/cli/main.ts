@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { asNetatmoError } from '../core/errors';
+import { asNetatmoError } from '../core/shared/errors';
 import { Ctx, Options, authorizeUrl, code, current, display, refresh } from './commands';
 import { CliExit, EXIT, SUCCESS_CODES } from './exit';
 import { COMMANDS, Command, commandHelp, usageText } from './help';

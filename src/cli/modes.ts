@@ -6,12 +6,12 @@
  * before Netatmo is asked, how a failure of the store reads, and what is printed once stored.
  */
 import { promises as fs } from 'node:fs';
-import { NetatmoError, asNetatmoError } from '../core/errors';
-import { FolderTokenStore } from '../core/folder-store';
-import { TokenSet } from '../core/oauth';
-import { redact } from '../core/redact';
-import { DEFAULT_SCOPE } from '../core/scopes';
-import type { StoredAccount, TokenStore } from '../core/store';
+import { NetatmoError, asNetatmoError } from '../core/shared/errors';
+import { FolderTokenStore } from '../core/token/folder-store';
+import { TokenSet } from '../core/token/oauth';
+import { redact } from '../core/shared/redact';
+import { DEFAULT_SCOPE } from '../core/token/scopes';
+import type { StoredAccount, TokenStore } from '../core/token/store';
 import { Ctx, apiBase, howto, printWrites } from './context';
 import { CliExit, EXIT } from './exit';
 import {

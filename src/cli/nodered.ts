@@ -5,9 +5,9 @@
  */
 import { existsSync, promises as fs, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
-import { credentialSecrets, readNetatmoSettings, tokenFolder } from '../core/settings';
-import { FileTokenStore } from '../core/store';
-import { checkAccountId } from '../core/validate';
+import { credentialSecrets, readNetatmoSettings, tokenFolder } from '../core/shared/settings';
+import { FileTokenStore } from '../core/token/store';
+import { checkAccountId } from '../core/shared/validate';
 import { CliExit, EXIT } from './exit';
 
 export interface SecretChoice {

@@ -3,9 +3,9 @@
  * script's folder, a Node-RED account): each reads its parameters from the mode, asks the core's
  * TokenManager on the mode's TokenStore, turns a failure into the manual's exit code, and prints.
  */
-import { asNetatmoError } from '../core/errors';
-import { TokenManager } from '../core/manager';
-import { TokenSet } from '../core/oauth';
+import { asNetatmoError } from '../core/shared/errors';
+import { TokenManager } from '../core/token/manager';
+import { TokenSet } from '../core/token/oauth';
 import { parsePastedRedirect, pastedShape } from '../core/token/paste';
 import { CliClient } from './client';
 import { Ctx, oauthFailure, printTokens, shortenedNote, withManager } from './context';

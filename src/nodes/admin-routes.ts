@@ -1,12 +1,12 @@
 import type { Request, Response } from 'express';
 import type { NodeAPI } from 'node-red';
-import { ErrorCode, NetatmoError, asNetatmoError } from '../core/errors';
-import { AccountState, Logger, TokenManager } from '../core/manager';
-import { DEFAULT_API_BASE } from '../core/oauth';
-import { DEFAULT_SCOPE, SCOPE_GROUPS } from '../core/scopes';
-import type { TokenStore } from '../core/store';
+import { ErrorCode, NetatmoError, asNetatmoError } from '../core/shared/errors';
+import { AccountState, Logger, TokenManager } from '../core/token/manager';
+import { DEFAULT_API_BASE } from '../core/token/oauth';
+import { DEFAULT_SCOPE, SCOPE_GROUPS } from '../core/token/scopes';
+import type { TokenStore } from '../core/token/store';
 import { Pasted, classifyPasted, parsePastedRedirect, pastedShape } from '../core/token/paste';
-import { checkAccountId, checkCode, checkRedirectUri, checkRefreshToken } from '../core/validate';
+import { checkAccountId, checkCode, checkRedirectUri, checkRefreshToken } from '../core/shared/validate';
 import { PendingLogin, authorizeStates } from './authorize-state';
 import { Say, exchangeHint, sendPage } from './callback-page';
 import { localize, localizeState, requestLanguage, translatorOf } from './i18n';

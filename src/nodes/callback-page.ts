@@ -1,5 +1,5 @@
 import type { Response } from 'express';
-import type { NetatmoError } from '../core/errors';
+import type { NetatmoError } from '../core/shared/errors';
 
 /** The pages the browser tab shows when Netatmo sends it back to our callback. */
 

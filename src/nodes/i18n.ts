@@ -1,8 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Request } from 'express';
-import { NetatmoError, asNetatmoError } from '../core/errors';
-import type { AccountState } from '../core/manager';
+import { NetatmoError, asNetatmoError } from '../core/shared/errors';
+import type { AccountState } from '../core/token/manager';
 
 /**
  * The user's language for the core's errors. The core writes English (for the command line and its

@@ -1,6 +1,6 @@
-import { NetatmoError } from '../core/errors';
-import { DEFAULT_SCOPE, parseScope } from '../core/scopes';
-import { checkApiBase, checkClientId, checkClientSecret, checkRedirectUri } from '../core/validate';
+import { NetatmoError } from '../core/shared/errors';
+import { DEFAULT_SCOPE, parseScope } from '../core/token/scopes';
+import { checkApiBase, checkClientId, checkClientSecret, checkRedirectUri } from '../core/shared/validate';
 
 /** What the editor shows for a saved password: the secret itself stays on the server. */
 export const SAVED_PASSWORD = '__PWRD__';

@@ -1,9 +1,9 @@
 import type { Node, NodeAPI, NodeStatus } from 'node-red';
-import { AccountState, Logger, TokenManager } from '../core/manager';
-import { DEFAULT_API_BASE, OAuthClient } from '../core/oauth';
-import { debugEnabled } from '../core/redact';
-import { DEFAULT_SCOPE, parseScope } from '../core/scopes';
-import { NetatmoError, asNetatmoError, scrubError } from '../core/errors';
+import { AccountState, Logger, TokenManager } from '../core/token/manager';
+import { DEFAULT_API_BASE, OAuthClient } from '../core/token/oauth';
+import { debugEnabled } from '../core/shared/redact';
+import { DEFAULT_SCOPE, parseScope } from '../core/token/scopes';
+import { NetatmoError, asNetatmoError, scrubError } from '../core/shared/errors';
 import { registerAdminRoutes } from './admin-routes';
 import { localize, translatorOf } from './i18n';
 import { AccountConfig, AccountNode, clientFor, nodeRedSettings, showAgainOnStart, storeFor } from './runtime';

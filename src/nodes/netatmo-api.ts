@@ -1,10 +1,10 @@
 import { setMaxListeners } from 'node:events';
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow, NodeStatus } from 'node-red';
-import { ENDPOINTS } from '../core/api-catalogue';
-import { ApiAnswer, ApiCall, ApiClient, MethodSetting, TokenSource, isPlainObject, payloadParams, prepareCall } from '../core/api-client';
-import { ApiErrorBody, NetatmoError, asNetatmoError } from '../core/errors';
-import type { AccountState } from '../core/manager';
-import { parseRateLimits } from '../core/rate-budget';
+import { ENDPOINTS } from '../core/api/catalogue';
+import { ApiAnswer, ApiCall, ApiClient, MethodSetting, TokenSource, isPlainObject, payloadParams, prepareCall } from '../core/api/client';
+import { ApiErrorBody, NetatmoError, asNetatmoError } from '../core/shared/errors';
+import type { AccountState } from '../core/token/manager';
+import { parseRateLimits } from '../core/api/rate-budget';
 import { translatorOf } from './i18n';
 import { AccountNode, budgetOf, clearBudgets, maxWaitMs, nodeRedSettings, showAgainOnStart } from './runtime';
 

@@ -1,5 +1,5 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow, NodeStatus } from 'node-red';
-import { NetatmoError } from '../core/errors';
+import { NetatmoError } from '../core/shared/errors';
 import { Delivery, EventReceiver, Outcome } from '../core/events/receiver';
 import { EventInfo, matchesFilter, parseFilter, topicOf } from '../core/events/payload';
 import { Translate, translatorOf } from './i18n';

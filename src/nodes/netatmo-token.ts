@@ -1,6 +1,6 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow, NodeStatus } from 'node-red';
-import { NetatmoError } from '../core/errors';
-import type { TokenSet } from '../core/oauth';
+import { NetatmoError } from '../core/shared/errors';
+import type { TokenSet } from '../core/token/oauth';
 import { translatorOf } from './i18n';
 import { AccountNode, maxWaitMs, showAgainOnStart } from './runtime';
 

@@ -1,11 +1,11 @@
 import type { Node, NodeAPI, NodeDef, NodeStatus } from 'node-red';
-import type { NetatmoError } from '../core/errors';
-import type { AccountState, TokenManager } from '../core/manager';
-import { OAuthClient } from '../core/oauth';
-import { RateBudget, RateWindow, netatmoUserKey } from '../core/rate-budget';
-import { NetatmoSettings, credentialSecrets, readNetatmoSettings, tokenFolder } from '../core/settings';
-import { TokenStore } from '../core/store';
-import { checkClientId, checkClientSecret } from '../core/validate';
+import type { NetatmoError } from '../core/shared/errors';
+import type { AccountState, TokenManager } from '../core/token/manager';
+import { OAuthClient } from '../core/token/oauth';
+import { RateBudget, RateWindow, netatmoUserKey } from '../core/api/rate-budget';
+import { NetatmoSettings, credentialSecrets, readNetatmoSettings, tokenFolder } from '../core/shared/settings';
+import { TokenStore } from '../core/token/store';
+import { checkClientId, checkClientSecret } from '../core/shared/validate';
 
 /**
  * What the account node and the admin routes both build from Node-RED's runtime: settings, the
@@ -25,7 +25,7 @@ export interface AccountCredentials {
   clientSecret?: string;
 }
 
-export type { NetatmoSettings } from '../core/settings';
+export type { NetatmoSettings } from '../core/shared/settings';
 
 /** What a token node needs from its account. */
 export interface AccountNode extends Node<AccountCredentials> {

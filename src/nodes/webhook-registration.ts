@@ -1,11 +1,11 @@
 import type { NodeAPI } from 'node-red';
-import { ApiClient, prepareCall } from '../core/api-client';
-import type { NetatmoError } from '../core/errors';
+import { ApiClient, prepareCall } from '../core/api/client';
+import type { NetatmoError } from '../core/shared/errors';
 import { Delivery } from '../core/events/receiver';
 import { WebhookRegistration, checkWebhookUrl } from '../core/events/registration';
-import type { AccountState } from '../core/manager';
-import { parseRateLimits } from '../core/rate-budget';
-import { DEFAULT_RETRY_TIMING } from '../core/retry-timing';
+import type { AccountState } from '../core/token/manager';
+import { parseRateLimits } from '../core/api/rate-budget';
+import { DEFAULT_RETRY_TIMING } from '../core/shared/retry-timing';
 import { AccountNode, budgetOf, nodeRedSettings } from './runtime';
 import { hubOf } from './webhook-endpoint';
 

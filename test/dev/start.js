@@ -16,8 +16,8 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const { spawn } = require('node:child_process');
-const { startSimulator } = require('../simulator');
-const { TokenStore } = require('../../dist/core/store');
+const { startSimulator } = require('../simulator/simulator');
+const { TokenStore } = require('../../dist/core/token/store');
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const USER_DIR = process.env.NETATMO_DEV_USERDIR || path.join(ROOT, '.dev-userdir');

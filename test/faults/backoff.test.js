@@ -11,9 +11,9 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { startFaultSimulator, CLIENT_ID, CLIENT_SECRET } = require('../helpers/fault-sim');
-const { TokenStore } = require('../../dist/core/store');
-const { TokenManager } = require('../../dist/core/manager');
-const { OAuthClient } = require('../../dist/core/oauth');
+const { TokenStore } = require('../../dist/core/token/store');
+const { TokenManager } = require('../../dist/core/token/manager');
+const { OAuthClient } = require('../../dist/core/token/oauth');
 
 const SEC = 1000;
 const MIN = 60 * SEC;

@@ -7,7 +7,7 @@
  */
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
-const { startSimulator } = require('../simulator');
+const { startSimulator } = require('../simulator/simulator');
 const rt = require('../helpers/runtime');
 const { findSecrets } = require('../helpers/fault-sim');
 

@@ -19,7 +19,7 @@ const os = require('node:os');
 const path = require('node:path');
 const { startFaultSimulator, findSecrets, CLIENT_ID, CLIENT_SECRET } = require('../helpers/fault-sim');
 const h = require('../helpers/fault-nodered');
-const { TokenStore } = require('../../dist/core/store');
+const { TokenStore } = require('../../dist/core/token/store');
 
 const LIGHT_KILLS = Number(process.env.FAULT_LIGHT_KILLS || 170);
 const RED_KILLS = Number(process.env.FAULT_RED_KILLS || 30);

@@ -17,7 +17,7 @@ const path = require('node:path');
 const { startFaultSimulator, findSecrets } = require('../helpers/fault-sim');
 const h = require('../helpers/fault-nodered');
 const { until } = require('../helpers/until');
-const { TokenStore } = require('../../dist/core/store');
+const { TokenStore } = require('../../dist/core/token/store');
 
 const ROTATIONS = Number(process.env.REPLICA_ROTATIONS || 50);
 const ACCOUNT = 'acc1';

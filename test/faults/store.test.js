@@ -12,9 +12,9 @@ const os = require('node:os');
 const path = require('node:path');
 const { startFaultSimulator, findSecrets, CLIENT_ID, CLIENT_SECRET } = require('../helpers/fault-sim');
 const h = require('../helpers/fault-nodered');
-const { TokenStore } = require('../../dist/core/store');
-const { TokenManager } = require('../../dist/core/manager');
-const { OAuthClient } = require('../../dist/core/oauth');
+const { TokenStore } = require('../../dist/core/token/store');
+const { TokenManager } = require('../../dist/core/token/manager');
+const { OAuthClient } = require('../../dist/core/token/oauth');
 
 const ACCOUNT = 'acc1';
 const REDIRECT = 'http://localhost/';

@@ -13,11 +13,11 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 
-const { startSimulator } = require('../simulator');
-const { NetatmoError } = require('../../dist/core/errors');
-const { OAuthClient } = require('../../dist/core/oauth');
-const { TokenStore } = require('../../dist/core/store');
-const { TokenManager } = require('../../dist/core/manager');
+const { startSimulator } = require('../simulator/simulator');
+const { NetatmoError } = require('../../dist/core/shared/errors');
+const { OAuthClient } = require('../../dist/core/token/oauth');
+const { TokenStore } = require('../../dist/core/token/store');
+const { TokenManager } = require('../../dist/core/token/manager');
 const { findSecrets } = require('./secrets');
 const { until } = require('./until');
 

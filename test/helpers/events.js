@@ -5,7 +5,7 @@ const http = require('node:http');
 
 const sign = (secret, raw) => crypto.createHmac('sha256', secret).update(raw).digest('hex');
 
-const { FAMILY_BODIES } = require('../simulator-webhooks');
+const { FAMILY_BODIES } = require('../simulator/webhooks');
 
 /** An HTTP server on 127.0.0.1 keeping every JSON body POSTed to it, by path. */
 function collector() {

@@ -9,7 +9,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { startNodeRed } = require('./nodered-process');
-const { TokenStore } = require('../../dist/core/store');
+const { TokenStore } = require('../../dist/core/token/store');
 const { CLIENT_ID, CLIENT_SECRET } = require('./fault-sim');
 
 const CREDENTIAL_SECRET = 'fault-suite-credential-secret-7d1f';

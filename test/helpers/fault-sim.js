@@ -7,7 +7,7 @@
  *   - every API call: which access token was used, when, and whether it was accepted.
  * Nothing in here prints a token.
  */
-const { startSimulator } = require('../simulator');
+const { startSimulator } = require('../simulator/simulator');
 const secrets = require('./secrets');
 
 const CLIENT_ID = 'fault-client-id';

@@ -11,9 +11,9 @@
  * Prints `READY` once started, `STATE {...}` on state changes, `ERROR <code>` on failed requests,
  * and exits by itself after `durationMs` (if given): no timer, socket or lock may keep it alive.
  */
-const { TokenStore } = require('../../dist/core/store');
-const { OAuthClient } = require('../../dist/core/oauth');
-const { TokenManager } = require('../../dist/core/manager');
+const { TokenStore } = require('../../dist/core/token/store');
+const { OAuthClient } = require('../../dist/core/token/oauth');
+const { TokenManager } = require('../../dist/core/token/manager');
 
 const cfg = JSON.parse(process.argv[2]);
 const line = (level) => (m) => process.stdout.write(`[${level}] [worker:${process.pid}] ${m}\n`);

@@ -4,7 +4,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const helper = require('node-red-node-test-helper');
-const { TokenStore } = require('../../dist/core/store');
+const { TokenStore } = require('../../dist/core/token/store');
 
 /** NODE_RED_MODULE=node-red-5 runs the same tests against Node-RED 5 (an npm alias in devDependencies). */
 const NODE_RED_MODULE = process.env.NODE_RED_MODULE || 'node-red';
@@ -116,7 +116,7 @@ function statusWhere(node, test) {
  * (e.g. clearing the authorize states). `const env = useRuntime();` then `env.sim`, `env.userDir`.
  */
 function useRuntime({ sim: simOptions = {}, prefix, each } = {}) {
-  const { startSimulator } = require('../simulator');
+  const { startSimulator } = require('../simulator/simulator');
   const env = {};
   before(async () => {
     env.sim = await startSimulator({ clients: { [CLIENT_ID]: CLIENT_SECRET }, ...simOptions });

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
-import { NetatmoError, asNetatmoError } from '../errors';
-import { DEFAULT_RETRY_TIMING, RetryTiming, retryDelayMs } from '../retry-timing';
+import { NetatmoError, asNetatmoError } from '../shared/errors';
+import { DEFAULT_RETRY_TIMING, RetryTiming, retryDelayMs } from '../shared/retry-timing';
 
 /**
  * The account's webhook at Netatmo: `addwebhook` with the public URL once the account has a login,

@@ -1,5 +1,5 @@
-import { NetatmoError } from '../errors';
-import { MAX_URI_LENGTH, checkCode, checkRefreshToken } from '../validate';
+import { NetatmoError } from '../shared/errors';
+import { MAX_URI_LENGTH, checkCode, checkRefreshToken } from '../shared/validate';
 
 /**
  * What a user pastes to log in, told apart by its shape: the address the browser reached after
