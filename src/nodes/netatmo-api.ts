@@ -5,6 +5,8 @@ import { ApiAnswer, ApiCall, ApiClient, MethodSetting, TokenSource, isPlainObjec
 import { ApiErrorBody, NetatmoError, asNetatmoError } from '../core/errors';
 import type { AccountState } from '../core/manager';
 import { RateBudget, parseRateLimits } from '../core/rate-budget';
+import { isShaped, outputSetting } from '../core/api/shaped-call';
+import { shapedInput } from './api-shaped';
 import { AccountNode, maxWaitMs, nodeRedSettings } from './runtime';
 
 interface ApiConfig extends NodeDef {
@@ -14,12 +16,16 @@ interface ApiConfig extends NodeDef {
   params?: string | Record<string, unknown>;
   maxWait?: number | string;
   partialAsError?: boolean;
+  /** "answer" (default), "chart" (points for ui-chart), "readings" (flat readings by name). */
+  output?: string;
+  /** With "readings": send nothing when no reading changed since the last message. */
+  onlyChanged?: boolean;
 }
 
 export interface ApiMessage extends NodeMessage {
   endpoint?: unknown;
   statusCode?: number;
-  netatmo?: { endpoint?: string; status?: string; time_server?: number; errors?: unknown[]; error?: ApiErrorBody };
+  netatmo?: { endpoint?: string; status?: string; time_server?: number; errors?: unknown[]; error?: ApiErrorBody; requests?: number };
 }
 
 export default function (RED: NodeAPI): void {
@@ -93,8 +99,24 @@ export default function (RED: NodeAPI): void {
       done(e);
     };
 
+    const onWait = (): void => node.status({ fill: 'yellow', shape: 'ring', text: RED._('netatmo-api.status.waiting') });
+    const output = outputSetting(config.output);
+    const shaped = shapedInput({
+      method,
+      fixed,
+      output,
+      onlyChanged: config.onlyChanged === true,
+      deps: {
+        call: (call) => client.call(call, { tokens, budget, maxWaitMs: waitMs, onWait, signal: closing.signal }),
+        now: Date.now,
+      },
+      succeed: (text) => show((last = { fill: 'green', shape: 'dot', text })),
+      fail,
+    });
+
     node.on('input', (msg: NodeMessageInFlow, send: (m: NodeMessage) => void, done: (err?: Error) => void) => {
       const m = msg as ApiMessage;
+      if (!configError && isShaped(config.endpoint || m.endpoint, output)) return shaped(m, config.endpoint || m.endpoint, send, done);
       let call: ApiCall;
       try {
         if (configError) throw configError;
@@ -103,7 +125,6 @@ export default function (RED: NodeAPI): void {
         fail(m, undefined, err, done);
         return;
       }
-      const onWait = (): void => node.status({ fill: 'yellow', shape: 'ring', text: RED._('netatmo-api.status.waiting') });
       client
         .call(call, { tokens, budget, maxWaitMs: waitMs, onWait, signal: closing.signal })
         .then((answer: ApiAnswer) => {
