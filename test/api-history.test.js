@@ -200,13 +200,54 @@ describe('netatmo-api: history in pages, points for a chart, readings', function
     assert.deepEqual(seen, [9.1], 'the unchanged second reading was not sent: the next message out is the changed one');
   });
 
-  it('readings of gethomecoachsdata and homestatus (rooms by id until names are known)', async () => {
+  it('readings of gethomecoachsdata, and of homestatus with rooms and modules named from the account', async () => {
     await load({ endpoint: '', output: 'readings' });
     const coach = await call({ endpoint: 'gethomecoachsdata', payload: {} });
     assert.equal(coach.sent.payload.Office.CO2, 830);
     const home = await call({ endpoint: 'homestatus', payload: { home_id: ID.home } });
-    const room = Object.values(home.sent.payload).find((r) => r.Temperature === 20.4);
-    assert.ok(room, JSON.stringify(home.sent.payload));
-    assert.equal(room.Setpoint, 20);
+    assert.equal(home.sent.payload['Living room'].Temperature, 20.4);
+    assert.equal(home.sent.payload['Living room'].Setpoint, 20);
+    assert.equal(home.sent.payload.Bedroom.Temperature, 17.8);
+    assert.equal(home.sent.payload['Bedroom valve'].battery_state, 'full');
+  });
+
+  it("a chart of several modules names each series by its module (the account's names, or labels)", async () => {
+    await load({ output: 'chart' });
+    const p = { device_id: ID.station, module_id: [ID.station, ID.outdoor], type: 'Temperature', last: '24h', date_end: END };
+    const { sent } = await call({ payload: p });
+    assert.deepEqual([...new Set(sent.payload.map((x) => x.series))], ['Indoor Temperature (°C)', 'Outdoor Temperature (°C)']);
+    checkSeries(sent.payload, 'Indoor Temperature (°C)', 'Temperature', ID.station);
+    checkSeries(sent.payload, 'Outdoor Temperature (°C)', 'Temperature', ID.outdoor);
+    const own = await call({ payload: { ...p, labels: { [ID.outdoor]: 'Garden' } } });
+    assert.ok(own.sent.payload.some((x) => x.series === 'Garden Temperature (°C)'));
+    assert.equal(sim.apiLog.filter((e) => e.endpoint === 'getstationsdata').length, 1, 'names listed once, then cached');
+  });
+
+  it("the pickers' admin route: ids and names of stations, modules, coaches, homes and rooms, cached, 404 for an account not deployed", async () => {
+    await load();
+    const res = await helper.request().get('/netatmo-api/acc1/ids').expect(200);
+    assert.equal(res.headers['cache-control'], 'no-store');
+    const [station] = res.body.stations;
+    assert.deepEqual(
+      station.modules.map((m) => [m.id, m.name, m.type]),
+      [
+        [ID.station, 'Indoor', 'NAMain'],
+        [ID.outdoor, 'Outdoor', 'NAModule1'],
+      ],
+    );
+    assert.deepEqual(res.body.coaches, [{ id: ID.coach, name: 'Office', type: 'NHC' }]);
+    assert.deepEqual(
+      res.body.homes[0].rooms.map((r) => r.name),
+      ['Living room', 'Bedroom'],
+    );
+    assert.ok(res.body.types.NAModule1.includes('humidity'));
+    assert.deepEqual(res.body.scales.getroommeasure, ['30min', '1hour', '3hours', '1day', '1week', '1month']);
+    assert.equal(sim.apiLog.length, 3, 'getstationsdata, gethomecoachsdata, homesdata');
+    await helper.request().get('/netatmo-api/acc1/ids').expect(200);
+    assert.equal(sim.apiLog.length, 3, 'the second listing comes from the cache');
+    const none = await helper.request().get('/netatmo-api/nope/ids').expect(404);
+    assert.equal(none.body.error.code, 'NO_ACCOUNT');
+    await helper.request().get('/netatmo-api/..%2Fx/ids').expect(400);
+    assert.ok(!JSON.stringify(res.body).includes(sim.currentRefreshTokens()[0]));
   });
 });

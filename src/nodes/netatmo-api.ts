@@ -7,6 +7,8 @@ import type { AccountState } from '../core/manager';
 import { RateBudget, parseRateLimits } from '../core/rate-budget';
 import { isShaped, outputSetting } from '../core/api/shaped-call';
 import { shapedInput } from './api-shaped';
+import { IdsCache } from '../core/api/ids';
+import { IdsDeps, namesFor, registerIdsRoute } from './api-ids';
 import { AccountNode, maxWaitMs, nodeRedSettings } from './runtime';
 
 interface ApiConfig extends NodeDef {
@@ -38,6 +40,7 @@ export default function (RED: NodeAPI): void {
     if (!b) budgets.set(accountId, (b = new RateBudget({ limits })));
     return b;
   };
+  const ids: IdsDeps = { budgetOf, cache: new IdsCache() };
 
   function ApiNodeCtor(this: Node, config: ApiConfig): void {
     RED.nodes.createNode(this, config);
@@ -109,6 +112,7 @@ export default function (RED: NodeAPI): void {
       deps: {
         call: (call) => client.call(call, { tokens, budget, maxWaitMs: waitMs, onWait, signal: closing.signal }),
         now: Date.now,
+        names: namesFor(RED, account, ids),
       },
       succeed: (text) => show((last = { fill: 'green', shape: 'dot', text })),
       fail,
@@ -157,6 +161,7 @@ export default function (RED: NodeAPI): void {
     res.set('Cache-Control', 'no-store');
     res.json({ endpoints: ENDPOINTS });
   });
+  registerIdsRoute(RED, ids);
 }
 
 /** HTTP 200 with `body.errors` (an unreachable module...), sent to Catch when the node asks for it. */
