@@ -40,6 +40,17 @@ describe('history: times and ranges', () => {
     }
   });
 
+  it("takes a Date and a plain object made in another realm (a function node's sandbox)", () => {
+    const vm = require('node:vm');
+    const { isRecord } = require('../dist/core/api/shaped-call');
+    const other = vm.runInNewContext('({ d: new Date(1767225600000), o: { device_id: "x" }, a: [1] })');
+    assert.equal(H.toEpochSeconds(other.d, 'date_end'), 1767225600);
+    assert.equal(isRecord(other.o), true);
+    assert.equal(isRecord(other.a), false);
+    assert.equal(isRecord(new Date()), false);
+    assert.equal(isRecord(Buffer.from('x')), false);
+  });
+
   it('refuses what is not a time, with INVALID_INPUT naming the parameter', () => {
     for (const v of ['yesterday', {}, -5, NaN, 'x'.repeat(100)]) {
       assert.throws(

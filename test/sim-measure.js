@@ -67,11 +67,16 @@ function seed(id, type) {
   return h / 2 ** 32;
 }
 
+/** Indoors (a station's main module, a Home Coach, a room): warmer, steadier and drier than outdoors. */
+const INDOOR = { temperature: [21, 1, 0.5, 1], min_temp: [20, 1, 0.5, 1], max_temp: [22, 1, 0.5, 1], humidity: [45, 5, 3, 0] };
+/** Outdoor, wind and rain modules have ids beginning 02:, 06:, 05: (Netatmo's module address ranges). */
+const isOutdoor = (id) => /^0[256]:/.test(String(id));
+
 /** The value of `type` for device/module/room `id` at grid time `t` (epoch seconds); null when it has none. */
 function measureValue(id, type, t) {
   const base = baseType(type);
   if (base === 'co2' && Math.floor((t % DAY) / 3600) === 3) return null; // calibrating, 03:00-04:00 UTC
-  const [mean, daily, yearly, decimals] = TYPES[base] || TYPES.sum_energy_elec;
+  const [mean, daily, yearly, decimals] = (!isOutdoor(id) && INDOOR[base]) || TYPES[base] || TYPES.sum_energy_elec;
   const s = seed(id, base);
   const v = mean + (s - 0.5) * 4 + daily * Math.sin((2 * Math.PI * t) / DAY + s * 6) + yearly * Math.sin((2 * Math.PI * t) / YEAR);
   const f = 10 ** decimals;

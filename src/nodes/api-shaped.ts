@@ -1,6 +1,6 @@
 import type { NodeMessage } from 'node-red';
-import { ApiAnswer, ApiCall, isPlainObject } from '../core/api-client';
-import { OutputSetting, ShapedDeps, shapedCall } from '../core/api/shaped-call';
+import { ApiAnswer, ApiCall } from '../core/api-client';
+import { OutputSetting, ShapedDeps, isRecord, shapedCall } from '../core/api/shaped-call';
 import { Readings, readingsChanged } from '../core/api/readings';
 import type { ApiMessage } from './netatmo-api';
 
@@ -26,7 +26,7 @@ export function shapedInput(
   /** The readings last sent, for "only when changed". */
   let lastReadings: Readings | undefined;
   return (m, endpoint, send, done) => {
-    shapedCall(endpoint, ctx.method, [ctx.fixed, isPlainObject(m.payload) ? m.payload : undefined], ctx.output, ctx.deps)
+    shapedCall(endpoint, ctx.method, [ctx.fixed, isRecord(m.payload) ? m.payload : undefined], ctx.output, ctx.deps)
       .then((res) => {
         const a: ApiAnswer = res.answer;
         const pages = res.requests > 1 ? ` (${res.requests})` : '';

@@ -1,4 +1,4 @@
-import { ApiAnswer, ApiCall, MethodSetting, isPlainObject, prepareCall } from '../api-client';
+import { ApiAnswer, ApiCall, MethodSetting, prepareCall } from '../api-client';
 import { NetatmoError } from '../errors';
 import { chartPoints } from './chart';
 import { fetchHistory, isMeasureEndpoint, planHistory } from './history';
@@ -39,6 +39,17 @@ export function isShaped(endpoint: unknown, output: OutputSetting): boolean {
   return output !== 'answer' || isMeasureEndpoint(endpoint);
 }
 
+/**
+ * A plain object from any realm: a function node builds msg.payload in its own sandbox, whose objects
+ * have that sandbox's Object.prototype.
+ */
+export function isRecord(v: unknown): v is Record<string, unknown> {
+  if (typeof v !== 'object' || v === null || Array.isArray(v) || Buffer.isBuffer(v)) return false;
+  if (Object.prototype.toString.call(v) !== '[object Object]') return false;
+  const proto = Object.getPrototypeOf(v);
+  return proto === null || Object.getPrototypeOf(proto) === null;
+}
+
 function invalid(message: string, reason: string, params?: Record<string, string | number>): NetatmoError {
   return new NetatmoError('INVALID_INPUT', message, { reason, params });
 }
@@ -48,7 +59,7 @@ function merged(paramSets: unknown[]): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const set of paramSets) {
     if (set === undefined || set === null || set === '') continue;
-    if (!isPlainObject(set)) throw invalid('Parameters must be an object, such as {"home_id": "..."}', 'params-not-object');
+    if (!isRecord(set)) throw invalid('Parameters must be an object, such as {"home_id": "..."}', 'params-not-object');
     Object.assign(out, set);
   }
   return out;
@@ -57,7 +68,7 @@ function merged(paramSets: unknown[]): Record<string, unknown> {
 /** Labels of a `labels` parameter ({id: name}), or the names of the account, for a chart of several modules. */
 function labelOf(id: string | undefined, labels: unknown, names: NameMap): string | undefined {
   if (id === undefined) return undefined;
-  const own = isPlainObject(labels) && typeof labels[id] === 'string' ? String(labels[id]).slice(0, 100) : undefined;
+  const own = isRecord(labels) && typeof labels[id] === 'string' ? String(labels[id]).slice(0, 100) : undefined;
   return own ?? names[id] ?? id;
 }
 
