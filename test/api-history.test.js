@@ -211,6 +211,18 @@ describe('netatmo-api: history in pages, points for a chart, readings', function
     assert.equal(home.sent.payload['Bedroom valve'].battery_state, 'full');
   });
 
+  it('readings with partialAsError: a module in body.errors sends the message to Catch as API_ERROR', async () => {
+    await load({ endpoint: 'homestatus', output: 'readings', partialAsError: true });
+    sim.setUnreachable(ID.valve);
+    try {
+      const { caught } = await call({ payload: { home_id: ID.home } });
+      assert.equal(caught.error.code, 'API_ERROR');
+      assert.deepEqual(caught.netatmo.errors, [{ code: 6, id: ID.valve }]);
+    } finally {
+      sim.setUnreachable(ID.valve, false);
+    }
+  });
+
   it("a chart of several modules names each series by its module (the account's names, or labels)", async () => {
     await load({ output: 'chart' });
     const p = { device_id: ID.station, module_id: [ID.station, ID.outdoor], type: 'Temperature', last: '24h', date_end: END };

@@ -124,3 +124,38 @@ describe('netatmo-api dialog: pick ids, types and scale instead of typing them',
     assert.deepEqual(pageErrors, []);
   });
 });
+
+describe("the pickers' admin route with adminAuth", function () {
+  this.timeout(60000);
+  const { hashPassword, adminToken } = require('./helpers/nodered-process');
+  let red;
+  before(async () => {
+    red = await startNodeRed({
+      settings: {
+        adminAuth: {
+          type: 'credentials',
+          users: [{ username: 'viewer', password: hashPassword('viewer-password'), permissions: 'read' }],
+        },
+      },
+    });
+  });
+  after(async () => {
+    if (red) await red.stop();
+  });
+
+  it('needs an admin token (read permission is enough: it changes nothing), and refuses a bad account id', async () => {
+    const get = (route, token) =>
+      fetch(`${red.adminUrl}netatmo-api/${route}`, { headers: token ? { Authorization: `Bearer ${token}` } : {} });
+    assert.equal((await get('acc/ids')).status, 401);
+    const viewer = await adminToken(red, 'viewer', 'viewer-password', 'read');
+    const none = await get('acc/ids', viewer);
+    assert.equal(none.status, 404, 'authorized to ask; the account is not deployed');
+    assert.equal((await none.json()).error.code, 'NO_ACCOUNT');
+    assert.equal((await get('a%20b/ids', viewer)).status, 400);
+    assert.equal(
+      (await fetch(`${red.adminUrl}netatmo-api/acc/ids`, { method: 'POST', headers: { Authorization: `Bearer ${viewer}` } })).status,
+      404,
+      'no write route',
+    );
+  });
+});

@@ -35,7 +35,7 @@ describe('the packed package', function () {
     for (const f of files) {
       assert.match(
         f,
-        /^(dist\/(core|nodes|cli)\/[\w-]+\.js|nodes\/.+\.(js|html|json|svg)|examples\/.+\.json|README\.md|LICENSE|CHANGELOG\.md|package\.json)$/,
+        /^(dist\/(core|nodes|cli)\/([\w-]+\/)?[\w-]+\.js|nodes\/.+\.(js|html|json|svg)|examples\/.+\.json|README\.md|LICENSE|CHANGELOG\.md|package\.json)$/,
         f,
       );
     }
@@ -44,6 +44,8 @@ describe('the packed package', function () {
       'nodes/netatmo-token.html',
       'dist/nodes/netatmo-token.js',
       'dist/nodes/netatmo-api.js',
+      'dist/core/api/history.js',
+      'examples/netatmo-weather-history-dashboard.json',
       'nodes/netatmo-api.html',
       'nodes/icons/netatmo.svg', // copied from icons/ by the build
       'LICENSE',

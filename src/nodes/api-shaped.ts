@@ -17,7 +17,9 @@ export interface ShapedNodeContext {
   deps: ShapedDeps;
   /** Green status after a success ("200 getmeasure", with the requests when more than one). */
   succeed(text: string): void;
-  fail(m: ApiMessage, call: ApiCall | undefined, err: unknown, done: (err?: Error) => void): void;
+  fail(m: ApiMessage, call: ApiCall | undefined, err: unknown, done: (err?: Error) => void, answered?: boolean): void;
+  /** With partialAsError: the error for an answer with per-module failures (body.errors). */
+  partial?: (endpoint: string, errors: unknown[]) => Error;
 }
 
 export function shapedInput(
@@ -29,6 +31,8 @@ export function shapedInput(
     shapedCall(endpoint, ctx.method, [ctx.fixed, isRecord(m.payload) ? m.payload : undefined], ctx.output, ctx.deps)
       .then((res) => {
         const a: ApiAnswer = res.answer;
+        m.netatmo = { endpoint: res.endpoint, status: a.status, time_server: a.time_server, errors: a.errors, requests: res.requests };
+        if (ctx.partial && a.errors.length) return ctx.fail(m, undefined, ctx.partial(res.endpoint, a.errors), done, true);
         const pages = res.requests > 1 ? ` (${res.requests})` : '';
         ctx.succeed(`${a.statusCode} ${res.endpoint}${pages}`);
         if (res.readings && ctx.onlyChanged) {
@@ -38,7 +42,6 @@ export function shapedInput(
         }
         m.payload = res.payload;
         m.statusCode = a.statusCode;
-        m.netatmo = { endpoint: res.endpoint, status: a.status, time_server: a.time_server, errors: a.errors, requests: res.requests };
         send(m);
         done();
       })

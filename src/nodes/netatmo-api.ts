@@ -116,6 +116,7 @@ export default function (RED: NodeAPI): void {
       },
       succeed: (text) => show((last = { fill: 'green', shape: 'dot', text })),
       fail,
+      partial: config.partialAsError ? (endpoint, errors) => partialFailure({ endpoint } as ApiCall, errors) : undefined,
     });
 
     node.on('input', (msg: NodeMessageInFlow, send: (m: NodeMessage) => void, done: (err?: Error) => void) => {
