@@ -6,6 +6,7 @@ const H = require('../dist/core/api/history');
 const { measureRows, mergeBodies } = require('../dist/core/api/rows');
 const { chartPoints, seriesName, typeName } = require('../dist/core/api/chart');
 const { readingsOf, readingsChanged } = require('../dist/core/api/readings');
+const { IdsCache, buildListing } = require('../dist/core/api/ids');
 
 const NOW = Date.UTC(2026, 11, 7, 12, 0, 0);
 const NOW_S = NOW / 1000;
@@ -271,5 +272,89 @@ describe('readings', () => {
     later.devices[0].modules[0].dashboard_data.Temperature = 8.5;
     assert.equal(readingsChanged(a, readingsOf('getstationsdata', later)), true);
     assert.equal(readingsChanged(undefined, a), true);
+  });
+});
+
+describe('ids for the pickers', () => {
+  const stations = {
+    devices: [
+      {
+        _id: 's1',
+        station_name: 'Home (Indoor)',
+        module_name: 'Indoor',
+        type: 'NAMain',
+        modules: [
+          { _id: 'm1', module_name: 'Outdoor', type: 'NAModule1' },
+          { _id: 'm2', type: 'NAModule3' },
+        ],
+      },
+    ],
+  };
+  const homes = {
+    homes: [
+      {
+        id: 'h1',
+        name: 'Home',
+        rooms: [{ id: 'r1', name: 'Living room', type: 'livingroom' }],
+        modules: [{ id: 'v1', name: 'Valve', type: 'NRV' }],
+      },
+    ],
+  };
+
+  it('lists stations with their main module first, coaches, homes with rooms and modules; names by id; a module without name shows its id', () => {
+    const l = buildListing({ stations, coaches: { devices: [{ _id: 'c1', station_name: 'Office', type: 'NHC' }] }, homes }, [], 5);
+    assert.deepEqual(l.stations, [
+      {
+        id: 's1',
+        name: 'Home (Indoor)',
+        type: 'NAMain',
+        modules: [
+          { id: 's1', name: 'Indoor', type: 'NAMain' },
+          { id: 'm1', name: 'Outdoor', type: 'NAModule1' },
+          { id: 'm2', name: 'm2', type: 'NAModule3' },
+        ],
+      },
+    ]);
+    assert.deepEqual(l.coaches, [{ id: 'c1', name: 'Office', type: 'NHC' }]);
+    assert.deepEqual(l.homes, [
+      {
+        id: 'h1',
+        name: 'Home',
+        rooms: [{ id: 'r1', name: 'Living room', type: 'livingroom' }],
+        modules: [{ id: 'v1', name: 'Valve', type: 'NRV' }],
+      },
+    ]);
+    assert.deepEqual(l.names, { s1: 'Indoor', m1: 'Outdoor', m2: 'm2', c1: 'Office', h1: 'Home', r1: 'Living room', v1: 'Valve' });
+    assert.deepEqual(l.types.NAModule3, ['rain', 'sum_rain']);
+    assert.ok(!l.scales.getroommeasure.includes('max') && l.scales.getmeasure.includes('max'));
+    assert.equal(l.fetched_at, 5);
+    assert.deepEqual(buildListing({}, [{ endpoint: 'homesdata', code: 'SCOPE_MISSING' }], 0).errors, [
+      { endpoint: 'homesdata', code: 'SCOPE_MISSING' },
+    ]);
+  });
+
+  it('the cache: one fetch for callers within the time to live, a new one after; a failure is not kept', async () => {
+    let now = 0;
+    let fetches = 0;
+    const cache = new IdsCache(1000, () => now);
+    const fetch = async () => (fetches++, buildListing({ stations }, [], now));
+    await Promise.all([cache.get('a', fetch), cache.get('a', fetch)]);
+    assert.equal(fetches, 1);
+    now = 999;
+    await cache.get('a', fetch);
+    assert.equal(fetches, 1);
+    now = 1000;
+    await cache.get('a', fetch);
+    assert.equal(fetches, 2);
+    await cache.get('b', fetch);
+    assert.equal(fetches, 3, 'one listing per account');
+    await assert.rejects(
+      cache.get('c', async () => {
+        throw new Error('down');
+      }),
+      /down/,
+    );
+    await cache.get('c', fetch);
+    assert.equal(fetches, 4, 'the failure was not kept');
   });
 });

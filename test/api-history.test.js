@@ -128,6 +128,14 @@ describe('netatmo-api: history in pages, points for a chart, readings', function
     assert.deepEqual(b.sent.payload, a.sent.payload);
   });
 
+  it("getroommeasure: a room's 30 days at 1 hour (the default scale for 30d), each point the simulator's", async () => {
+    await load({ endpoint: 'getroommeasure', output: 'chart' });
+    const { sent } = await call({ payload: { home_id: ID.home, room_id: ID.bedroom, type: 'temperature', last: '30d', date_end: END } });
+    const points = checkSeries(sent.payload, 'temperature (°C)', 'temperature', ID.bedroom, { offset: 1800 });
+    assert.equal(points.length, 720);
+    assert.equal(sim.apiLog.filter((e) => e.endpoint === 'getroommeasure').length, 1);
+  });
+
   it('the answer output merges the pages in Netatmo form; last="24h" alone picks 30 min', async () => {
     await load();
     const { sent } = await call({ payload: outdoor({ type: 'Temperature', last: '40d', date_end: END, optimize: false }) });
