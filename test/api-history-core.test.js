@@ -333,10 +333,10 @@ describe('ids for the pickers', () => {
     ]);
   });
 
-  it('the cache: one fetch for callers within the time to live, a new one after; a failure is not kept', async () => {
+  it('the cache: one fetch for callers within the time to live, a new one after; a failure is kept a shorter time', async () => {
     let now = 0;
     let fetches = 0;
-    const cache = new IdsCache(1000, () => now);
+    const cache = new IdsCache(1000, () => now, 100);
     const fetch = async () => (fetches++, buildListing({ stations }, [], now));
     await Promise.all([cache.get('a', fetch), cache.get('a', fetch)]);
     assert.equal(fetches, 1);
@@ -354,7 +354,10 @@ describe('ids for the pickers', () => {
       }),
       /down/,
     );
+    await assert.rejects(cache.get('c', fetch), /down/, 'the failure is kept a while');
+    assert.equal(fetches, 3);
+    now += 100;
     await cache.get('c', fetch);
-    assert.equal(fetches, 4, 'the failure was not kept');
+    assert.equal(fetches, 4, 'then asked again');
   });
 });

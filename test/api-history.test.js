@@ -265,6 +265,8 @@ describe('netatmo-api: history in pages, points for a chart, readings', function
     assert.equal(sim.apiLog.length, 3, 'getstationsdata, gethomecoachsdata, homesdata');
     await helper.request().get('/netatmo-api/acc1/ids').expect(200);
     assert.equal(sim.apiLog.length, 3, 'the second listing comes from the cache');
+    const cross = await helper.request().get('/netatmo-api/acc1/ids').set('Sec-Fetch-Site', 'cross-site').expect(403);
+    assert.equal(cross.body.error.code, 'CROSS_SITE');
     const none = await helper.request().get('/netatmo-api/nope/ids').expect(404);
     assert.equal(none.body.error.code, 'NO_ACCOUNT');
     await helper.request().get('/netatmo-api/..%2Fx/ids').expect(400);

@@ -8,6 +8,7 @@ import type { RateBudget } from '../core/rate-budget';
 import { checkAccountId } from '../core/validate';
 import { sendError } from './admin-routes';
 import { localize, requestLanguage } from './i18n';
+import { crossSiteReason } from './request-guard';
 import { AccountNode, nodeRedSettings } from './runtime';
 
 /**
@@ -93,6 +94,11 @@ export function namesFor(RED: NodeAPI, account: AccountNode, deps: IdsDeps): () 
 export function registerIdsRoute(RED: NodeAPI, deps: IdsDeps): void {
   RED.httpAdmin.get('/netatmo-api/:id/ids', RED.auth.needsPermission('netatmo-api.read'), async (req: Request, res: Response) => {
     res.set('Cache-Control', 'no-store');
+    // A GET, but one that may spend the account's budget: another site's page may not make the browser send it.
+    if (crossSiteReason('application/json', req.headers)) {
+      res.status(403).json({ error: { code: 'CROSS_SITE', message: 'Refused: the request comes from another site.' } });
+      return;
+    }
     try {
       const node = RED.nodes.getNode(checkAccountId(String(req.params.id))) as AccountNode | null;
       if (!node || node.type !== 'netatmo-account') throw new NetatmoError('NO_ACCOUNT', 'The account is not deployed: deploy it first');

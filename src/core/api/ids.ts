@@ -114,28 +114,29 @@ export function buildListing(
   return { stations, coaches, homes, names, types: MEASURE_TYPES, scales: MEASURE_SCALES, errors, fetched_at: now };
 }
 
-/** One listing per key for `ttlMs`; callers during a fetch share it; a failed fetch is not kept. */
+/**
+ * One listing per key for `ttlMs`; callers during a fetch share it. A failure is kept `failTtlMs`, so
+ * that a page asking again and again cannot spend the account's budget on requests that fail.
+ */
 export class IdsCache {
-  private readonly entries = new Map<string, { at: number; value: Promise<IdListing> }>();
+  private readonly entries = new Map<string, { at: number; ttl: number; value: Promise<IdListing> }>();
 
   constructor(
     private readonly ttlMs = 5 * 60_000,
     private readonly clock: () => number = Date.now,
+    private readonly failTtlMs = 30_000,
   ) {}
 
   get(key: string, fetch: () => Promise<IdListing>): Promise<IdListing> {
     const hit = this.entries.get(key);
-    if (hit && this.clock() - hit.at < this.ttlMs) return hit.value;
+    if (hit && this.clock() - hit.at < hit.ttl) return hit.value;
     const value = fetch();
-    const entry = { at: this.clock(), value };
+    const entry = { at: this.clock(), ttl: this.ttlMs, value };
     this.entries.set(key, entry);
     value.catch(() => {
-      if (this.entries.get(key) === entry) this.entries.delete(key);
+      entry.at = this.clock();
+      entry.ttl = this.failTtlMs;
     });
     return value;
-  }
-
-  forget(key: string): void {
-    this.entries.delete(key);
   }
 }
