@@ -14,6 +14,7 @@ const { startSimulator } = require('./simulator');
 const { startNodeRed } = require('./helpers/nodered-process');
 const { launchChromium, needChromium } = require('./helpers/chromium');
 const { TokenStore } = require('../dist/core/store');
+const { until } = require('./helpers/until');
 
 const ROOT = path.resolve(__dirname, '..');
 const EXAMPLE = path.join(ROOT, 'examples', 'netatmo-weather-history-dashboard.json');
@@ -78,21 +79,36 @@ describe('example: weather history on a Dashboard 2 page', function () {
     });
   }
 
+  /** Whether every chart finished drawing (zrender's animation of the entry has no clip left). */
+  function chartsIdle(page) {
+    return page.evaluate(async () => {
+      const src = performance
+        .getEntriesByType('resource')
+        .map((e) => e.name)
+        .find((n) => /\/assets\/echarts-[^/]+\.js$/.test(n));
+      const init = Object.values(await import(src)).find((f) => typeof f === 'function');
+      const els = [...document.querySelectorAll('.nrdb-ui-chart-container > .nrdb-ui-chart[_echarts_instance_]')];
+      return els.every((el) => init(el).getZr().animation.isFinished());
+    });
+  }
+
   it('shows 7 days of indoor and outdoor temperature and humidity (336 points a line) and the readings as gauges', async () => {
     const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
     const pageErrors = [];
     page.on('pageerror', (e) => pageErrors.push(e.message));
     await page.goto(`${red.url}/dashboard/weather`);
     const want = { 'Indoor Temperature (°C)': 0, 'Outdoor Temperature (°C)': 0, 'Indoor Humidity (%)': 0, 'Outdoor Humidity (%)': 0 };
-    let got;
-    const deadline = Date.now() + 60000;
-    while (Date.now() < deadline) {
-      got = await chartPoints(page).catch(() => null);
-      if (got && Object.keys(want).every((k) => got[k] >= 336)) break;
-      await page.waitForTimeout(250);
-    }
+    const got = await until(
+      async () => {
+        const g = await chartPoints(page).catch(() => null);
+        return g && Object.keys(want).every((k) => g[k] >= 336) && g;
+      },
+      'four lines of at least 336 points',
+      60000,
+      250,
+    );
     // 7 days at 30 min: 336 points, or 337 when now falls exactly on a half-scale mark (both ends then count).
-    const n = got && got['Outdoor Temperature (°C)'];
+    const n = got['Outdoor Temperature (°C)'];
     const all = Object.fromEntries(Object.keys(want).map((k) => [k, n === 337 ? 337 : 336]));
     assert.deepEqual(got, all, 'the points each chart holds');
     const gauges = page.locator('.nrdb-ui-gauge');
@@ -102,9 +118,22 @@ describe('example: weather history on a Dashboard 2 page', function () {
     });
     const text = await page.locator('body').innerText();
     for (const v of ['8.4', '81', '21.3', '48']) assert.ok(text.includes(v), `gauge value ${v}`);
-    await page.waitForTimeout(1000); // the charts' entry animation, for the screenshot only
+    await until(() => chartsIdle(page), 'the charts drawn (their entry animation over)', 10000, 100);
+    // The gauges' needles move in: keep the screenshot once two in a row are the same picture.
     fs.mkdirSync(path.dirname(SHOT), { recursive: true });
-    await page.screenshot({ path: SHOT, fullPage: true });
+    let previous;
+    await until(
+      async () => {
+        const shot = await page.screenshot({ fullPage: true });
+        const still = previous !== undefined && shot.equals(previous);
+        previous = shot;
+        return still;
+      },
+      'a still page for the screenshot',
+      15000,
+      200,
+    );
+    fs.writeFileSync(SHOT, previous);
     assert.deepEqual(pageErrors, []);
     assert.equal(sim.deviceStats.api429, 0);
     const measures = sim.apiLog.filter((e) => e.endpoint === 'getmeasure');
