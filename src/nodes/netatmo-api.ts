@@ -7,6 +7,10 @@ import type { AccountState } from '../core/token/manager';
 import { parseRateLimits } from '../core/api/rate-budget';
 import { translatorOf } from './i18n';
 import { AccountNode, budgetOf, clearBudgets, maxWaitMs, nodeRedSettings, showAgainOnStart } from './runtime';
+import { isShaped, outputSetting } from '../core/api/shaped-call';
+import { shapedInput } from './api-shaped';
+import { IdsCache } from '../core/api/ids';
+import { IdsDeps, namesFor, registerIdsRoute } from './api-ids';
 
 interface ApiConfig extends NodeDef {
   account: string;
@@ -15,12 +19,24 @@ interface ApiConfig extends NodeDef {
   params?: string | Record<string, unknown>;
   maxWait?: number | string;
   partialAsError?: boolean;
+  /** "answer" (default), "chart" (points for ui-chart), "readings" (flat readings by name). */
+  output?: string;
+  /** With "readings": send nothing when no reading changed since the last message. */
+  onlyChanged?: boolean;
 }
 
 export interface ApiMessage extends NodeMessage {
   endpoint?: unknown;
   statusCode?: number;
-  netatmo?: { endpoint?: string; status?: string; time_server?: number; time_exec?: number; errors?: unknown[]; error?: ApiErrorBody };
+  netatmo?: {
+    endpoint?: string;
+    status?: string;
+    time_server?: number;
+    time_exec?: number;
+    errors?: unknown[];
+    error?: ApiErrorBody;
+    requests?: number;
+  };
 }
 
 export default function (RED: NodeAPI): void {
@@ -28,6 +44,7 @@ export default function (RED: NodeAPI): void {
   const settings = nodeRedSettings(RED);
   const limits = parseRateLimits(settings.apiLimits);
   clearBudgets();
+  const ids: IdsDeps = { budgetOf: (accountId) => budgetOf(accountId, limits), cache: new IdsCache() };
 
   function ApiNodeCtor(this: Node, config: ApiConfig): void {
     RED.nodes.createNode(this, config);
@@ -107,8 +124,25 @@ export default function (RED: NodeAPI): void {
       done(e);
     };
 
+    const output = outputSetting(config.output);
+    const shaped = shapedInput({
+      method,
+      fixed,
+      output,
+      onlyChanged: config.onlyChanged === true,
+      deps: {
+        call: (call) => client.call(call, { tokens, budget, maxWaitMs: waitMs, onWait, onWaitEnd, signal: closing.signal }),
+        now: Date.now,
+        names: namesFor(RED, account, ids),
+      },
+      succeed: (text) => show((last = { fill: 'green', shape: 'dot', text })),
+      fail,
+      partial: config.partialAsError ? (endpoint, errors) => partialFailure({ endpoint } as ApiCall, errors) : undefined,
+    });
+
     node.on('input', (msg: NodeMessageInFlow, send: (m: NodeMessage) => void, done: (err?: Error) => void) => {
       const m = msg as ApiMessage;
+      if (!configError && isShaped(config.endpoint || m.endpoint, output)) return shaped(m, config.endpoint || m.endpoint, send, done);
       let call: ApiCall;
       try {
         if (configError) throw configError;
@@ -150,6 +184,7 @@ export default function (RED: NodeAPI): void {
     res.set('Cache-Control', 'no-store');
     res.json({ endpoints: ENDPOINTS });
   });
+  registerIdsRoute(RED, ids);
 }
 
 /**

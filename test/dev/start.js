@@ -25,6 +25,16 @@ const PORT = Number(process.env.PORT) || 1880;
 const REAL_API = 'https://api.netatmo.com';
 /** The token example and an API example; they share one account node (one Netatmo login). */
 const EXAMPLES = ['netatmo-homesdata.json', 'netatmo-weather-station.json'].map((f) => path.join(ROOT, 'examples', f));
+/** With Dashboard 2 installed (a dev dependency), its example too: http://127.0.0.1:1880/dashboard/weather */
+const DASHBOARD_EXAMPLE = path.join(ROOT, 'examples', 'netatmo-weather-history-dashboard.json');
+
+function dashboardDir() {
+  try {
+    return path.dirname(require.resolve('@flowfuse/node-red-dashboard/package.json', { paths: [ROOT] }));
+  } catch {
+    return undefined;
+  }
+}
 const SIM_CLIENT = { id: 'sim-client-id', secret: 'sim-client-secret' };
 
 function linkPackage() {
@@ -33,6 +43,13 @@ function linkPackage() {
   const link = path.join(modules, 'node-red-contrib-netatmo-tokens');
   fs.rmSync(link, { force: true, recursive: true });
   fs.symlinkSync(ROOT, link, 'dir');
+  const dashboard = dashboardDir();
+  if (dashboard) {
+    const dash = path.join(modules, '@flowfuse', 'node-red-dashboard');
+    fs.mkdirSync(path.dirname(dash), { recursive: true });
+    fs.rmSync(dash, { force: true, recursive: true });
+    fs.symlinkSync(dashboard, dash, 'dir');
+  }
   fs.writeFileSync(
     path.join(USER_DIR, 'package.json'),
     JSON.stringify(
@@ -64,7 +81,7 @@ function writeSettings(apiBase) {
 function exampleFlows(offline) {
   const seen = new Set();
   const flow = [];
-  for (const file of EXAMPLES) {
+  for (const file of [...EXAMPLES, ...(dashboardDir() ? [DASHBOARD_EXAMPLE] : [])]) {
     for (const n of JSON.parse(fs.readFileSync(file, 'utf8'))) {
       if (seen.has(n.id)) continue;
       seen.add(n.id);
@@ -80,11 +97,13 @@ async function seedOffline(sim) {
   const flow = exampleFlows(true);
   for (const n of flow) if (n.type === 'http request') n.url = n.url.replace(REAL_API, sim.url);
   fs.writeFileSync(path.join(USER_DIR, 'flows.json'), JSON.stringify(flow, null, 2));
-  const account = flow.find((n) => n.type === 'netatmo-account');
-  const creds = { [account.id]: { clientId: SIM_CLIENT.id, clientSecret: SIM_CLIENT.secret } };
+  const accounts = flow.filter((n) => n.type === 'netatmo-account');
+  const creds = Object.fromEntries(accounts.map((a) => [a.id, { clientId: SIM_CLIENT.id, clientSecret: SIM_CLIENT.secret }]));
   fs.writeFileSync(path.join(USER_DIR, 'flows_cred.json'), JSON.stringify(creds, null, 2));
-  const tokens = sim.issueTokenSet({ clientId: SIM_CLIENT.id, scope: account.scope });
-  await new TokenStore({ dir: path.join(USER_DIR, 'netatmo-tokens') }).write(account.id, { tokens });
+  const store = new TokenStore({ dir: path.join(USER_DIR, 'netatmo-tokens') });
+  for (const account of accounts) {
+    await store.write(account.id, { tokens: sim.issueTokenSet({ clientId: SIM_CLIENT.id, scope: account.scope }) });
+  }
 }
 
 async function main() {
@@ -93,6 +112,7 @@ async function main() {
   let sim;
   let apiBase = process.env.NETATMO_API_BASE;
   if (!apiBase) {
+    // devices: homes, a weather station with its history, a Home Coach (test/simulator/simulator.js, measure.js)
     sim = await startSimulator({ acceptAnyClient: true, devices: true, clients: { [SIM_CLIENT.id]: SIM_CLIENT.secret } });
     apiBase = sim.url;
     await seedOffline(sim);

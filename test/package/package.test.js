@@ -45,6 +45,8 @@ describe('the packed package', function () {
       'nodes/netatmo-token.html',
       'dist/nodes/netatmo-token.js',
       'dist/nodes/netatmo-api.js',
+      'dist/core/api/history.js',
+      'examples/netatmo-weather-history-dashboard.json',
       'nodes/netatmo-api.html',
       'nodes/icons/netatmo-token.svg', // copied from icons/ by the build
       'nodes/icons/netatmo-api.svg',

@@ -21,6 +21,7 @@ const http = require('node:http');
 const crypto = require('node:crypto');
 const querystring = require('node:querystring');
 const { WebhookSim } = require('./webhooks');
+const { measureAnswer } = require('./measure');
 
 const HOST = '127.0.0.1';
 const FORM_TYPE = 'application/x-www-form-urlencoded';
@@ -276,7 +277,6 @@ const WRITE_HOME = [
   'write_bfi',
   'write_mhs1',
 ];
-const SCALE_SECONDS = { max: 300, '30min': 1800, '1hour': 3600, '3hours': 10800, '1day': 86400, '1week': 604800, '1month': 2592000 };
 const USER = {
   email: 'user@example.com',
   language: 'en-US',
@@ -305,23 +305,6 @@ function number(v, what) {
   const n = Number(v);
   if (v === undefined || v === '' || !Number.isFinite(n)) throw apiFail(21, `Invalid ${what}`);
   return n;
-}
-
-/** A measure series as getmeasure answers it (optimize=true: [{beg_time, step_time, value}]). */
-function measures(p, now) {
-  const step = SCALE_SECONDS[p.scale];
-  if (!step) throw apiFail(21, 'Invalid scale');
-  const types = String(p.type).split(',').filter(Boolean);
-  if (!types.length) throw apiFail(21, 'Invalid type');
-  const limit = Math.min(1024, Math.max(1, Number(p.limit) || 24));
-  const end = p.date_end !== undefined ? number(p.date_end, 'date_end') : Math.floor(now / 1000);
-  const begin = p.date_begin !== undefined ? number(p.date_begin, 'date_begin') : end - step * limit;
-  const n = Math.max(0, Math.min(limit, Math.floor((end - begin) / step)));
-  const value = Array.from({ length: n }, (_, i) => types.map((ty, k) => Math.round((18 + k * 10 + Math.sin(i / 4) * 2) * 10) / 10));
-  if (String(p.optimize) === 'false') {
-    return { body: Object.fromEntries(value.map((v, i) => [String(begin + i * step), v])) };
-  }
-  return { body: n ? [{ beg_time: begin, step_time: step, value }] : [] };
 }
 
 /** name -> { scopes (one of), required, json (params from a JSON body), run(params, now) -> answer fields }. */
@@ -393,7 +376,7 @@ const DEVICE_API = {
       if (!devices.includes(p.device_id) || (p.module_id !== undefined && !modules.includes(p.module_id))) {
         throw apiFail(9, 'Device not found');
       }
-      return measures(p, now);
+      return measureAnswer(p, now, { id: p.module_id ?? p.device_id, gaps: this.measureGaps });
     },
   },
   getroommeasure: {
@@ -402,7 +385,7 @@ const DEVICE_API = {
     run(p, now) {
       knownHome(this.world, p.home_id);
       knownRoom(this.world, p.room_id);
-      return measures(p, now);
+      return measureAnswer(p, now, { id: p.room_id, gaps: this.measureGaps, allowMax: false });
     },
   },
   gethomecoachsdata: {
@@ -571,6 +554,7 @@ class NetatmoSimulator {
     this.userId = options.userId ?? randomHex(12);
     this.userApiTimes = [];
     this.unreachable = new Set(); // module ids reported in body.errors (code 6)
+    this.measureGaps = []; // [{from, to, id?}] epoch seconds: history rows missing (test/simulator/measure.js)
     this.delayMs = 0;
     this.clients = new Map();
     this.codes = new Map(); // code -> { clientId, redirectUri, scope, expiresAt }
