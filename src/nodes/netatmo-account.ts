@@ -107,16 +107,19 @@ export default function (RED: NodeAPI): void {
   registerAdminRoutes(RED, store);
 
   // A login stored from the dialog for an account that a deploy shows does not exist (the dialog was
-  // cancelled) is removed at that deploy; one whose dialog is still open waits for the next deploy.
+  // cancelled) is removed at that deploy, or when the dialog's close comes after it; one whose dialog
+  // is still open waits for the next deploy.
+  const removeOrphan = (id: string): void => {
+    store
+      .withLock(id, () => store.remove(id))
+      .then(() => RED.log.info(RED._('netatmo-account.log.orphan-removed', { id })))
+      .catch((err: Error) => RED.log.warn(RED._('netatmo-account.log.orphan-failed', { id, message: err.message })));
+  };
+  editorLogins.onOrphan = removeOrphan;
   if (onDeploy) RED.events.removeListener('flows:started', onDeploy);
   onDeploy = (event: { config?: { flows?: Array<{ id?: unknown }> } }): void => {
     const ids = new Set((event?.config?.flows ?? []).map((n) => n.id));
-    for (const id of editorLogins.orphans((accountId) => ids.has(accountId))) {
-      store
-        .withLock(id, () => store.remove(id))
-        .then(() => RED.log.info(RED._('netatmo-account.log.orphan-removed', { id })))
-        .catch((err: Error) => RED.log.warn(RED._('netatmo-account.log.orphan-failed', { id, message: err.message })));
-    }
+    for (const id of editorLogins.orphans((accountId) => ids.has(accountId))) removeOrphan(id);
   };
   RED.events.on('flows:started', onDeploy);
 }
