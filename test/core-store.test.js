@@ -200,7 +200,7 @@ describe('core: FileTokenStore, exactly', () => {
 
   it('check: a folder it cannot write in is STORE "unwritable" naming it; a probe removed by another replica is fine', async () => {
     const probes = [];
-    fs.promises.writeFile = async (p, ...rest) => {
+    fs.promises.writeFile = async (p) => {
       probes.push(path.basename(p));
       throw sysError('EROFS');
     };
