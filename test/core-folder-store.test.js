@@ -16,10 +16,12 @@ const TOKENS = { access_token: 'u1|a', refresh_token: 'u1|r', expires_at: 173738
 describe('core: FolderTokenStore, exactly', () => {
   let dir;
   const realReadFile = fs.promises.readFile;
+  const realOpen = fs.promises.open;
   const realLock = lockfile.lock;
   beforeEach(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), 'netatmo-folder-exact-'))));
   afterEach(() => {
     fs.promises.readFile = realReadFile;
+    fs.promises.open = realOpen;
     lockfile.lock = realLock;
     fs.rmSync(dir, { recursive: true, force: true });
   });
@@ -124,6 +126,13 @@ describe('core: FolderTokenStore, exactly', () => {
     );
   });
 
+  it('a failure without a system code (even a thrown null) is named "error"', async () => {
+    const store = new FolderTokenStore({ dir });
+    fs.promises.open = () => Promise.reject(null);
+    const e = await errorOf(store.write('x', { tokens: TOKENS }));
+    assert.deepEqual([e.fileName, e.message], ['file_refresh_token.txt', `file_refresh_token.txt cannot be written in ${dir} (error)`]);
+  });
+
   it('remove deletes the three files, and nothing else; twice is fine', async () => {
     put('file_refresh_token.txt', 'r');
     put('file_access_token.txt', 'a');
@@ -178,8 +187,25 @@ describe('core: FolderTokenStore, exactly', () => {
 
 describe('core: writeFileAtomic, exactly', () => {
   let dir;
+  const realOpen = fs.promises.open;
   beforeEach(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), 'netatmo-atomic-'))));
-  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+  afterEach(() => {
+    fs.promises.open = realOpen;
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('leaves no file descriptor open, and a folder it cannot open for its fsync is no failure', async () => {
+    const open = () => fs.readdirSync('/proc/self/fd').length;
+    const file = path.join(dir, 'f.txt');
+    await writeFileAtomic(file, 'warm-up');
+    const before = open();
+    for (let i = 0; i < 10; i++) await writeFileAtomic(file, `v${i}`);
+    assert.equal(open(), before, 'file descriptors leaked');
+    fs.promises.open = (p, ...rest) =>
+      p === dir ? Promise.reject(Object.assign(new Error('no'), { code: 'EACCES' })) : realOpen(p, ...rest);
+    await writeFileAtomic(file, 'still written');
+    assert.equal(fs.readFileSync(file, 'utf8'), 'still written');
+  });
 
   it('replaces the content, mode 0600, and leaves no temporary file', async () => {
     const file = path.join(dir, 'f.txt');

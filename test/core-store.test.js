@@ -25,6 +25,10 @@ const DEAD_PID = 999_999_999; // above any pid_max: no such process
 describe('core: FileTokenStore, exactly', () => {
   let dir;
   const real = {
+    open: fs.promises.open,
+    rename: fs.promises.rename,
+    mkdir: fs.promises.mkdir,
+    readdir: fs.promises.readdir,
     writeFile: fs.promises.writeFile,
     unlink: fs.promises.unlink,
     chmod: fs.promises.chmod,
@@ -33,7 +37,7 @@ describe('core: FileTokenStore, exactly', () => {
   };
   beforeEach(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), 'netatmo-store-exact-'))));
   afterEach(() => {
-    fs.promises.writeFile = real.writeFile;
+    for (const name of ['open', 'rename', 'mkdir', 'readdir', 'writeFile']) fs.promises[name] = real[name];
     fs.promises.unlink = real.unlink;
     fs.promises.chmod = real.chmod;
     lockfile.lock = real.lock;
@@ -143,7 +147,7 @@ describe('core: FileTokenStore, exactly', () => {
       ],
     );
     e = await errorOf(new FileTokenStore({ dir }).write('acc1', { tokens: tokens() }));
-    assert.equal(e.reason, 'write');
+    assert.deepEqual([e.code, e.reason], ['STORE', 'write']);
     assert.deepEqual(Object.keys(e.params), ['file', 'detail']);
     assert.equal(e.params.file, file());
     assert.equal(e.message, `Cannot write the token file ${file()} (${e.params.detail})`);
@@ -169,6 +173,31 @@ describe('core: FileTokenStore, exactly', () => {
       fs.writeFileSync(path.join(dir, name), '');
     await new FileTokenStore({ dir }).write('acc1', { tokens: tokens() });
     assert.deepEqual(fs.readdirSync(dir).sort(), ['acc1.json', ...keep].sort());
+  });
+
+  it('failures without a system code are named "error"', async () => {
+    const plain = () => Promise.reject(new Error('no code'));
+    fs.promises.open = plain;
+    let e = await errorOf(new FileTokenStore({ dir }).write('acc1', { tokens: tokens() }));
+    assert.deepEqual([e.message, e.params.detail], [`Cannot write the token file ${file()} (error)`, 'error']);
+    fs.promises.open = real.open;
+    fs.promises.rename = plain;
+    e = await errorOf(new FileTokenStore({ dir }).keepAside('acc1'));
+    assert.deepEqual([e.message, e.params.detail], [`Cannot move the token file ${file()} aside (error)`, 'error']);
+    fs.promises.rename = real.rename;
+    fs.promises.writeFile = plain;
+    e = await errorOf(new FileTokenStore({ dir }).check());
+    assert.deepEqual([e.reason, e.params.detail], ['unwritable', 'error']);
+    fs.promises.writeFile = real.writeFile;
+    fs.promises.mkdir = plain;
+    e = await errorOf(new FileTokenStore({ dir }).check());
+    assert.deepEqual([e.reason, e.params.detail], ['folder', 'error']);
+  });
+
+  it('a folder it cannot list after a write: the write still succeeds', async () => {
+    fs.promises.readdir = () => Promise.reject(Object.assign(new Error('no'), { code: 'EACCES' }));
+    await new FileTokenStore({ dir }).write('acc1', { tokens: tokens() });
+    assert.deepEqual(await new FileTokenStore({ dir }).read('acc1'), { tokens: tokens() });
   });
 
   it('a process of another user (EPERM) is alive: its temp file stays', async () => {
@@ -200,8 +229,9 @@ describe('core: FileTokenStore, exactly', () => {
 
   it('check: a folder it cannot write in is STORE "unwritable" naming it; a probe removed by another replica is fine', async () => {
     const probes = [];
-    fs.promises.writeFile = async (p) => {
+    fs.promises.writeFile = async (p, data, options) => {
       probes.push(path.basename(p));
+      assert.deepEqual([data, options], ['', { mode: 0o600 }], 'an empty probe, 0600');
       throw sysError('EROFS');
     };
     let e = await errorOf(new FileTokenStore({ dir }).check());
