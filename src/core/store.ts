@@ -300,9 +300,8 @@ export class FileTokenStore implements TokenStore {
     let value: string | undefined | ReadonlyArray<string | undefined>;
     try {
       value = typeof this.secret === 'function' ? this.secret() : this.secret;
-      // Stryker disable next-line BlockStatement: equivalent, value is still undefined when the function throws
     } catch {
-      value = undefined;
+      // a source that throws means no secret: value stays undefined
     }
     const list: ReadonlyArray<string | undefined> =
       typeof value === 'string' || value === undefined || value === null ? [value ?? undefined] : value;
