@@ -98,11 +98,10 @@ export function decode(text: string, keys: Keys): { account: unknown; outdated: 
     account = undefined;
     for (const key of candidates) {
       try {
-        // Stryker disable StringLiteral: equivalent, a missing iv, tag or data fails the same way whatever stands in for it
-        const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(env.iv ?? '', 'base64'));
-        decipher.setAuthTag(Buffer.from(env.tag ?? '', 'base64'));
-        const plain = Buffer.concat([decipher.update(Buffer.from(env.data ?? '', 'base64')), decipher.final()]);
-        // Stryker restore StringLiteral
+        // A missing iv, tag or data ("undefined" as base64) fails here like any wrong one.
+        const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(String(env.iv), 'base64'));
+        decipher.setAuthTag(Buffer.from(String(env.tag), 'base64'));
+        const plain = Buffer.concat([decipher.update(Buffer.from(String(env.data), 'base64')), decipher.final()]);
         account = JSON.parse(plain.toString('utf8'));
         outdated = !keys.write?.equals(key);
         break;

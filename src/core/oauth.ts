@@ -110,10 +110,9 @@ export class OAuthClient {
         signal: AbortSignal.timeout(this.timeoutMs + 1000),
       });
       const headers: Record<string, string | undefined> = {};
-      // Stryker disable next-line ConditionalExpression: equivalent, axios gives no null header (a guard for its types)
-      for (const [k, v] of Object.entries(res.headers ?? {})) headers[k.toLowerCase()] = v == null ? undefined : String(v);
-      // Stryker disable next-line ConditionalExpression,StringLiteral: equivalent, the body is always text here (responseType, transformResponse)
-      return { status: res.status, headers, body: typeof res.data === 'string' ? res.data : '' };
+      for (const [k, v] of Object.entries(res.headers ?? {})) headers[k.toLowerCase()] = String(v);
+      // Always text here (responseType and transformResponse above).
+      return { status: res.status, headers, body: String(res.data) };
     } catch (err) {
       throw transportError(err, this.apiBase, this.timeoutMs);
     }
