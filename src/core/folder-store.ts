@@ -72,8 +72,7 @@ export class FolderTokenStore implements TokenStore {
     if (!refresh) return null;
     const access = (await this.readValue(TOKEN_FILES.access).catch(() => undefined)) ?? '';
     const expire = await this.readValue(TOKEN_FILES.expire).catch(() => undefined);
-    // Stryker disable next-line ConditionalExpression: equivalent, the pattern refuses undefined (read as "undefined") too
-    const expiresAt = expire !== undefined && /^\d{1,12}$/.test(expire) ? Number(expire) * 1000 : 0;
+    const expiresAt = /^\d{1,12}$/.test(String(expire)) ? Number(expire) * 1000 : 0; // none: "undefined", 0
     const written = await fs.stat(path.join(this.dir, TOKEN_FILES.expire)).then(
       (st) => st.mtimeMs,
       () => expiresAt,

@@ -183,10 +183,10 @@ export function parseTokenResponse(res: RawResponse, now: number): TokenSet {
     // not JSON: json stays undefined
   }
   const body = (json && typeof json === 'object' ? json : {}) as Record<string, unknown>;
-  // Stryker disable next-line ConditionalExpression,LogicalOperator: equivalent, only apiError?.code is read: a string, number or null has none
-  const apiError = body.error && typeof body.error === 'object' ? (body.error as { code?: unknown }) : undefined;
+  // The API's `{error: {code}}`; a string, number or null there has no code.
+  const apiCode = (body.error as { code?: unknown } | null | undefined)?.code;
 
-  if (res.status === 429 || apiError?.code === 26) {
+  if (res.status === 429 || apiCode === 26) {
     return fail('RATE_LIMITED', 'Netatmo asks us to slow down (rate limit)', res, {
       retryAfterMs: parseRetryAfter(res.headers['retry-after'], now),
     });
@@ -222,8 +222,7 @@ export function parseTokenResponse(res: RawResponse, now: number): TokenSet {
   const scope = Array.isArray(body.scope)
     ? body.scope.filter((s): s is string => typeof s === 'string')
     : typeof body.scope === 'string'
-      ? // Stryker disable next-line Regex: equivalent, the empty pieces one separator at a time leaves are filtered out
-        body.scope.split(/[\s,]+/).filter(Boolean)
+      ? body.scope.split(/[\s,]/).filter(Boolean)
       : [];
   return { access_token, refresh_token, scope, expires_at: now + expiresIn * 1000, obtained_at: now };
 }

@@ -226,8 +226,7 @@ export class FileTokenStore implements TokenStore {
       // Exactly the names `write` and `check` make: `<base><pid>-<8 hex>`, nothing else.
       if (!name.startsWith(base)) continue;
       const pid = Number(/^(\d+)-[0-9a-f]{8}$/.exec(name.slice(base.length))?.[1]);
-      // Stryker disable next-line ConditionalExpression: equivalent, our own process is alive (a shortcut)
-      if (!Number.isInteger(pid) || pid === process.pid || processAlive(pid)) continue;
+      if (!Number.isInteger(pid) || processAlive(pid)) continue; // ours too: alive
       await fs.unlink(path.join(this.dir, name)).catch(() => undefined);
     }
   }
@@ -306,12 +305,8 @@ export class FileTokenStore implements TokenStore {
     const list: ReadonlyArray<string | undefined> =
       typeof value === 'string' || value === undefined || value === null ? [value ?? undefined] : value;
     return keysFor(list, (secret) => {
-      let key = this.keyCache.get(secret);
-      // Stryker disable next-line ConditionalExpression: equivalent, deriving again gives the same key (the cache saves time only)
-      if (!key) {
-        key = deriveKey(secret);
-        this.keyCache.set(secret, key);
-      }
+      const key = this.keyCache.get(secret) ?? deriveKey(secret);
+      this.keyCache.set(secret, key);
       return key;
     });
   }
