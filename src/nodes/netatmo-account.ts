@@ -103,9 +103,15 @@ export default function (RED: NodeAPI): void {
       // A deleted account takes its login with it; a restart or an edit keeps it. Either way a refresh
       // under way is stored before `done`: Node-RED may exit right after closing the nodes.
       // The webhook is dropped (a deleted account) while the login still exists.
+      // The start (the folder's check, the stored login read) is let finish first: nothing of ours
+      // writes in the folder after `done`.
       const dropped = webhook.close(removed);
-      if (removed) dropped.then(() => node.manager.forget()).then(done, done);
-      else Promise.all([dropped, node.manager.stop()]).then(() => done(), done);
+      const startedDone = started.catch(() => undefined);
+      if (removed)
+        Promise.all([dropped, startedDone])
+          .then(() => node.manager.forget())
+          .then(done, done);
+      else Promise.all([dropped, startedDone.then(() => node.manager.stop())]).then(() => done(), done);
     });
   }
 
@@ -115,16 +121,19 @@ export default function (RED: NodeAPI): void {
   registerAdminRoutes(RED, store);
 
   // A login stored from the dialog for an account that a deploy shows does not exist (the dialog was
-  // cancelled) is removed at that deploy; one whose dialog is still open waits for the next deploy.
+  // cancelled) is removed at that deploy, or when the dialog's close comes after it; one whose dialog
+  // is still open waits for the next deploy.
+  const removeOrphan = (id: string): void => {
+    store
+      .withLock(id, () => store.remove(id))
+      .then(() => RED.log.info(tr('netatmo-account.log.orphan-removed', { id })))
+      .catch((err: Error) => RED.log.warn(tr('netatmo-account.log.orphan-failed', { id, message: err.message })));
+  };
+  editorLogins.onOrphan = removeOrphan;
   if (onDeploy) RED.events.removeListener('flows:started', onDeploy);
   onDeploy = (event: { config?: { flows?: Array<{ id?: unknown }> } }): void => {
     const ids = new Set((event?.config?.flows ?? []).map((n) => n.id));
-    for (const id of editorLogins.orphans((accountId) => ids.has(accountId))) {
-      store
-        .withLock(id, () => store.remove(id))
-        .then(() => RED.log.info(tr('netatmo-account.log.orphan-removed', { id })))
-        .catch((err: Error) => RED.log.warn(tr('netatmo-account.log.orphan-failed', { id, message: err.message })));
-    }
+    for (const id of editorLogins.orphans((accountId) => ids.has(accountId))) removeOrphan(id);
   };
   RED.events.on('flows:started', onDeploy);
 }

@@ -277,6 +277,9 @@ describe('editor in a real browser: authorize, deploy, call the API', function (
     await page.locator('#netatmo-account-attempt[data-outcome="authorized"]').waitFor(POLLED);
     const file = path.join(red.userDir, 'netatmo-tokens', `${accountId}.json`);
     assert.ok(fs.existsSync(file), 'stored before the deploy');
+    // The removal needs both the deploy and the dialog's close, which may reach the runtime in either order.
+    const closed = page.waitForResponse((r) => r.request().method() === 'POST' && r.url().endsWith(`/${accountId}/dialog`));
+    const deployed = page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname.endsWith('/flows'));
     await page.locator('#node-config-dialog-cancel').click();
     await page.locator('#node-config-input-clientId').waitFor({ state: 'detached' });
     await page.locator('#node-dialog-cancel').click();
@@ -285,7 +288,13 @@ describe('editor in a real browser: authorize, deploy, call the API', function (
     await page.locator('#red-ui-header-button-deploy').click();
     // The token node still has no account: Node-RED asks to confirm.
     await page.locator('#red-ui-deploy-dialog-confirm-deploy-deploy').click();
-    await until(() => !fs.existsSync(file), `the cancelled account's login to be removed at the deploy:\n${red.logs.slice(-8).join('\n')}`);
+    assert.equal((await closed).status(), 200, "the dialog's close");
+    assert.equal((await deployed).status(), 200, 'the deploy');
+    await until(
+      () => !fs.existsSync(file),
+      `the cancelled account's login to be removed after the deploy and the close:\n${red.logs.slice(-8).join('\n')}`,
+      20_000,
+    );
     assert.match(red.output(), new RegExp(`Removed the Netatmo login stored for account ${accountId}`));
     assert.deepEqual(pageErrors, []);
     await context.close();

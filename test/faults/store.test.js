@@ -122,9 +122,9 @@ describe('faults: damaged, unreadable or missing token store', function () {
       fs.chownSync(tokenDir(), 65534, 65534);
       const DIST = path.join(stageCoreForAnyUser(path.join(dir, 'stage')), 'dist'); // dir is 0755 now
       const script = `
-        const { TokenStore } = require(${JSON.stringify(path.join(DIST, 'core/store'))});
-        const { TokenManager } = require(${JSON.stringify(path.join(DIST, 'core/manager'))});
-        const { OAuthClient } = require(${JSON.stringify(path.join(DIST, 'core/oauth'))});
+        const { TokenStore } = require(${JSON.stringify(path.join(DIST, 'core/token/store'))});
+        const { TokenManager } = require(${JSON.stringify(path.join(DIST, 'core/token/manager'))});
+        const { OAuthClient } = require(${JSON.stringify(path.join(DIST, 'core/token/oauth'))});
         (async () => {
           const lines = [];
           const log = (m) => lines.push(m);

@@ -109,6 +109,8 @@ describe('editor-facing behaviour of the nodes (issue 16)', function () {
     await helper.setFlows([sink, { id: 'other', z: 'f1', type: 'helper' }], 'full', {});
     await new Promise((r) => setImmediate(r));
     assert.ok(fs.existsSync(tokenFile('newacc')), 'removed while its dialog was open');
+    // The dialog goes on polling: it was open at that deploy.
+    await helper.request().post('/netatmo-tokens/newacc/dialog').send({ open: true }).expect(200);
 
     // Done, then the deploy that adds the account: it uses the login, and later deploys leave it alone.
     await helper.request().post('/netatmo-tokens/newacc/dialog').send({ open: false }).expect(200);
@@ -122,6 +124,16 @@ describe('editor-facing behaviour of the nodes (issue 16)', function () {
     assert.equal(env.sim.stats.tokenRequests, requests, 'no new login was needed');
     await helper.setFlows([rt.account(env.sim, { id: 'newacc', name: 'renamed' }), sink], 'full', rt.credentials('newacc'));
     assert.ok(fs.existsSync(tokenFile('newacc')));
+  });
+
+  it("a Cancel's close that reaches the runtime after the deploy removes the login then (issue 25 item 5)", async () => {
+    await helper.load(NODES, [sink], {});
+    await authorizeInDialog('newacc'); // its last poll just now: the deploy holds the login
+    await helper.setFlows([sink, { id: 'other', z: 'f1', type: 'helper' }], 'full', {});
+    await new Promise((r) => setImmediate(r));
+    assert.ok(fs.existsSync(tokenFile('newacc')), 'held at the deploy');
+    await helper.request().post('/netatmo-tokens/newacc/dialog').send({ open: false }).expect(200);
+    await until(() => !fs.existsSync(tokenFile('newacc')), 'the late close to remove the login');
   });
 
   it('the status answer carries the outcome of the last attempt: pending, then refused', async () => {
@@ -166,5 +178,84 @@ describe('the last login attempt of an account (issue 16 item 1)', () => {
     logins.ended('state-three', 'expired');
     assert.equal(logins.attempt('a').outcome, 'authorized');
     assert.ok(!JSON.stringify(logins.attempt('a')).includes('state-three'));
+  });
+});
+
+describe("the dialog's signals arriving out of order (issue 25 item 5)", () => {
+  /** An EditorLogins on a virtual clock, with a login stored for the undeployed account `a`. */
+  function withStoredLogin() {
+    const logins = new EditorLogins();
+    const clock = { now: 1_000_000 };
+    logins.clock = () => clock.now;
+    const removed = [];
+    logins.onOrphan = (id) => removed.push(id);
+    logins.dialog('a', true);
+    logins.storedUndeployed('a');
+    return { logins, clock, removed };
+  }
+  const absent = () => false;
+
+  it('a Cancel whose close reaches the runtime after the deploy: the login goes at the close, once', () => {
+    const { logins, clock, removed } = withStoredLogin();
+    clock.now += 500;
+    assert.deepEqual(logins.orphans(absent), [], 'polled 500 ms ago: held at the deploy');
+    assert.deepEqual(removed, []);
+    clock.now += 300;
+    logins.dialog('a', false);
+    assert.deepEqual(removed, ['a']);
+    logins.dialog('a', false);
+    clock.now += 60_000;
+    assert.deepEqual(logins.orphans(absent), [], 'not watched any more');
+    assert.deepEqual(removed, ['a']);
+  });
+
+  it('a poll sent before the close that lands after it does not reopen the dialog: the deploy removes the login', () => {
+    const { logins, clock, removed } = withStoredLogin();
+    clock.now += 100;
+    logins.dialog('a', false);
+    clock.now += 999;
+    logins.dialog('a', true); // the closed dialog's last poll
+    clock.now += 1;
+    assert.deepEqual(logins.orphans(absent), ['a']);
+    assert.deepEqual(removed, [], 'removed by the deploy, not twice');
+  });
+
+  it('a dialog opened again 1 s after a close is open: a deploy holds its login', () => {
+    const { logins, clock } = withStoredLogin();
+    logins.dialog('a', false);
+    clock.now += 1000;
+    logins.dialog('a', true);
+    clock.now += 14_000;
+    assert.deepEqual(logins.orphans(absent), []);
+  });
+
+  it('a dialog still polling after a deploy of another editor keeps its login through Done, for the deploy that adds it', () => {
+    const { logins, clock, removed } = withStoredLogin();
+    clock.now += 1500;
+    assert.deepEqual(logins.orphans(absent), [], 'held: polled 1.5 s ago');
+    clock.now += 500;
+    logins.dialog('a', true); // it goes on polling: it was open at that deploy
+    clock.now += 3000;
+    logins.dialog('a', false); // Done
+    assert.deepEqual(removed, []);
+    assert.deepEqual(
+      logins.orphans((id) => id === 'a'),
+      [],
+    );
+    logins.dialog('a', false);
+    assert.deepEqual(logins.orphans(absent), [], 'deployed: not watched any more');
+    assert.deepEqual(removed, []);
+  });
+
+  it('a deploy that adds a held account stops holding it: a late close then removes nothing', () => {
+    const { logins, clock, removed } = withStoredLogin();
+    clock.now += 100;
+    assert.deepEqual(logins.orphans(absent), []);
+    assert.deepEqual(
+      logins.orphans((id) => id === 'a'),
+      [],
+    );
+    logins.dialog('a', false);
+    assert.deepEqual(removed, []);
   });
 });

@@ -61,6 +61,7 @@ export function encode(account: unknown, keys: Keys): string {
   if (!key) return JSON.stringify({ version: 1, account } satisfies Envelope, null, 2);
   const iv = randomBytes(12);
   const cipher = createCipheriv('aes-256-gcm', key, iv);
+  // Stryker disable next-line StringLiteral: equivalent, Node reads a string as UTF-8 when no encoding is named
   const data = Buffer.concat([cipher.update(JSON.stringify(account), 'utf8'), cipher.final()]);
   const env: Envelope = {
     version: 1,
@@ -97,9 +98,10 @@ export function decode(text: string, keys: Keys): { account: unknown; outdated: 
     account = undefined;
     for (const key of candidates) {
       try {
-        const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(env.iv ?? '', 'base64'));
-        decipher.setAuthTag(Buffer.from(env.tag ?? '', 'base64'));
-        const plain = Buffer.concat([decipher.update(Buffer.from(env.data ?? '', 'base64')), decipher.final()]);
+        // A missing iv, tag or data ("undefined" as base64) fails here like any wrong one.
+        const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(String(env.iv), 'base64'));
+        decipher.setAuthTag(Buffer.from(String(env.tag), 'base64'));
+        const plain = Buffer.concat([decipher.update(Buffer.from(String(env.data), 'base64')), decipher.final()]);
         account = JSON.parse(plain.toString('utf8'));
         outdated = !keys.write?.equals(key);
         break;

@@ -226,7 +226,7 @@ export class FileTokenStore implements TokenStore {
       // Exactly the names `write` and `check` make: `<base><pid>-<8 hex>`, nothing else.
       if (!name.startsWith(base)) continue;
       const pid = Number(/^(\d+)-[0-9a-f]{8}$/.exec(name.slice(base.length))?.[1]);
-      if (!Number.isInteger(pid) || pid === process.pid || processAlive(pid)) continue;
+      if (!Number.isInteger(pid) || processAlive(pid)) continue; // ours too: alive
       await fs.unlink(path.join(this.dir, name)).catch(() => undefined);
     }
   }
@@ -300,16 +300,13 @@ export class FileTokenStore implements TokenStore {
     try {
       value = typeof this.secret === 'function' ? this.secret() : this.secret;
     } catch {
-      value = undefined;
+      // a source that throws means no secret: value stays undefined
     }
     const list: ReadonlyArray<string | undefined> =
       typeof value === 'string' || value === undefined || value === null ? [value ?? undefined] : value;
     return keysFor(list, (secret) => {
-      let key = this.keyCache.get(secret);
-      if (!key) {
-        key = deriveKey(secret);
-        this.keyCache.set(secret, key);
-      }
+      const key = this.keyCache.get(secret) ?? deriveKey(secret);
+      this.keyCache.set(secret, key);
       return key;
     });
   }
@@ -369,6 +366,7 @@ function wrongSecret(file: string, err: WrongSecretError): NetatmoError {
 /** The file's text, or null when there is none; any other failure is a STORE error naming the file. */
 async function readText(file: string): Promise<string | null> {
   try {
+    // Stryker disable next-line StringLiteral: equivalent, a Buffer read without encoding parses as the same JSON
     return await fs.readFile(file, 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
