@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 import { NetatmoError } from '../shared/errors';
+import { DEFAULT_RETRY_TIMING } from '../shared/retry-timing';
+import { stoppedError } from '../shared/timing';
 
 /**
  * One Netatmo user's request budget, shared by every API call of an account.
@@ -33,9 +35,9 @@ export interface RateBudgetOptions {
   /** Fraction of each limit kept in reserve: 0.1 allows 45 of 50. Default 0.1. */
   margin?: number;
   clock?: () => number;
-  /** Pause after a 429 that names no Retry-After. Default 60 s. */
+  /** Pause after a 429 that names no Retry-After. Default 60 s (DEFAULT_RETRY_TIMING.rateLimitMs). */
   defaultPauseMs?: number;
-  /** Longest pause a Retry-After may impose. Default 1 hour. */
+  /** Longest pause a Retry-After may impose. Default 1 hour (DEFAULT_RETRY_TIMING.maxRateLimitMs). */
   maxPauseMs?: number;
 }
 
@@ -71,8 +73,8 @@ export class RateBudget {
       windowMs: w.windowMs,
     }));
     this.clock = opts.clock ?? Date.now;
-    this.defaultPauseMs = opts.defaultPauseMs ?? 60_000;
-    this.maxPauseMs = opts.maxPauseMs ?? 3_600_000;
+    this.defaultPauseMs = opts.defaultPauseMs ?? DEFAULT_RETRY_TIMING.rateLimitMs;
+    this.maxPauseMs = opts.maxPauseMs ?? DEFAULT_RETRY_TIMING.maxRateLimitMs;
     this.horizonMs = Math.max(0, ...this.windows.map((w) => w.windowMs));
   }
 
@@ -113,9 +115,9 @@ export class RateBudget {
     if (this.waiters.length === 0 && this.delay() === 0) return Promise.resolve(this.take());
     if (this.pausedFor() > maxWaitMs) return Promise.reject(exhausted(true));
     if (this.soonest() > maxWaitMs) return Promise.reject(exhausted(false));
-    if (opts.signal?.aborted) return Promise.reject(stopped());
+    if (opts.signal?.aborted) return Promise.reject(stoppedError());
     return new Promise<Release>((resolve, reject) => {
-      const onAbort = (): void => fail(stopped());
+      const onAbort = (): void => fail(stoppedError());
       const timer = setTimeout(() => fail(exhausted(this.pausedFor() > 0)), maxWaitMs);
       const waiter: Waiter = {
         resolve: (release) => {
@@ -203,10 +205,6 @@ function exhausted(paused: boolean): NetatmoError {
         "This account's request budget (Netatmo's per-user limits) has no turn within the time the message may wait",
         { reason: 'budget' },
       );
-}
-
-function stopped(): NetatmoError {
-  return new NetatmoError('TIMEOUT', 'The node was stopped (redeploy or shutdown) while the message waited', { reason: 'stopped' });
 }
 
 /**
