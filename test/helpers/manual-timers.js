@@ -13,6 +13,14 @@ function manualTimers() {
       pending.delete(id);
     },
     pending,
+    /** Fires the timers set for at most `ms`, oldest first. */
+    fireUpTo(ms) {
+      for (const [id, t] of [...pending]) {
+        if (t.ms > ms || !pending.has(id)) continue;
+        pending.delete(id);
+        t.fn();
+      }
+    },
     fireAll() {
       for (const [id, t] of [...pending]) {
         pending.delete(id);
