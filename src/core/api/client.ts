@@ -16,12 +16,12 @@ import { Timers, realTimers, sleep } from '../shared/timing';
 import type { TokenSet } from '../token/oauth';
 import type { RateBudget } from './rate-budget';
 
-// The answer's half lives in api-answer.ts; these stay importable from here.
+// The answer's half lives in answer.ts; these stay importable from here.
 export { isConcurrencyLimit, isPlainObject, isTokenRefused, parseApiResponse } from './answer';
 
 /**
  * One call to Netatmo's device API, in three steps: `prepareCall` checks and encodes what a message
- * asks for (before any request), `ApiClient.send` sends it with a bearer token, `parseApiResponse` (api-answer.ts) turns
+ * asks for (before any request), `ApiClient.send` sends it with a bearer token, `parseApiResponse` (answer.ts) turns
  * the answer into a result or a typed error. `ApiClient.call` runs the story around them: a token, a turn
  * in the account's rate budget, and the few retries that are safe.
  */
