@@ -1,6 +1,6 @@
 import type { Request, Response } from 'express';
 import type { NodeAPI } from 'node-red';
-import { ApiClient, prepareCall } from '../core/api/client';
+import { prepareCall } from '../core/api/client';
 import { IdListing, IdsCache, buildListing } from '../core/api/ids';
 import type { NameMap } from '../core/api/readings';
 import { NetatmoError, asNetatmoError } from '../core/shared/errors';
@@ -9,7 +9,7 @@ import { checkAccountId } from '../core/shared/validate';
 import { sendError } from './admin-routes';
 import { localize, requestLanguage, translatorOf } from './i18n';
 import { crossSiteReason } from './request-guard';
-import { AccountNode, nodeRedSettings } from './runtime';
+import { AccountNode, apiClientFor } from './runtime';
 
 /**
  * The api dialog's pickers: `GET <admin>/netatmo-api/<account id>/ids` lists the account's stations,
@@ -40,15 +40,6 @@ export interface IdsDeps {
   cache: IdsCache;
 }
 
-function clientOf(RED: NodeAPI, account: AccountNode): ApiClient {
-  const s = nodeRedSettings(RED);
-  return new ApiClient({
-    apiBase: account.apiBase,
-    timeoutMs: s.timeoutSeconds ? s.timeoutSeconds * 1000 : undefined,
-    retryBaseMs: s.retryBaseMs,
-  });
-}
-
 /** The endpoints the login's scopes allow, each asked once; a failure is noted, not fatal, unless all fail. */
 async function fetchListing(RED: NodeAPI, account: AccountNode, deps: IdsDeps): Promise<IdListing> {
   const scopes = account.manager.state.scope?.length ? account.manager.state.scope : String(account.scope || '').split(/[\s,]+/);
@@ -56,7 +47,7 @@ async function fetchListing(RED: NodeAPI, account: AccountNode, deps: IdsDeps): 
   if (scopes.includes('read_station')) wanted.push(['stations', 'getstationsdata']);
   if (scopes.includes('read_homecoach')) wanted.push(['coaches', 'gethomecoachsdata']);
   if (scopes.some((s) => HOME_SCOPES.includes(s))) wanted.push(['homes', 'homesdata']);
-  const client = clientOf(RED, account);
+  const client = apiClientFor(RED, account);
   const answers: Parameters<typeof buildListing>[0] = {};
   const errors: IdListing['errors'] = [];
   let last: NetatmoError | undefined;

@@ -3,6 +3,7 @@ import { AccountState, Logger, TokenManager } from '../core/token/manager';
 import { DEFAULT_API_BASE, OAuthClient } from '../core/token/oauth';
 import { debugEnabled } from '../core/shared/redact';
 import { DEFAULT_SCOPE, parseScope } from '../core/token/scopes';
+import { NetatmoSettings, durationsMs } from '../core/shared/settings';
 import { NetatmoError, asNetatmoError, scrubError } from '../core/shared/errors';
 import { registerAdminRoutes } from './admin-routes';
 import { localize, translatorOf } from './i18n';
@@ -49,10 +50,7 @@ export default function (RED: NodeAPI): void {
       store,
       client,
       logger,
-      marginMs: settings.marginSeconds !== undefined ? settings.marginSeconds * 1000 : undefined,
-      retryBaseMs: settings.retryBaseMs,
-      retryMaxMs: settings.retryMaxMs,
-      reauthThrottleMs: settings.reauthThrottleSeconds !== undefined ? settings.reauthThrottleSeconds * 1000 : undefined,
+      ...managerTimings(settings),
     });
     if (verbose) node.log(tr('netatmo-account.log.debug-on'));
 
@@ -155,4 +153,15 @@ function clockTime(ms: number | undefined): string {
   if (!ms) return '?';
   const d = new Date(ms);
   return `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
+}
+
+/** The manager's timings of settings.js, in ms. */
+function managerTimings(settings: NetatmoSettings): {
+  marginMs?: number;
+  retryBaseMs?: number;
+  retryMaxMs?: number;
+  reauthThrottleMs?: number;
+} {
+  const { marginMs, retryBaseMs, retryMaxMs, reauthThrottleMs } = durationsMs(settings);
+  return { marginMs, retryBaseMs, retryMaxMs, reauthThrottleMs };
 }

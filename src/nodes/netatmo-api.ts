@@ -1,12 +1,12 @@
 import { setMaxListeners } from 'node:events';
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow, NodeStatus } from 'node-red';
 import { ENDPOINTS } from '../core/api/catalogue';
-import { ApiAnswer, ApiCall, ApiClient, MethodSetting, TokenSource, isPlainObject, payloadParams, prepareCall } from '../core/api/client';
+import { ApiAnswer, ApiCall, MethodSetting, TokenSource, isPlainObject, payloadParams, prepareCall } from '../core/api/client';
 import { ApiErrorBody, NetatmoError, asNetatmoError } from '../core/shared/errors';
 import type { AccountState } from '../core/token/manager';
 import { parseRateLimits } from '../core/api/rate-budget';
 import { translatorOf } from './i18n';
-import { AccountNode, budgetOf, clearBudgets, maxWaitMs, nodeRedSettings, showAgainOnStart } from './runtime';
+import { AccountNode, apiClientFor, budgetOf, clearBudgets, maxWaitMs, nodeRedSettings, showAgainOnStart } from './runtime';
 import { isShaped, outputSetting } from '../core/api/shaped-call';
 import { shapedInput } from './api-shaped';
 import { IdsCache } from '../core/api/ids';
@@ -65,12 +65,7 @@ export default function (RED: NodeAPI): void {
     const budget = budgetOf(account.id, limits);
     const method: MethodSetting = config.method === 'GET' || config.method === 'POST' ? config.method : 'auto';
     const waitMs = maxWaitMs(config.maxWait);
-    const timeout = settings.timeoutSeconds;
-    const client = new ApiClient({
-      apiBase: account.apiBase,
-      timeoutMs: timeout ? timeout * 1000 : undefined,
-      retryBaseMs: settings.retryBaseMs,
-    });
+    const client = apiClientFor(RED, account);
     const closing = new AbortController();
     setMaxListeners(0, closing.signal); // one listener per waiting message
 

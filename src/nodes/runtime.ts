@@ -2,8 +2,9 @@ import type { Node, NodeAPI, NodeDef, NodeStatus } from 'node-red';
 import type { NetatmoError } from '../core/shared/errors';
 import type { AccountState, TokenManager } from '../core/token/manager';
 import { OAuthClient } from '../core/token/oauth';
+import { ApiClient } from '../core/api/client';
 import { RateBudget, RateWindow, netatmoUserKey } from '../core/api/rate-budget';
-import { NetatmoSettings, credentialSecrets, readNetatmoSettings, tokenFolder } from '../core/shared/settings';
+import { NetatmoSettings, credentialSecrets, durationsMs, readNetatmoSettings, tokenFolder } from '../core/shared/settings';
 import { TokenStore } from '../core/token/store';
 import { checkClientId, checkClientSecret } from '../core/shared/validate';
 
@@ -102,13 +103,18 @@ export function maxWaitMs(value: unknown): number {
 
 /** Builds the OAuth client of an account, or explains why it cannot. */
 export function clientFor(RED: NodeAPI, creds: AccountCredentials, apiBase: string): OAuthClient {
-  const timeout = nodeRedSettings(RED).timeoutSeconds;
   return new OAuthClient({
     clientId: checkClientId(creds.clientId),
     clientSecret: checkClientSecret(creds.clientSecret),
     apiBase,
-    timeoutMs: timeout ? timeout * 1000 : undefined,
+    timeoutMs: durationsMs(nodeRedSettings(RED)).timeoutMs,
   });
+}
+
+/** The API client of an account (the api node, the id pickers, the webhook registration): settings.js's timings. */
+export function apiClientFor(RED: NodeAPI, account: AccountNode): ApiClient {
+  const { timeoutMs, retryBaseMs } = durationsMs(nodeRedSettings(RED));
+  return new ApiClient({ apiBase: account.apiBase, timeoutMs, retryBaseMs });
 }
 
 /**

@@ -1,12 +1,13 @@
 import type { NodeAPI } from 'node-red';
-import { ApiClient, prepareCall } from '../core/api/client';
+import { prepareCall } from '../core/api/client';
 import type { NetatmoError } from '../core/shared/errors';
 import { Delivery } from '../core/events/receiver';
 import { WebhookRegistration, checkWebhookUrl } from '../core/events/registration';
 import type { AccountState } from '../core/token/manager';
 import { parseRateLimits } from '../core/api/rate-budget';
 import { DEFAULT_RETRY_TIMING } from '../core/shared/retry-timing';
-import { AccountNode, budgetOf, nodeRedSettings } from './runtime';
+import { AccountNode, apiClientFor, budgetOf, nodeRedSettings } from './runtime';
+import { durationsMs } from '../core/shared/settings';
 import { hubOf } from './webhook-endpoint';
 
 /** How long a deploy that deletes the account or clears its URL waits for dropwebhook before closing anyway. */
@@ -25,17 +26,14 @@ const registered = new Map<string, string>();
 /** The registration of an account, its calls sent with the account's token, through its rate budget. */
 function registrationFor(RED: NodeAPI, account: AccountNode, signal: AbortSignal): WebhookRegistration {
   const settings = nodeRedSettings(RED);
-  const client = new ApiClient({
-    apiBase: account.apiBase,
-    timeoutMs: settings.timeoutSeconds ? settings.timeoutSeconds * 1000 : undefined,
-    retryBaseMs: settings.retryBaseMs,
-  });
+  const { retryBaseMs, retryMaxMs } = durationsMs(settings);
+  const client = apiClientFor(RED, account);
   return new WebhookRegistration({
     quietMs: QUIET_MS,
     timing: {
       ...DEFAULT_RETRY_TIMING,
-      baseMs: settings.retryBaseMs ?? DEFAULT_RETRY_TIMING.baseMs,
-      maxMs: settings.retryMaxMs ?? DEFAULT_RETRY_TIMING.maxMs,
+      baseMs: retryBaseMs ?? DEFAULT_RETRY_TIMING.baseMs,
+      maxMs: retryMaxMs ?? DEFAULT_RETRY_TIMING.maxMs,
     },
     call: (endpoint, params) =>
       client.call(prepareCall(`/api/${endpoint}`, 'POST', params), {

@@ -1,7 +1,9 @@
 import { ApiErrorBody, NetatmoError } from '../shared/errors';
 import type { ApiAnswer, ApiCall } from './client';
-import type { RawResponse } from '../token/oauth';
-import { parseRetryAfter } from '../shared/retry-timing';
+import { RawResponse, laterAnswer } from '../shared/http';
+
+// Netatmo's firewall (code 11) is known in the HTTP plumbing; still importable from here.
+export { isConcurrencyLimit } from '../shared/http';
 
 /**
  * The second half of an API call (as oauth4webapi splits its operations): Netatmo's answer turned into
@@ -48,8 +50,9 @@ export function parseApiResponse(
   const apiError = readApiError(answer?.error, accessToken);
   const status = res.status;
 
-  if (isRateLimit(status, apiError)) throw rateLimited(res, apiError, now);
-  if (status >= 500) {
+  const later = laterAnswer(res, apiError?.code, now);
+  if (later?.code === 'RATE_LIMITED') throw rateLimited(status, later.retryAfterMs, apiError);
+  if (later?.code === 'SERVER') {
     throw new NetatmoError('SERVER', `Netatmo answered HTTP ${status} to ${call.endpoint}`, {
       status,
       apiError,
@@ -103,26 +106,12 @@ export function parseApiResponse(
   };
 }
 
-/**
- * Netatmo's rate limits: code 26 (the user's or the app's quota) as 429 and, in older answers, as 403;
- * code 11 with 429 (its firewall: "Failed to enter concurrency limited section"); any other 429.
- * Code 11 with another status is not one ("device.setThermPoint is not a function (11)" came as 500).
- */
-function isRateLimit(status: number, apiError: ApiErrorBody | undefined): boolean {
-  return status === 429 || apiError?.code === 26;
-}
-
-/** Netatmo's firewall, not the user's quota: tried again a few seconds later, without pausing the account. */
-export function isConcurrencyLimit(e: NetatmoError): boolean {
-  return e.code === 'RATE_LIMITED' && e.status === 429 && e.cause?.code === 11;
-}
-
-function rateLimited(res: RawResponse, apiError: ApiErrorBody | undefined, now: number): NetatmoError {
-  const status = res.status;
+/** Code 26 (the user's or the app's quota), code 11 (Netatmo's firewall) or any other 429: see laterAnswer. */
+function rateLimited(status: number, retryAfterMs: number | undefined, apiError: ApiErrorBody | undefined): NetatmoError {
   const said = apiError ? `, code ${apiError.code}${apiError.message ? `: ${apiError.message}` : ''}` : '';
   return new NetatmoError('RATE_LIMITED', `Netatmo asks this account to slow down (HTTP ${status}${said})`, {
     status,
-    retryAfterMs: parseRetryAfter(res.headers['retry-after'], now),
+    retryAfterMs,
     apiError,
     ...(apiError
       ? { reason: 'api-code', params: { status, code: apiError.code, message: apiError.message } }

@@ -1,16 +1,27 @@
-import axios, { AxiosInstance } from 'axios';
+import type { AxiosInstance } from 'axios';
 import { Encoding, HttpMethod, findEndpoint } from './catalogue';
-import { isConcurrencyLimit, isPlainObject, isTokenRefused, parseApiResponse } from './answer';
+import { isPlainObject, isTokenRefused, parseApiResponse } from './answer';
 import { NetatmoError, asNetatmoError } from '../shared/errors';
-import { DEFAULT_API_BASE, DEFAULT_TIMEOUT_MS, RawResponse, TokenSet, transportError } from '../token/oauth';
+import {
+  DEFAULT_API_BASE,
+  DEFAULT_TIMEOUT_MS,
+  HttpTarget,
+  RawResponse,
+  createHttpClient,
+  isConcurrencyLimit,
+  sendRequest,
+} from '../shared/http';
+import { DEFAULT_RETRY_TIMING, RetryTiming, retryDelayMs } from '../shared/retry-timing';
+import { Timers, realTimers, sleep } from '../shared/timing';
+import type { TokenSet } from '../token/oauth';
 import type { RateBudget } from './rate-budget';
 
-// The answer's half lives in api-answer.ts; these stay importable from here.
+// The answer's half lives in answer.ts; these stay importable from here.
 export { isConcurrencyLimit, isPlainObject, isTokenRefused, parseApiResponse } from './answer';
 
 /**
  * One call to Netatmo's device API, in three steps: `prepareCall` checks and encodes what a message
- * asks for (before any request), `ApiClient.send` sends it with a bearer token, `parseApiResponse` (api-answer.ts) turns
+ * asks for (before any request), `ApiClient.send` sends it with a bearer token, `parseApiResponse` (answer.ts) turns
  * the answer into a result or a typed error. `ApiClient.call` runs the story around them: a token, a turn
  * in the account's rate budget, and the few retries that are safe.
  */
@@ -45,8 +56,8 @@ export type MethodSetting = 'auto' | 'GET' | 'POST';
 /** At most this many parameters, this long a name, this big an encoded request. */
 const MAX_PARAMS = 64;
 const MAX_REQUEST_BYTES = 256 * 1024;
-/** The biggest answer read (a long getmeasure); beyond it the call fails with BAD_RESPONSE. */
-export const MAX_ANSWER_BYTES = 16 * 1024 * 1024;
+/** The biggest API answer read (a long getmeasure); beyond it the call fails with BAD_RESPONSE. */
+export const MAX_API_ANSWER_BYTES = 16 * 1024 * 1024;
 /**
  * The bytes of API answers being read, all calls of this process together: 20 answers of 15 MB at
  * once took a runtime from 146 MB to 1.4 GB (a hostile or broken API base; a Raspberry Pi dies of it).
@@ -193,6 +204,8 @@ export interface ApiClientOptions {
   retryBaseMs?: number;
   /** Delay (0.5 to 1.5 times, jitter) before sending again a call Netatmo's firewall refused (429 code 11). Default 3 x retryBaseMs. */
   concurrencyRetryMs?: number;
+  /** The timers the retries wait on. Default: the global ones. */
+  timers?: Timers;
 }
 
 /** What a call needs from its account. `rejectAccessToken` drops a token the API refused (once). */
@@ -220,25 +233,24 @@ export interface CallContext {
 
 export class ApiClient {
   readonly apiBase: string;
-  private readonly timeoutMs: number;
+  private readonly target: HttpTarget;
   private readonly clock: () => number;
-  private readonly retryBaseMs: number;
+  /** Retries of a read: the message's deadline is their only cap. */
+  private readonly retryTiming: RetryTiming;
   private readonly concurrencyRetryMs: number;
+  private readonly timers: Timers;
   private readonly http: AxiosInstance;
 
   constructor(opts: ApiClientOptions = {}) {
     this.apiBase = (opts.apiBase || DEFAULT_API_BASE).replace(/\/+$/, '');
-    this.timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.target = { apiBase: this.apiBase, timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS, maxAnswerBytes: MAX_API_ANSWER_BYTES };
     this.clock = opts.clock ?? Date.now;
-    this.retryBaseMs = opts.retryBaseMs ?? 1_000;
-    this.concurrencyRetryMs = opts.concurrencyRetryMs ?? 3 * this.retryBaseMs;
-    this.http = axios.create({
-      timeout: this.timeoutMs,
-      maxRedirects: 0,
-      responseType: 'stream', // read by readAnswer, within MAX_ANSWER_BYTES and MAX_IN_FLIGHT_BYTES
-      transformResponse: [(data: unknown) => data],
-      validateStatus: () => true,
-    });
+    const baseMs = opts.retryBaseMs ?? 1_000;
+    this.retryTiming = { ...DEFAULT_RETRY_TIMING, baseMs, maxMs: Number.POSITIVE_INFINITY };
+    this.concurrencyRetryMs = opts.concurrencyRetryMs ?? 3 * baseMs;
+    this.timers = opts.timers ?? realTimers;
+    // Answers are streams, read by readAnswer within MAX_API_ANSWER_BYTES and MAX_IN_FLIGHT_BYTES.
+    this.http = createHttpClient(this.target, 'stream');
   }
 
   /**
@@ -280,7 +292,7 @@ export class ApiClient {
         if (isConcurrencyLimit(e)) {
           const delay = e.retryAfterMs ?? Math.round(this.concurrencyRetryMs * (0.5 + Math.random()));
           if (delay < left()) {
-            await sleep(delay, ctx.signal);
+            await sleep(delay, { timers: this.timers, signal: ctx.signal });
             continue;
           }
           throw e;
@@ -291,9 +303,9 @@ export class ApiClient {
           throw e;
         }
         if (e.retryable && !call.write) {
-          const delay = Math.round(this.retryBaseMs * 2 ** failures++ * (0.75 + Math.random() * 0.5));
+          const delay = retryDelayMs({ failures: ++failures, rateLimited: false }, this.retryTiming);
           if (delay < left()) {
-            await sleep(delay, ctx.signal);
+            await sleep(delay, { timers: this.timers, signal: ctx.signal });
             continue;
           }
         }
@@ -328,21 +340,8 @@ export class ApiClient {
       headers['Content-Type'] =
         call.encoding === 'json' ? 'application/json;charset=utf-8' : 'application/x-www-form-urlencoded;charset=UTF-8';
     }
-    try {
-      const res = await this.http.request<NodeJS.ReadableStream>({
-        url,
-        method: call.method,
-        headers,
-        data: call.encoding === 'query' ? undefined : (data ?? ''),
-        signal: AbortSignal.timeout(this.timeoutMs + 1000),
-      });
-      const out: Record<string, string | undefined> = {};
-      for (const [k, v] of Object.entries(res.headers ?? {})) out[k.toLowerCase()] = v == null ? undefined : String(v);
-      return { status: res.status, headers: out, body: await readAnswer(res.data, call.endpoint) };
-    } catch (err) {
-      if (err instanceof NetatmoError) throw err;
-      throw transportError(err, this.apiBase, this.timeoutMs);
-    }
+    const config = { url, method: call.method, headers, data: call.encoding === 'query' ? undefined : (data ?? '') };
+    return sendRequest<NodeJS.ReadableStream>(this.http, this.target, config, (stream) => readAnswer(stream, call.endpoint));
   }
 }
 
@@ -379,8 +378,8 @@ async function readAnswer(stream: NodeJS.ReadableStream, endpoint: string): Prom
       const b = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
       size += b.length;
       inFlightBytes += b.length;
-      if (size > MAX_ANSWER_BYTES) {
-        const mb = MAX_ANSWER_BYTES / 1048576;
+      if (size > MAX_API_ANSWER_BYTES) {
+        const mb = MAX_API_ANSWER_BYTES / 1048576;
         throw new NetatmoError('BAD_RESPONSE', `Netatmo's answer to ${endpoint} is larger than ${mb} MB`, {
           reason: 'api-too-large',
           params: { endpoint, mb },
@@ -413,24 +412,4 @@ function notSentAgain(e: NetatmoError, call: ApiCall): NetatmoError {
     reason: e.reason ? `${e.reason}-not-sent-again` : 'not-sent-again',
     params: { ...e.params, endpoint: call.endpoint },
   });
-}
-
-/** A wait that ends early (rejecting) when the node closes. */
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(closed());
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(closed());
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
-function closed(): NetatmoError {
-  return new NetatmoError('TIMEOUT', 'The node was stopped (redeploy or shutdown) while the message waited', { reason: 'stopped' });
 }

@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 import { NetatmoError } from '../shared/errors';
+import { DEFAULT_RETRY_TIMING } from '../shared/retry-timing';
+import { Timers, realTimers, stoppedError } from '../shared/timing';
 
 /**
  * One Netatmo user's request budget, shared by every API call of an account.
@@ -33,10 +35,12 @@ export interface RateBudgetOptions {
   /** Fraction of each limit kept in reserve: 0.1 allows 45 of 50. Default 0.1. */
   margin?: number;
   clock?: () => number;
-  /** Pause after a 429 that names no Retry-After. Default 60 s. */
+  /** Pause after a 429 that names no Retry-After. Default 60 s (DEFAULT_RETRY_TIMING.rateLimitMs). */
   defaultPauseMs?: number;
-  /** Longest pause a Retry-After may impose. Default 1 hour. */
+  /** Longest pause a Retry-After may impose. Default 1 hour (DEFAULT_RETRY_TIMING.maxRateLimitMs). */
   maxPauseMs?: number;
+  /** The timers waiting calls sleep on (their deadline, the next turn). Default: the global ones. */
+  timers?: Timers;
 }
 
 /** Ends a request's turn: called once its answer (or failure) came back. */
@@ -62,7 +66,8 @@ export class RateBudget {
   private sent: Sent[] = [];
   private pausedUntil = 0;
   private readonly waiters: Waiter[] = [];
-  private timer?: NodeJS.Timeout;
+  private timer?: unknown;
+  private readonly timers: Timers;
 
   constructor(opts: RateBudgetOptions = {}) {
     const margin = Math.min(0.5, Math.max(0, opts.margin ?? 0.1));
@@ -71,8 +76,9 @@ export class RateBudget {
       windowMs: w.windowMs,
     }));
     this.clock = opts.clock ?? Date.now;
-    this.defaultPauseMs = opts.defaultPauseMs ?? 60_000;
-    this.maxPauseMs = opts.maxPauseMs ?? 3_600_000;
+    this.timers = opts.timers ?? realTimers;
+    this.defaultPauseMs = opts.defaultPauseMs ?? DEFAULT_RETRY_TIMING.rateLimitMs;
+    this.maxPauseMs = opts.maxPauseMs ?? DEFAULT_RETRY_TIMING.maxRateLimitMs;
     this.horizonMs = Math.max(0, ...this.windows.map((w) => w.windowMs));
   }
 
@@ -113,10 +119,10 @@ export class RateBudget {
     if (this.waiters.length === 0 && this.delay() === 0) return Promise.resolve(this.take());
     if (this.pausedFor() > maxWaitMs) return Promise.reject(exhausted(true));
     if (this.soonest() > maxWaitMs) return Promise.reject(exhausted(false));
-    if (opts.signal?.aborted) return Promise.reject(stopped());
+    if (opts.signal?.aborted) return Promise.reject(stoppedError());
     return new Promise<Release>((resolve, reject) => {
-      const onAbort = (): void => fail(stopped());
-      const timer = setTimeout(() => fail(exhausted(this.pausedFor() > 0)), maxWaitMs);
+      const onAbort = (): void => fail(stoppedError());
+      const timer = this.timers.setTimeout(() => fail(exhausted(this.pausedFor() > 0)), maxWaitMs);
       const waiter: Waiter = {
         resolve: (release) => {
           waiter.cancel();
@@ -124,7 +130,7 @@ export class RateBudget {
         },
         reject,
         cancel: () => {
-          clearTimeout(timer);
+          this.timers.clearTimeout(timer);
           opts.signal?.removeEventListener('abort', onAbort);
         },
       };
@@ -177,7 +183,7 @@ export class RateBudget {
 
   /** Lets waiting calls go while the budget allows; sleeps until the next turn otherwise. */
   private pump(): void {
-    if (this.timer) clearTimeout(this.timer);
+    if (this.timer) this.timers.clearTimeout(this.timer);
     this.timer = undefined;
     let wait = 0;
     while (this.waiters.length && (wait = this.delay()) === 0) {
@@ -185,7 +191,7 @@ export class RateBudget {
       next.resolve(this.take());
     }
     // Infinity: the next turn comes with an answer (take's release pumps again).
-    if (this.waiters.length && Number.isFinite(wait)) this.timer = setTimeout(() => this.pump(), Math.min(wait, 2 ** 31 - 1));
+    if (this.waiters.length && Number.isFinite(wait)) this.timer = this.timers.setTimeout(() => this.pump(), Math.min(wait, 2 ** 31 - 1));
   }
 
   private prune(now: number): void {
@@ -203,10 +209,6 @@ function exhausted(paused: boolean): NetatmoError {
         "This account's request budget (Netatmo's per-user limits) has no turn within the time the message may wait",
         { reason: 'budget' },
       );
-}
-
-function stopped(): NetatmoError {
-  return new NetatmoError('TIMEOUT', 'The node was stopped (redeploy or shutdown) while the message waited', { reason: 'stopped' });
 }
 
 /**

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { NetatmoError, asNetatmoError } from '../shared/errors';
 import { DEFAULT_RETRY_TIMING, RetryTiming, retryDelayMs } from '../shared/retry-timing';
+import { Timers, realTimers } from '../shared/timing';
 
 /**
  * The account's webhook at Netatmo: `addwebhook` with the public URL once the account has a login,
@@ -32,8 +33,8 @@ export interface RegistrationOptions {
   quietMs?: number;
   now?: () => number;
   random?: () => number;
-  setTimer?: (fn: () => void, ms: number) => unknown;
-  clearTimer?: (t: unknown) => void;
+  /** The timers the next attempt waits on (default: the global ones), as every wait of the core. */
+  timers?: Timers;
 }
 
 /** Failures worth another try: Netatmo busy, slow or out of reach. A refused URL (code 21) is not. */
@@ -54,8 +55,7 @@ export class WebhookRegistration extends EventEmitter {
       quietMs: 60 * 60_000,
       now: Date.now,
       random: Math.random,
-      setTimer: (fn, ms) => setTimeout(fn, ms),
-      clearTimer: (t) => clearTimeout(t as NodeJS.Timeout),
+      timers: realTimers,
       ...options,
     };
   }
@@ -101,7 +101,7 @@ export class WebhookRegistration extends EventEmitter {
           this.#o.random,
         );
         this.#set({ status: 'registering', url, retry_at: this.#o.now() + delay, error });
-        this.#timer = this.#o.setTimer(() => void this.#attempt(url, generation), delay);
+        this.#timer = this.#o.timers.setTimeout(() => void this.#attempt(url, generation), delay);
         return;
       }
       this.#set({ status: 'failed', url, error });
@@ -137,7 +137,7 @@ export class WebhookRegistration extends EventEmitter {
   }
 
   #cancel(): void {
-    if (this.#timer !== undefined) this.#o.clearTimer(this.#timer);
+    if (this.#timer !== undefined) this.#o.timers.clearTimeout(this.#timer);
     this.#timer = undefined;
   }
 }

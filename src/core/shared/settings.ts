@@ -55,6 +55,28 @@ export function readNetatmoSettings(raw: unknown): NetatmoSettings {
   };
 }
 
+/** The durations of `netatmoTokens` in ms, the unit every client and the manager take. */
+export interface SettingDurations {
+  /** Undefined (the client's default) also when settings.js says 0. */
+  timeoutMs?: number;
+  marginMs?: number;
+  reauthThrottleMs?: number;
+  retryBaseMs?: number;
+  retryMaxMs?: number;
+}
+
+/** The one place seconds of settings.js become ms (the older ms keys are read so by readNetatmoSettings). */
+export function durationsMs(s: NetatmoSettings): SettingDurations {
+  const ms = (secs: number | undefined): number | undefined => (secs !== undefined ? secs * 1000 : undefined);
+  return {
+    timeoutMs: s.timeoutSeconds ? s.timeoutSeconds * 1000 : undefined,
+    marginMs: ms(s.marginSeconds),
+    reauthThrottleMs: ms(s.reauthThrottleSeconds),
+    retryBaseMs: s.retryBaseMs,
+    retryMaxMs: s.retryMaxMs,
+  };
+}
+
 /** The environment variable naming the token folder where settings.js does not (FlowFuse, Docker). */
 export const TOKENS_DIR_ENV = 'NETATMO_TOKENS_DIR';
 

@@ -1,10 +1,12 @@
-import axios, { AxiosInstance } from 'axios';
+import type { AxiosInstance } from 'axios';
 import { ErrorCode, NetatmoError, NetatmoErrorDetails } from '../shared/errors';
-import { parseRetryAfter } from '../shared/retry-timing';
+import { DEFAULT_API_BASE, DEFAULT_TIMEOUT_MS, HttpTarget, RawResponse, createHttpClient, laterAnswer, sendRequest } from '../shared/http';
 
-export const DEFAULT_API_BASE = 'https://api.netatmo.com';
-export const DEFAULT_TIMEOUT_MS = 15_000;
-export const MAX_ANSWER_BYTES = 64 * 1024;
+// Where they were first defined: still importable from here.
+export { DEFAULT_API_BASE, DEFAULT_TIMEOUT_MS, type RawResponse } from '../shared/http';
+
+/** A token answer is a few hundred bytes: a wrong API base must not fill our memory. */
+export const MAX_TOKEN_ANSWER_BYTES = 64 * 1024;
 
 /** A token pair as we keep it: expiry turned into an absolute time. */
 export interface TokenSet {
@@ -25,13 +27,6 @@ export interface OAuthClientOptions {
   clock?: () => number;
 }
 
-/** The raw answer of the token endpoint, before any interpretation. */
-export interface RawResponse {
-  status: number;
-  headers: Record<string, string | undefined>;
-  body: string;
-}
-
 type TokenGrant =
   | { grant_type: 'authorization_code'; code: string; redirect_uri: string; scope: string }
   | { grant_type: 'refresh_token'; refresh_token: string };
@@ -45,7 +40,7 @@ export class OAuthClient {
   readonly apiBase: string;
   readonly clientId: string;
   private readonly clientSecret: string;
-  private readonly timeoutMs: number;
+  private readonly target: HttpTarget;
   private readonly clock: () => number;
   private readonly http: AxiosInstance;
 
@@ -53,20 +48,9 @@ export class OAuthClient {
     this.clientId = opts.clientId;
     this.clientSecret = opts.clientSecret;
     this.apiBase = (opts.apiBase || DEFAULT_API_BASE).replace(/\/+$/, '');
-    this.timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.target = { apiBase: this.apiBase, timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS, maxAnswerBytes: MAX_TOKEN_ANSWER_BYTES };
     this.clock = opts.clock ?? Date.now;
-    this.http = axios.create({
-      timeout: this.timeoutMs,
-      maxRedirects: 0,
-      // Stryker disable next-line StringLiteral: equivalent, the identity transformResponse below also keeps the body a string
-      responseType: 'text',
-      // A token answer is a few hundred bytes: a wrong API base must not fill our memory.
-      maxContentLength: MAX_ANSWER_BYTES,
-      maxBodyLength: MAX_ANSWER_BYTES,
-      // Stryker disable next-line ArrayDeclaration: equivalent, responseType 'text' above also keeps axios from parsing JSON
-      transformResponse: [(data: unknown) => data],
-      validateStatus: () => true,
-    });
+    this.http = createHttpClient(this.target, 'text');
     // The secret must not show in util.inspect(client) either.
     Object.defineProperty(this, 'clientSecret', { enumerable: false });
   }
@@ -102,54 +86,15 @@ export class OAuthClient {
     return parseTokenResponse(raw, this.clock());
   }
 
-  private async send(grant: TokenGrant): Promise<RawResponse> {
+  private send(grant: TokenGrant): Promise<RawResponse> {
     const form = new URLSearchParams({ ...grant, client_id: this.clientId, client_secret: this.clientSecret });
-    try {
-      const res = await this.http.post<string>(`${this.apiBase}/oauth2/token`, form.toString(), {
-        headers: { 'Content-Type': 'application/x-www-form-urlencoded;charset=UTF-8', Accept: 'application/json' },
-        signal: AbortSignal.timeout(this.timeoutMs + 1000),
-      });
-      const headers: Record<string, string | undefined> = {};
-      for (const [k, v] of Object.entries(res.headers ?? {})) headers[k.toLowerCase()] = String(v);
-      // Always text here (responseType and transformResponse above).
-      return { status: res.status, headers, body: String(res.data) };
-    } catch (err) {
-      throw transportError(err, this.apiBase, this.timeoutMs);
-    }
-  }
-}
-
-/** Maps an axios/transport failure to a typed error. The original error is dropped: its config holds the form. */
-export function transportError(err: unknown, apiBase: string, timeoutMs: number): NetatmoError {
-  const code = String((err as { code?: unknown })?.code ?? '');
-  const host = safeHost(apiBase);
-  if (code === 'ECONNABORTED' || code === 'ETIMEDOUT' || code === 'ERR_CANCELED' || code === 'ABORT_ERR') {
-    const seconds = Math.round(timeoutMs / 1000);
-    return new NetatmoError('TIMEOUT', `No answer from ${host} within ${seconds} s`, { uncertain: true, params: { host, seconds } });
-  }
-  // Stryker disable next-line StringLiteral: equivalent, no stand-in for a missing message names maxContentLength
-  if (/maxContentLength/.test(String((err as { message?: unknown })?.message ?? ''))) {
-    const kib = MAX_ANSWER_BYTES / 1024;
-    return new NetatmoError('BAD_RESPONSE', `The answer of ${host} is larger than ${kib} KiB: is the API base URL right?`, {
-      uncertain: true,
-      reason: 'too-large',
-      params: { host, kib },
-    });
-  }
-  // A reset after the request was sent may hide a refresh that Netatmo did process.
-  const uncertain = code === 'ECONNRESET' || code === 'EPIPE' || code === 'ERR_BAD_RESPONSE' || code === '';
-  const detail = code.slice(0, 40);
-  return new NetatmoError('NETWORK', `Cannot reach ${host}${detail ? ` (${detail})` : ''}`, {
-    uncertain,
-    ...(detail ? { reason: 'detail', params: { host, detail } } : { params: { host } }),
-  });
-}
-
-function safeHost(apiBase: string): string {
-  try {
-    return new URL(apiBase).host;
-  } catch {
-    return 'the Netatmo server';
+    const config = {
+      url: `${this.apiBase}/oauth2/token`,
+      method: 'POST',
+      data: form.toString(),
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded;charset=UTF-8', Accept: 'application/json' },
+    };
+    return sendRequest<unknown>(this.http, this.target, config, (data) => (typeof data === 'string' ? data : ''));
   }
 }
 
@@ -186,12 +131,11 @@ export function parseTokenResponse(res: RawResponse, now: number): TokenSet {
   // The API's `{error: {code}}`; a string, number or null there has no code.
   const apiCode = (body.error as { code?: unknown } | null | undefined)?.code;
 
-  if (res.status === 429 || apiCode === 26) {
-    return fail('RATE_LIMITED', 'Netatmo asks us to slow down (rate limit)', res, {
-      retryAfterMs: parseRetryAfter(res.headers['retry-after'], now),
-    });
+  const later = laterAnswer(res, apiCode, now);
+  if (later?.code === 'RATE_LIMITED') {
+    return fail('RATE_LIMITED', 'Netatmo asks us to slow down (rate limit)', res, { retryAfterMs: later.retryAfterMs });
   }
-  if (res.status >= 500)
+  if (later?.code === 'SERVER')
     return fail('SERVER', `Netatmo answered HTTP ${res.status}; will try again`, res, { params: { status: res.status } });
   if (typeof body.error === 'string') {
     // Only the error names of RFC 6749 (and Netatmo's access_denied) are repeated: a server echoing

@@ -16,8 +16,10 @@ function harness(answers) {
     random: () => 0,
     now: () => now,
     quietMs: 3_600_000,
-    setTimer: (fn, ms) => (timers.push({ fn, at: now + ms }), timers.length - 1),
-    clearTimer: (i) => (timers[i] = undefined),
+    timers: {
+      setTimeout: (fn, ms) => (timers.push({ fn, at: now + ms }), timers.length - 1),
+      clearTimeout: (i) => (timers[i] = undefined),
+    },
     call: async (endpoint, params) => {
       calls.push([endpoint, params]);
       const a = answers.shift();

@@ -65,6 +65,22 @@ describe('settings: netatmoTokens', () => {
   });
 });
 
+describe('settings: the one conversion to ms', () => {
+  const { durationsMs } = require('../../../dist/core/shared/settings');
+
+  it('seconds become ms once for every client and the manager; a timeout of 0 keeps the default', () => {
+    const s = read({ marginSeconds: 120, timeoutSeconds: 5, reauthThrottleSeconds: 30, retryBaseSeconds: 2, retryMaxMs: 9000 });
+    assert.deepEqual(durationsMs(s), { timeoutMs: 5000, marginMs: 120_000, reauthThrottleMs: 30_000, retryBaseMs: 2000, retryMaxMs: 9000 });
+    assert.deepEqual(durationsMs(read({ timeoutSeconds: 0, marginSeconds: 0 })), {
+      timeoutMs: undefined,
+      marginMs: 0,
+      reauthThrottleMs: undefined,
+      retryBaseMs: undefined,
+      retryMaxMs: undefined,
+    });
+  });
+});
+
 describe('settings: credential secrets, in Node-RED order (nodes and command line alike)', () => {
   const { credentialSecrets } = require('../../../dist/core/shared/settings');
 

@@ -1,12 +1,20 @@
 'use strict';
 /**
- * OAuthClient's request and its error mapping (src/core/oauth.ts), exactly: the form and headers a
+ * OAuthClient's request and its error mapping (src/core/token/oauth.ts, src/core/shared/http.ts), exactly: the form and headers a
  * token request carries (seen by a bare HTTP server), every transport failure as transportError maps
  * it, and the reason and parameters (the translation keys) of each refusal parseTokenResponse makes.
  */
 const assert = require('node:assert/strict');
 const http = require('node:http');
-const { MAX_ANSWER_BYTES, DEFAULT_TIMEOUT_MS, OAuthClient, parseTokenResponse, transportError } = require('../../../dist/core/token/oauth');
+const {
+  MAX_TOKEN_ANSWER_BYTES: MAX_ANSWER_BYTES,
+  DEFAULT_TIMEOUT_MS,
+  OAuthClient,
+  parseTokenResponse,
+} = require('../../../dist/core/token/oauth');
+const { transportError: mapTransport } = require('../../../dist/core/shared/http');
+/** The shared transport mapping as the token client calls it (its 64 KiB answer cap). */
+const transportError = (err, apiBase, timeoutMs) => mapTransport(err, { apiBase, timeoutMs, maxAnswerBytes: MAX_ANSWER_BYTES });
 
 const NOW = 1_700_000_000_000;
 const res = (status, body, headers = {}) => ({ status, headers, body: typeof body === 'string' ? body : JSON.stringify(body) });
