@@ -1,24 +1,11 @@
 import { EventEmitter } from 'node:events';
-import { ErrorCode, NetatmoError, asNetatmoError, scrubError } from '../shared/errors';
+import { NetatmoError, asNetatmoError, scrubError } from '../shared/errors';
 import type { OAuthClient, TokenSet } from './oauth';
 import { Redactor, redact } from '../shared/redact';
 import { decideRefresh, refreshMargin, type RefreshDecision } from './refresh-decision';
 import { DEFAULT_RETRY_TIMING, type RetryTiming, retryDelayMs } from '../shared/retry-timing';
 import type { StoredAccount, TokenStore } from './store';
-
-export type AccountStatus = 'unauthorized' | 'ok' | 'refreshing' | 'retrying' | 'reauthorize' | 'error';
-
-/** What the editor, the node status and `/status` show. Never holds a secret. */
-export interface AccountState {
-  status: AccountStatus;
-  authorized: boolean;
-  expires_at?: number;
-  scope?: string[];
-  last_refresh?: number;
-  retry_at?: number;
-  /** `reason` and `params` let Node-RED show the message in the user's language. */
-  error?: { code: ErrorCode; message: string; reason?: string; params?: Readonly<Record<string, string | number>> };
-}
+import { type AccountState, liveState, reauthReason } from './account-state';
 
 export interface Logger {
   debug(msg: string): void;
@@ -714,37 +701,17 @@ export class TokenManager extends EventEmitter {
   }
 
   private setState(): void {
-    const { tokens: t, invalid, lastRefresh } = this.login;
-    const { lastError: e, retryAt } = this.backoff;
-    let status: AccountStatus;
-    if (invalid) status = 'reauthorize';
-    else if (this.inflight && t) status = 'refreshing';
-    else if (e && retryAt) status = 'retrying';
-    else if (e && e.code !== 'NOT_AUTHORIZED') status = 'error';
-    else status = t ? 'ok' : 'unauthorized';
-    const error = invalid
-      ? { code: 'REAUTHORIZE' as const, message: this.redact(invalid.message), reason: reauthReason(invalid) }
-      : e
-        ? { code: e.code, message: this.redact(e.message), reason: e.reason, params: e.params }
-        : undefined;
-    const next: AccountState = {
-      status,
-      authorized: !!t && !invalid,
-      expires_at: t?.expires_at,
-      scope: t?.scope,
-      last_refresh: lastRefresh ?? t?.obtained_at,
-      retry_at: retryAt,
-      error,
-    };
+    const next = liveState({
+      ...this.login,
+      refreshing: this.inflight !== undefined,
+      lastError: this.backoff.lastError,
+      retryAt: this.backoff.retryAt,
+      redact: (t) => this.redact(t),
+    });
     const prev = this._state;
     this._state = next;
     if (JSON.stringify(prev) !== JSON.stringify(next)) this.emit('state', next);
   }
-}
-
-/** Which REAUTHORIZE message a stored refusal is (files written before `reason` existed: from the OAuth error). */
-function reauthReason(invalid: { code: string; reason?: string }): string {
-  return invalid.reason ?? (invalid.code === 'invalid_client' ? 'client' : 'grant');
 }
 
 /** A delay in seconds for a log line: 0.4, 2.5, 120. */
