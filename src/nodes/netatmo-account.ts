@@ -1,6 +1,7 @@
 import type { Node, NodeAPI, NodeStatus } from 'node-red';
 import { type AccountState, displayOf } from '../core/token/account-state';
-import { Logger, TokenManager } from '../core/token/manager';
+import type { Logger } from '../core/shared/logger';
+import { TokenManager } from '../core/token/manager';
 import { DEFAULT_API_BASE, OAuthClient } from '../core/token/oauth';
 import { debugEnabled } from '../core/shared/redact';
 import { DEFAULT_SCOPE, parseScope } from '../core/token/scopes';
