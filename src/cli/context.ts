@@ -4,7 +4,8 @@
  */
 import * as path from 'node:path';
 import { NetatmoError } from '../core/shared/errors';
-import { Logger, TokenManager } from '../core/token/manager';
+import type { Logger } from '../core/shared/logger';
+import { TokenManager } from '../core/token/manager';
 import { DEFAULT_API_BASE, TokenSet } from '../core/token/oauth';
 import type { TokenStore } from '../core/token/store';
 import { CliClient, expiresIn } from './client';

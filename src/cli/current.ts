@@ -3,6 +3,7 @@
  * asking Netatmo (the tokens shortened unless --show-tokens; --json for scripts).
  */
 import { promises as fs } from 'node:fs';
+import { fileStatus, storedState } from '../core/token/account-state';
 import { Ctx, howto, shortenedNote, unix } from './context';
 import { CliExit, EXIT } from './exit';
 import { FILES, readTokenFile } from './files';
@@ -70,7 +71,7 @@ async function currentOfStore(ctx: Ctx): Promise<number> {
       file,
       account: sc.accountId,
       encrypted,
-      status: acc.invalid ? 'reauthorize' : expiresAt <= unix(now) ? 'expired' : 'ok',
+      status: fileStatus(storedState(acc), expiresAt <= unix(now)),
       expires_at: expiresAt,
       expires_at_iso: isoUtc(expiresAt),
       expires_in_s: expiresAt - unix(now),

@@ -1,7 +1,9 @@
 import type { Request, Response } from 'express';
 import type { NodeAPI } from 'node-red';
 import { ErrorCode, NetatmoError, asNetatmoError } from '../core/shared/errors';
-import { AccountState, Logger, TokenManager } from '../core/token/manager';
+import { type AccountState, displayOf, storedState } from '../core/token/account-state';
+import type { Logger } from '../core/shared/logger';
+import { TokenManager } from '../core/token/manager';
 import { DEFAULT_API_BASE } from '../core/token/oauth';
 import { DEFAULT_SCOPE, SCOPE_GROUPS } from '../core/token/scopes';
 import type { TokenStore } from '../core/token/store';
@@ -51,6 +53,7 @@ export function statusBody(state: AccountState, deployed = true): Record<string,
     last_refresh: state.last_refresh ?? null,
     retry_at: state.retry_at ?? null,
     error: state.error ?? null,
+    display: displayOf(state),
   };
 }
 
@@ -157,15 +160,7 @@ export function registerAdminRoutes(RED: NodeAPI, store: TokenStore): void {
         });
         return;
       }
-      const state: AccountState = stored
-        ? {
-            status: stored.invalid ? 'reauthorize' : 'ok',
-            authorized: !stored.invalid,
-            expires_at: stored.tokens.expires_at,
-            scope: stored.tokens.scope,
-            last_refresh: stored.tokens.obtained_at,
-          }
-        : { status: 'unauthorized', authorized: false };
+      const state = storedState(stored);
       res.json({ ...statusBody(state, false), attempt, webhook: webhookBody(String(req.params.id)) });
     } catch (err) {
       fail(req, res, err);

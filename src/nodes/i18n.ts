@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Request } from 'express';
 import { NetatmoError, asNetatmoError } from '../core/shared/errors';
-import type { AccountState } from '../core/token/manager';
+import type { AccountState } from '../core/token/account-state';
 
 /**
  * The user's language for the core's errors. The core writes English (for the command line and its

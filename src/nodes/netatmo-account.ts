@@ -1,5 +1,7 @@
 import type { Node, NodeAPI, NodeStatus } from 'node-red';
-import { AccountState, Logger, TokenManager } from '../core/token/manager';
+import { type AccountState, displayOf } from '../core/token/account-state';
+import type { Logger } from '../core/shared/logger';
+import { TokenManager } from '../core/token/manager';
 import { DEFAULT_API_BASE, OAuthClient } from '../core/token/oauth';
 import { debugEnabled } from '../core/shared/redact';
 import { DEFAULT_SCOPE, parseScope } from '../core/token/scopes';
@@ -60,20 +62,9 @@ export default function (RED: NodeAPI): void {
       return scrubError(localize(tr, scrubError(asNetatmoError(err), scrub)), scrub);
     };
     node.statusOf = (state: AccountState): NodeStatus => {
-      switch (state.status) {
-        case 'ok':
-          return { fill: 'green', shape: 'dot', text: tr('netatmo-account.status.ok', { time: clockTime(state.expires_at) }) };
-        case 'refreshing':
-          return { fill: 'blue', shape: 'dot', text: tr('netatmo-account.status.refreshing') };
-        case 'retrying':
-          return { fill: 'yellow', shape: 'ring', text: tr('netatmo-account.status.retrying', { code: state.error?.code ?? '' }) };
-        case 'reauthorize':
-          return { fill: 'red', shape: 'ring', text: tr('netatmo-account.status.reauthorize') };
-        case 'error':
-          return { fill: 'red', shape: 'dot', text: tr('netatmo-account.status.error', { code: state.error?.code ?? '' }) };
-        default:
-          return { fill: 'grey', shape: 'ring', text: tr('netatmo-account.status.unauthorized') };
-      }
+      const { fill, shape, key } = displayOf(state);
+      const params = { time: clockTime(state.expires_at), code: state.error?.code ?? '' };
+      return { fill, shape, text: tr(`netatmo-account.status.${key}`, params) };
     };
     const pushStatus = (state: AccountState): void => {
       for (const show of users.values()) show(state);

@@ -3,7 +3,7 @@ import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow, NodeStatus
 import { ENDPOINTS } from '../core/api/catalogue';
 import { ApiAnswer, ApiCall, MethodSetting, TokenSource, isPlainObject, payloadParams, prepareCall } from '../core/api/client';
 import { ApiErrorBody, NetatmoError, asNetatmoError } from '../core/shared/errors';
-import type { AccountState } from '../core/token/manager';
+import { needsUser } from '../core/token/account-state';
 import { parseRateLimits } from '../core/api/rate-budget';
 import { translatorOf } from './i18n';
 import { AccountNode, apiClientFor, budgetOf, clearBudgets, maxWaitMs, nodeRedSettings, showAgainOnStart } from './runtime';
@@ -86,10 +86,9 @@ export default function (RED: NodeAPI): void {
      */
     let last: NodeStatus | undefined;
     let waiting = 0;
-    const accountNeedsUser = (s: AccountState): boolean => s.status === 'reauthorize' || s.status === 'unauthorized';
     const show = (s: NodeStatus | undefined): void => {
       const state = account.manager.state;
-      if (accountNeedsUser(state)) node.status(account.statusOf(state));
+      if (needsUser(state)) node.status(account.statusOf(state));
       else if (waiting > 0) node.status({ fill: 'yellow', shape: 'ring', text: tr('netatmo-api.status.waiting', { count: waiting }) });
       else node.status(s ?? account.statusOf(state));
     };

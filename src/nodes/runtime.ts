@@ -1,6 +1,7 @@
 import type { Node, NodeAPI, NodeDef, NodeStatus } from 'node-red';
 import type { NetatmoError } from '../core/shared/errors';
-import type { AccountState, TokenManager } from '../core/token/manager';
+import type { AccountState } from '../core/token/account-state';
+import type { TokenManager } from '../core/token/manager';
 import { OAuthClient } from '../core/token/oauth';
 import { ApiClient } from '../core/api/client';
 import { RateBudget, RateWindow, netatmoUserKey } from '../core/api/rate-budget';

@@ -3,7 +3,7 @@ import { prepareCall } from '../core/api/client';
 import type { NetatmoError } from '../core/shared/errors';
 import { Delivery } from '../core/events/receiver';
 import { WebhookRegistration, checkWebhookUrl } from '../core/events/registration';
-import type { AccountState } from '../core/token/manager';
+import type { AccountState } from '../core/token/account-state';
 import { parseRateLimits } from '../core/api/rate-budget';
 import { DEFAULT_RETRY_TIMING } from '../core/shared/retry-timing';
 import { AccountNode, apiClientFor, budgetOf, nodeRedSettings } from './runtime';

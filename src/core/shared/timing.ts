@@ -43,3 +43,19 @@ export function sleep(ms: number, opts: SleepOptions = {}): Promise<void> {
 export function stoppedError(): NetatmoError {
   return new NetatmoError('TIMEOUT', 'The node was stopped (redeploy or shutdown) while the message waited', { reason: 'stopped' });
 }
+
+/**
+ * Resolves when `work` settles or after `ms` of real time, whichever comes first; never rejects.
+ * The timer does not keep the process alive.
+ */
+export function settledWithin(work: Promise<unknown>, ms: number): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    timer.unref?.();
+    const settle = (): void => {
+      clearTimeout(timer);
+      resolve();
+    };
+    work.then(settle, settle);
+  });
+}

@@ -1,0 +1,67 @@
+'use strict';
+/** The one account state (src/core/token/account-state.ts): derived live and stored, shown by one table. */
+const assert = require('node:assert/strict');
+
+const { liveState, storedState, fileStatus, displayOf, needsUser } = require('../../../dist/core/token/account-state');
+const { NetatmoError } = require('../../../dist/core/shared/errors');
+
+const T0 = Date.UTC(2026, 0, 15, 12, 0, 0);
+const tokens = { access_token: 'at-1', refresh_token: 'rt-1', expires_at: T0 + 10_800_000, obtained_at: T0, scope: ['read_station'] };
+const invalid = { code: 'invalid_grant', message: 'refused rt-1', at: T0 };
+const same = (t) => t;
+
+describe('the account state', () => {
+  it('is worked out live from what the manager knows, the refusal first and then a refresh under way', () => {
+    const live = (f) => liveState({ refreshing: false, redact: same, ...f }).status;
+    assert.equal(live({}), 'unauthorized');
+    assert.equal(live({ tokens }), 'ok');
+    assert.equal(live({ tokens, refreshing: true }), 'refreshing');
+    assert.equal(live({ tokens, invalid, refreshing: true }), 'reauthorize');
+    assert.equal(live({ tokens, lastError: new NetatmoError('NETWORK', 'down'), retryAt: T0 }), 'retrying');
+    assert.equal(live({ tokens, lastError: new NetatmoError('STORE', 'disk') }), 'error');
+    assert.equal(live({ lastError: new NetatmoError('NOT_AUTHORIZED', 'no login') }), 'unauthorized');
+  });
+
+  it('passes the refusal through the redaction and names its reason', () => {
+    const s = liveState({ tokens, invalid, refreshing: false, redact: (t) => t.replace('rt-1', 'rt-…') });
+    assert.deepEqual(s.error, { code: 'REAUTHORIZE', message: 'refused rt-…', reason: 'grant' });
+    assert.equal(s.authorized, false);
+    assert.equal(s.last_refresh, T0);
+  });
+
+  it('is worked out from the token file alone, as the admin route and the CLI read it', () => {
+    assert.deepEqual(storedState(null), { status: 'unauthorized', authorized: false });
+    assert.deepEqual(storedState({ tokens }), {
+      status: 'ok',
+      authorized: true,
+      expires_at: tokens.expires_at,
+      scope: ['read_station'],
+      last_refresh: T0,
+    });
+    assert.equal(storedState({ tokens, invalid }).status, 'reauthorize');
+    assert.equal(fileStatus(storedState({ tokens }), true), 'expired');
+    assert.equal(fileStatus(storedState({ tokens, invalid }), true), 'reauthorize');
+    assert.equal(fileStatus(storedState({ tokens }), false), 'ok');
+  });
+
+  it('is shown by one table: fill, shape and catalogue key for the nodes, a tone for the dialog', () => {
+    const show = (state) => {
+      const d = displayOf(state);
+      return `${d.fill} ${d.shape} ${d.key} ${d.tone}`;
+    };
+    assert.equal(show({ status: 'ok', authorized: true }), 'green dot ok ok');
+    assert.equal(show({ status: 'refreshing', authorized: true }), 'blue dot refreshing ok');
+    assert.equal(show({ status: 'retrying', authorized: true }), 'yellow ring retrying warn');
+    assert.equal(show({ status: 'retrying', authorized: false, error: { code: 'NETWORK' } }), 'yellow ring retrying bad');
+    assert.equal(show({ status: 'error', authorized: true }), 'red dot error warn');
+    assert.equal(show({ status: 'reauthorize', authorized: false }), 'red ring reauthorize bad');
+    assert.equal(show({ status: 'unauthorized', authorized: false, error: { code: 'NOT_AUTHORIZED' } }), 'grey ring unauthorized none');
+    assert.equal(show({ status: 'unauthorized', authorized: false, error: { code: 'STORE_CORRUPT' } }), 'grey ring unauthorized bad');
+  });
+
+  it('says when the account waits for the user rather than for Netatmo', () => {
+    assert.equal(needsUser({ status: 'reauthorize' }), true);
+    assert.equal(needsUser({ status: 'unauthorized' }), true);
+    assert.equal(needsUser({ status: 'retrying' }), false);
+  });
+});
