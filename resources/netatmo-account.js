@@ -7,19 +7,13 @@
 (function () {
   'use strict';
 
+  var N = (window.netatmoTokensEditor = window.netatmoTokensEditor || {});
+  // Node-RED loads these files in any order before the HTML: parts from the others are taken from N when called.
+
   var SCOPE_RE = /^[a-z][a-z0-9_]{1,63}$/;
   var SAVED_PASSWORD = '__PWRD__';
-  var POLL_MS = 2000;
   /** What to register when Netatmo cannot send the browser back to Node-RED: a page the browser fails to open. */
   var PASTE_REDIRECT = 'http://localhost/';
-  /** The one open dialog (Node-RED opens one config dialog at a time): its poller and its account. */
-  var open = null;
-
-  function splitScopes(text) {
-    return String(text || '')
-      .split(/[\s,]+/)
-      .filter(Boolean);
-  }
 
   function isHttpUrl(v) {
     return /^https?:\/\/[^\s/]+\S*$/i.test(String(v));
@@ -42,82 +36,6 @@
    */
   function underIngress() {
     return /\/api\/hassio_ingress\/[^/]+\//.test(editorBase().pathname);
-  }
-
-  // ---- requests
-
-  /**
-   * The one way the dialog talks to the runtime: JSON both ways, never cached, through jQuery's $.ajax so
-   * that Node-RED's ajax set-up adds the editor's admin token (a plain fetch would go without it). The
-   * answers (errors, states) come in the editor's language, which the user may have chosen in Node-RED's
-   * settings apart from the browser's (which the request would carry otherwise).
-   */
-  function request(method, path, body) {
-    var options = {
-      url: 'netatmo-tokens/' + path,
-      method: method,
-      dataType: 'json',
-      cache: false,
-      headers: { 'Accept-Language': RED.i18n.lang() },
-    };
-    if (body !== undefined) {
-      options.contentType = 'application/json';
-      options.data = JSON.stringify(body);
-    }
-    return $.ajax(options);
-  }
-
-  /** A route of one account: `netatmo-tokens/<id>/<what>`. */
-  function accountPath(id, what) {
-    return encodeURIComponent(id) + '/' + what;
-  }
-
-  function errorText(xhr) {
-    var e = xhr && xhr.responseJSON && xhr.responseJSON.error;
-    if (e && e.message) {
-      return e.message;
-    }
-    return (xhr && xhr.status ? xhr.status + ' ' : '') + ((xhr && xhr.statusText) || 'error');
-  }
-
-  function closeDialog() {
-    if (!open) {
-      return;
-    }
-    var closing = open;
-    open = null;
-    clearInterval(closing.timer);
-    $(window).off('focus.netatmo-account');
-    // Tells the runtime no dialog shows this account any more (after a poll still under way, which says
-    // "open"): a login stored for it goes at the next deploy if the account is not in it (Cancel).
-    $.when(closing.inflight).always(function () {
-      request('POST', accountPath(closing.id, 'dialog'), { open: false });
-    });
-  }
-
-  // ---- the folding toggle (scope groups, the paste box, the advanced settings)
-
-  function setOpen($button, $panel, isOpen) {
-    $panel.toggle(isOpen);
-    $button.attr('aria-expanded', String(isOpen)).find('i.fa').toggleClass('fa-caret-right', !isOpen).toggleClass('fa-caret-down', isOpen);
-  }
-  function foldable($button, $panel, onOpen) {
-    $button.on('click', function (evt) {
-      evt.preventDefault();
-      var isOpen = $button.attr('aria-expanded') !== 'true';
-      setOpen($button, $panel, isOpen);
-      if (onOpen && isOpen) {
-        onOpen();
-      }
-    });
-  }
-
-  function showMessage($el, text, kind) {
-    $el
-      .removeClass('netatmo-ok netatmo-bad netatmo-warn')
-      .addClass(kind ? 'netatmo-' + kind : '')
-      .text(text || '')
-      .toggle(!!text);
   }
 
   // ---- webhooks (netatmo-event): the URL Netatmo posts to, Netatmo's ports, the path it must reach.
@@ -162,7 +80,7 @@
       RED.clipboard.copyText(endpoint(), $(this), t('editor.copied'));
     });
     check();
-    request('GET', accountPath(node.id, 'status')).done(function (data) {
+    N.request('GET', N.accountPath(node.id, 'status')).done(function (data) {
       var w = data && data.webhook;
       if (!w || w.status === 'off') return;
       var text = t('editor.webhook.' + w.status, {
@@ -204,7 +122,7 @@
     var boxes = {};
     var groupParts = [];
     function syncBoxes() {
-      var chosen = splitScopes($scope.val());
+      var chosen = N.splitScopes($scope.val());
       Object.keys(boxes).forEach(function (s) {
         boxes[s].prop('checked', chosen.indexOf(s) !== -1);
       });
@@ -218,7 +136,7 @@
     }
     function onBox() {
       var scope = this.value;
-      var list = splitScopes($scope.val()).filter(function (s) {
+      var list = N.splitScopes($scope.val()).filter(function (s) {
         return s !== scope;
       });
       if (this.checked) {
@@ -257,8 +175,8 @@
           .appendTo($body);
       }
       groupParts.push({ $count: $button.find('.netatmo-account-group-count'), scopes: g.scopes });
-      foldable($button, $body);
-      setOpen(
+      N.foldable($button, $body);
+      N.setOpen(
         $button,
         $body,
         g.scopes.some(function (s) {
@@ -268,9 +186,9 @@
     }
     $scope.on('input change', syncBoxes);
     $groups.text(d.t('editor.loading-scopes'));
-    request('GET', 'scopes')
+    N.request('GET', 'scopes')
       .done(function (data) {
-        var chosen = splitScopes($scope.val());
+        var chosen = N.splitScopes($scope.val());
         $groups.empty();
         (data.groups || []).forEach(function (g) {
           addGroup(g, chosen);
@@ -278,7 +196,7 @@
         syncBoxes();
       })
       .fail(function (xhr) {
-        $groups.text(d.t('editor.scopes-failed', { error: errorText(xhr) }));
+        $groups.text(d.t('editor.scopes-failed', { error: N.errorText(xhr) }));
       });
   }
 
@@ -316,249 +234,12 @@
     d.updateAuthorize();
   }
 
-  // ---- the account's state, polled while the dialog is open
-
-  function duration(t, ms) {
-    if (ms <= 0) {
-      return t('editor.time.expired');
-    }
-    var min = Math.round(ms / 60000);
-    if (min < 60) {
-      return t('editor.time.minutes', { m: min });
-    }
-    return t('editor.time.hours', { h: Math.floor(min / 60), m: min % 60 });
-  }
-
-  /** The status box's kind, title, details and warning for a state the runtime sent. */
-  function describeState(d, st) {
-    var t = d.t;
-    var view = { kind: 'none', title: '', details: [], warn: null };
-    if (st.authorized) {
-      view.kind = st.status === 'ok' || st.status === 'refreshing' ? 'ok' : 'warn';
-      // Before the deploy that puts it to use, one state: authorized, deploy to use it.
-      view.title = t(st.deployed ? 'editor.status.authorized' : 'editor.status.authorized-deploy');
-      view.details.push(t('editor.status.scopes', { scopes: (st.scope || []).join(' ') }));
-      // Ticked scopes the stored login does not carry: they need a new authorization.
-      var granted = st.scope || [];
-      var missing = splitScopes(d.$scope.val()).filter(function (s) {
-        return granted.indexOf(s) === -1;
-      });
-      if (missing.length) {
-        view.warn = t('editor.status.scopes-missing', { scopes: missing.join(' ') });
-      }
-      if (st.expires_at) {
-        view.details.push(t('editor.status.expires', { time: duration(t, st.expires_at - Date.now()) }));
-      }
-      if (st.last_refresh) {
-        view.details.push(t('editor.status.last-refresh', { time: new Date(st.last_refresh).toLocaleString() }));
-      }
-      if (st.error && st.error.message) {
-        view.details.push(t('editor.status.problem', { code: st.error.code, message: st.error.message }));
-      }
-    } else if (st.status === 'reauthorize') {
-      view.kind = 'bad';
-      view.title = t('editor.status.reauthorize');
-      view.details.push(st.error && st.error.message ? st.error.message : '');
-    } else if (st.error && st.error.code && st.error.code !== 'NOT_AUTHORIZED') {
-      view.kind = 'bad';
-      view.title = t('editor.status.error', { code: st.error.code });
-      view.details.push(st.error.message);
-    } else {
-      view.title = t('editor.status.unauthorized');
-      // The hint names only what is still missing: no "enter the client id" under filled fields.
-      view.details.push(t(d.credentialsTyped() ? 'editor.status.unauthorized-ready' : 'editor.status.unauthorized-hint'));
-    }
-    return view;
-  }
-
-  function statusPart(d) {
-    var t = d.t;
-    var $status = d.$status;
-    var lastStatus = null;
-    // The attempt this dialog started with Authorize: waiting, then how it ended.
-    d.attempt = null;
-    d.renderAttempt = function (a) {
-      var $box = $('#netatmo-account-attempt');
-      if (!d.attempt || !a) {
-        return;
-      }
-      var outcome = a.outcome;
-      $box.attr('data-outcome', outcome);
-      var text;
-      if (outcome === 'pending') {
-        text = t(d.ingress ? 'editor.attempt.waiting-ingress' : 'editor.attempt.waiting');
-      } else if (outcome === 'failed') {
-        text = t('editor.attempt.failed', { code: a.code || '', message: a.message || '' });
-      } else {
-        text = t('editor.attempt.' + outcome);
-      }
-      $('#netatmo-account-attempt-text').text(text);
-      $('#netatmo-account-link').toggle(outcome === 'pending');
-      $box
-        .removeClass('netatmo-ok netatmo-bad')
-        .addClass(outcome === 'authorized' ? 'netatmo-ok' : outcome === 'pending' ? '' : 'netatmo-bad')
-        .show();
-      if (outcome !== 'pending') {
-        showMessage(d.$message, '');
-      }
-    };
-    d.render = function (st) {
-      lastStatus = st;
-      var view = describeState(d, st);
-      $status
-        .removeClass('netatmo-ok netatmo-warn netatmo-bad')
-        .addClass(view.kind === 'none' ? '' : 'netatmo-' + view.kind)
-        .attr('data-status', st.authorized ? 'authorized' : st.status)
-        .empty();
-      $('<div class="netatmo-account-status-title"></div>').text(view.title).appendTo($status);
-      if (view.warn) {
-        $('<div class="netatmo-account-status-detail netatmo-warn" id="netatmo-account-scopes-missing"></div>')
-          .text(view.warn)
-          .appendTo($status);
-      }
-      view.details.filter(Boolean).forEach(function (text) {
-        $('<div class="netatmo-account-status-detail"></div>').text(text).appendTo($status);
-      });
-      d.renderAttempt(st.attempt);
-    };
-    d.rerender = function () {
-      if (lastStatus) {
-        d.render(lastStatus);
-      }
-    };
-    d.poll = function () {
-      if (!open || open.inflight) {
-        return;
-      }
-      if (!document.body.contains($status[0])) {
-        closeDialog();
-        return;
-      }
-      var mine = open;
-      // "This dialog is open" is a write (a guarded POST); the status itself is a plain GET.
-      var status = function () {
-        return request('GET', accountPath(d.node.id, 'status'));
-      };
-      mine.inflight = request('POST', accountPath(d.node.id, 'dialog'), { open: true })
-        .then(status, status)
-        .done(d.render)
-        .fail(function (xhr) {
-          $status.removeClass('netatmo-ok netatmo-warn').addClass('netatmo-bad').empty();
-          $('<div class="netatmo-account-status-title"></div>').text(t('editor.status.unknown')).appendTo($status);
-          $('<div class="netatmo-account-status-detail"></div>').text(errorText(xhr)).appendTo($status);
-        })
-        .always(function () {
-          mine.inflight = null;
-        });
-    };
-  }
-
-  function startPolling(d) {
-    closeDialog();
-    open = { id: d.node.id, timer: setInterval(d.poll, POLL_MS) };
-    // Back from the Netatmo tab: ask at once instead of waiting for the next poll.
-    $(window).on('focus.netatmo-account', d.poll);
-    d.poll();
-  }
-
-  // ---- Authorize: a Netatmo tab, the attempt shown until it ends
-
-  /** Opened in the click, so that no popup blocker stops it; filled once the URL is known. */
-  function blankTab(t) {
-    var tab = window.open('', '_blank');
-    if (tab) {
-      try {
-        tab.opener = null;
-        tab.document.title = t('editor.opening');
-        tab.document.body.textContent = t('editor.opening');
-      } catch (e) {
-        /* the tab stays blank until it navigates */
-      }
-    }
-    return tab;
-  }
-
-  function authorizePart(d) {
-    var t = d.t;
-    d.$authorize.on('click', function (evt) {
-      evt.preventDefault();
-      showMessage(d.$message, '');
-      $('#netatmo-account-attempt').hide();
-      d.attempt = null;
-      var tab = blankTab(t);
-      d.$authorize.prop('disabled', true);
-      request('POST', accountPath(d.node.id, 'authorize'), d.typedLogin())
-        .done(function (res) {
-          $('#netatmo-account-link-a').attr('href', res.url);
-          if (tab && !tab.closed) {
-            tab.location.href = res.url;
-          }
-          d.attempt = { url: res.url };
-          d.renderAttempt({ outcome: 'pending' });
-          if (d.ingress || (d.$redirect.val() || '').trim()) {
-            // The paste path: the box is open and focused for when the user comes back.
-            setOpen(d.$pasteToggle, d.$pastePanel, true);
-            $('#netatmo-account-paste-text').trigger('focus');
-          }
-        })
-        .fail(function (xhr) {
-          if (tab) {
-            tab.close();
-          }
-          showMessage(d.$message, t('editor.authorize-failed', { error: errorText(xhr) }), 'bad');
-        })
-        .always(function () {
-          d.updateAuthorize();
-        });
-    });
-  }
-
-  // ---- the paste box: an address, a code or a refresh token
-
-  function pastePart(d) {
-    var t = d.t;
-    var $text = $('#netatmo-account-paste-text');
-    foldable(d.$pasteToggle, d.$pastePanel, function () {
-      $text.trigger('focus');
-    });
-    $('#netatmo-account-paste-use').on('click', function (evt) {
-      evt.preventDefault();
-      var $button = $(this);
-      var $out = $('#netatmo-account-paste-message');
-      var pasted = ($text.val() || '').trim();
-      if (!pasted) {
-        showMessage($out, t('editor.paste-empty'), 'bad');
-        return;
-      }
-      var body = d.typedLogin();
-      body.text = pasted;
-      $button.prop('disabled', true);
-      showMessage($out, t('editor.paste-working'));
-      request('POST', accountPath(d.node.id, 'code'), body)
-        .done(function (st) {
-          $text.val('');
-          showMessage($out, t('editor.paste-ok-' + st.kind, { scopes: (st.scope || []).join(' ') }), 'ok');
-          d.render(st);
-          d.poll(); // the attempt it finished, if any, is over
-        })
-        .fail(function (xhr) {
-          // What the text was taken for (address, code, refresh token), then why it was refused.
-          var taken = xhr.responseJSON && xhr.responseJSON.taken;
-          showMessage($out, (taken ? t('editor.paste-taken-' + taken) + ' ' : '') + errorText(xhr), 'bad');
-        })
-        .always(function () {
-          $button.prop('disabled', false);
-          $out[0].scrollIntoView({ block: 'nearest' });
-        });
-    });
-  }
-
   function advancedPart(node) {
     var $toggle = $('#netatmo-account-advanced-toggle');
     var $panel = $('#netatmo-account-advanced');
-    foldable($toggle, $panel);
+    N.foldable($toggle, $panel);
     if (node.apiBase) {
-      setOpen($toggle, $panel, true);
+      N.setOpen($toggle, $panel, true);
     }
   }
 
@@ -570,7 +251,7 @@
         value: 'read_station',
         required: true,
         validate: function (v) {
-          var list = splitScopes(v);
+          var list = N.splitScopes(v);
           return (
             list.length > 0 &&
             list.every(function (s) {
@@ -636,16 +317,22 @@
       };
       webhookPart(node, d.t);
       redirectPart(d);
-      statusPart(d);
+      N.statusPart(d);
       scopesPart(d);
       credentialsPart(d);
-      startPolling(d);
-      pastePart(d);
+      N.startPolling(d);
+      N.pastePart(d);
       advancedPart(node);
-      authorizePart(d);
+      N.authorizePart(d);
     },
-    oneditsave: closeDialog,
-    oneditcancel: closeDialog,
-    oneditdelete: closeDialog,
+    oneditsave: function () {
+      N.closeDialog();
+    },
+    oneditcancel: function () {
+      N.closeDialog();
+    },
+    oneditdelete: function () {
+      N.closeDialog();
+    },
   });
 })();
