@@ -12,7 +12,7 @@ const path = require('node:path');
 const { startSimulator, WORLD_IDS: ID } = require('../simulator/simulator');
 const { startNodeRed } = require('../helpers/nodered-process');
 const { launchChromium, needChromium } = require('../helpers/chromium');
-const { TokenStore } = require('../../dist/core/store');
+const { TokenStore } = require('../../dist/core/token/store');
 
 const CLIENT = { id: 'picker-client', secret: 'picker-secret-0123456789' };
 const SCOPE = 'read_station read_thermostat read_homecoach';

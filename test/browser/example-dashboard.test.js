@@ -14,7 +14,7 @@ const path = require('node:path');
 const { startSimulator } = require('../simulator/simulator');
 const { startNodeRed } = require('../helpers/nodered-process');
 const { launchChromium, needChromium } = require('../helpers/chromium');
-const { TokenStore } = require('../../dist/core/store');
+const { TokenStore } = require('../../dist/core/token/store');
 const { until } = require('../helpers/until');
 
 const ROOT = path.resolve(TEST_ROOT, '..');
