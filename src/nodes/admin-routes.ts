@@ -87,6 +87,21 @@ function needRedirect(uri: string | undefined): string {
 // ------------------------------------------------------------------ routes
 
 export function registerAdminRoutes(RED: NodeAPI, store: TokenStore): void {
+  const kit = routeKit(RED, store);
+  RED.httpAdmin.get(`${ROUTE_BASE}/scopes`, kit.read, (_req: Request, res: Response) => {
+    res.json({ default: DEFAULT_SCOPE, groups: SCOPE_GROUPS });
+  });
+
+  statusRoute(kit);
+  dialogRoutes(kit);
+  callbackRoute(kit);
+  pasteRoute(kit);
+}
+
+type RouteKit = ReturnType<typeof routeKit>;
+
+/** What the routes share: the translator, the guards, the deployed accounts and the handler wrapper. */
+function routeKit(RED: NodeAPI, store: TokenStore) {
   const tr = translatorOf(RED);
   const read = RED.auth.needsPermission('netatmo-account.read');
   // Writes need the permission (with adminAuth) and must come from the editor's own site (always).
@@ -107,50 +122,6 @@ export function registerAdminRoutes(RED: NodeAPI, store: TokenStore): void {
   const loginConfig = (body: Record<string, unknown>, account: AccountNode | undefined): LoginConfig =>
     resolveLogin(body, account && savedLogin(account), nodeRedSettings(RED).apiBase || DEFAULT_API_BASE);
 
-  const logger = (id: string): Logger => {
-    const prefix = `[netatmo-account:${id}] `;
-    return {
-      debug: (m) => RED.log.debug(prefix + m),
-      info: (m) => RED.log.info(prefix + m),
-      warn: (m) => RED.log.warn(prefix + m),
-      error: (m) => RED.log.error(prefix + m),
-    };
-  };
-
-  /**
-   * Stores a new login for an account. The deployed account does it itself when it has the
-   * same client, so its state changes at once; otherwise (not deployed yet, or new credentials
-   * not deployed yet) a manager over the same store writes the file the account reads on its
-   * next start, after the deploy.
-   */
-  const install = async (
-    id: string,
-    cfg: Omit<LoginConfig, 'scope' | 'redirectUri'>,
-    obtain: (m: TokenManager) => Promise<unknown>,
-  ): Promise<{ state: AccountState; deployed: boolean; sameClient: boolean }> => {
-    const account = deployedAccount(id);
-    if (!account) editorLogins.storedUndeployed(id); // removed at a deploy that shows no such account
-    if (account && sameClient(savedLogin(account), cfg)) {
-      await obtain(account.manager);
-      return { state: account.manager.state, deployed: true, sameClient: true };
-    }
-    const manager = new TokenManager({
-      accountId: id,
-      store,
-      client: clientFor(RED, cfg, cfg.apiBase),
-      autoRefresh: false,
-      logger: logger(id),
-    });
-    await obtain(manager);
-    // A deployed account with other credentials keeps its client until the deploy the page asks for:
-    // it must not refresh this login with the old client.
-    return { state: manager.state, deployed: !!account, sameClient: false };
-  };
-
-  RED.httpAdmin.get(`${ROUTE_BASE}/scopes`, read, (_req: Request, res: Response) => {
-    res.json({ default: DEFAULT_SCOPE, groups: SCOPE_GROUPS });
-  });
-
   /**
    * One account route: no caching, the id checked, then the handler; a failure is localized for the
    * browser that asked and answered by sendError (`extra` adds what a route tells beside the error).
@@ -170,25 +141,74 @@ export function registerAdminRoutes(RED: NodeAPI, store: TokenStore): void {
       }
     };
 
-  /**
-   * The login a pasted address of our Authorize button finishes. Only the browser that clicked Authorize may
-   * finish it (its cookie), as on the callback: else a page could start a login, consent with its own Netatmo
-   * account and paste the result here.
-   */
-  const takeAttempt = (req: Request, id: string, state: string): PendingLogin | undefined => {
-    const say = sayTo(req);
-    const found = states.peek(state);
-    if (found.ok && !sameBrowser(req, found.login.browser))
-      throw new NetatmoError('INVALID_INPUT', `${say('paste-other-browser')} ${say('click-again')}`);
-    const taken = states.take(state, id);
-    if (taken.ok) return taken.login;
-    // An unknown state in our format comes from another attempt (or from before a restart): refuse it,
-    // as the callback does. A state we never make (a hand-made address) is left to the typed settings.
-    if (taken.problem !== 'unknown' || OUR_STATE.test(state))
-      throw new NetatmoError('INVALID_INPUT', `${say(`state-${taken.problem}`)} ${say('click-again')}`);
-    return undefined;
-  };
+  return { RED, store, tr, read, write, states, sayTo, deployedAccount, loginConfig, accountRoute };
+}
 
+function accountLogger(RED: NodeAPI, id: string): Logger {
+  const prefix = `[netatmo-account:${id}] `;
+  return {
+    debug: (m) => RED.log.debug(prefix + m),
+    info: (m) => RED.log.info(prefix + m),
+    warn: (m) => RED.log.warn(prefix + m),
+    error: (m) => RED.log.error(prefix + m),
+  };
+}
+
+/**
+ * Stores a new login for an account. The deployed account does it itself when it has the
+ * same client, so its state changes at once; otherwise (not deployed yet, or new credentials
+ * not deployed yet) a manager over the same store writes the file the account reads on its
+ * next start, after the deploy.
+ */
+async function installLogin(
+  kit: RouteKit,
+  id: string,
+  cfg: Omit<LoginConfig, 'scope' | 'redirectUri'>,
+  obtain: (m: TokenManager) => Promise<unknown>,
+): Promise<{ state: AccountState; deployed: boolean; sameClient: boolean }> {
+  const { RED, store } = kit;
+  const account = kit.deployedAccount(id);
+  if (!account) editorLogins.storedUndeployed(id); // removed at a deploy that shows no such account
+  if (account && sameClient(savedLogin(account), cfg)) {
+    await obtain(account.manager);
+    return { state: account.manager.state, deployed: true, sameClient: true };
+  }
+  const manager = new TokenManager({
+    accountId: id,
+    store,
+    client: clientFor(RED, cfg, cfg.apiBase),
+    autoRefresh: false,
+    logger: accountLogger(RED, id),
+  });
+  await obtain(manager);
+  // A deployed account with other credentials keeps its client until the deploy the page asks for:
+  // it must not refresh this login with the old client.
+  return { state: manager.state, deployed: !!account, sameClient: false };
+}
+
+/**
+ * The login a pasted address of our Authorize button finishes. Only the browser that clicked Authorize may
+ * finish it (its cookie), as on the callback: else a page could start a login, consent with its own Netatmo
+ * account and paste the result here.
+ */
+function takeAttempt(kit: RouteKit, req: Request, id: string, state: string): PendingLogin | undefined {
+  const { states } = kit;
+  const say = kit.sayTo(req);
+  const found = states.peek(state);
+  if (found.ok && !sameBrowser(req, found.login.browser))
+    throw new NetatmoError('INVALID_INPUT', `${say('paste-other-browser')} ${say('click-again')}`);
+  const taken = states.take(state, id);
+  if (taken.ok) return taken.login;
+  // An unknown state in our format comes from another attempt (or from before a restart): refuse it,
+  // as the callback does. A state we never make (a hand-made address) is left to the typed settings.
+  if (taken.problem !== 'unknown' || OUR_STATE.test(state))
+    throw new NetatmoError('INVALID_INPUT', `${say(`state-${taken.problem}`)} ${say('click-again')}`);
+  return undefined;
+}
+
+/** GET status: the account's state for the dialog, deployed or only stored. */
+function statusRoute(kit: RouteKit): void {
+  const { RED, store, tr, read, deployedAccount, accountRoute } = kit;
   RED.httpAdmin.get(
     `${ROUTE_BASE}/:id/status`,
     read,
@@ -227,7 +247,11 @@ export function registerAdminRoutes(RED: NodeAPI, store: TokenStore): void {
       res.json({ ...statusBody(state, false), attempt, webhook: webhookBody(id) });
     }),
   );
+}
 
+/** POST dialog and authorize: the dialog is open, a login starts. */
+function dialogRoutes(kit: RouteKit): void {
+  const { RED, write, states, deployedAccount, loginConfig, accountRoute } = kit;
   /**
    * `{open: true}`, each time the dialog of an account polls: a login stored for it survives deploys that lack
    * the account. `{open: false}` when it closed: such a login goes at the next deploy that lacks it (Cancel).
@@ -258,7 +282,10 @@ export function registerAdminRoutes(RED: NodeAPI, store: TokenStore): void {
       res.json({ url: client.authorizeUrl({ redirectUri, scope: cfg.scope, state }), redirectUri, scope: cfg.scope });
     }),
   );
+}
 
+function callbackRoute(kit: RouteKit): void {
+  const { RED, tr, states, sayTo } = kit;
   /**
    * Where Netatmo sends the browser back. No admin token comes with a redirect, so no
    * permission check: the single-use state is the protection.
@@ -305,7 +332,7 @@ export function registerAdminRoutes(RED: NodeAPI, store: TokenStore): void {
       return;
     }
     try {
-      const done = await install(login.accountId, login, (m) => m.authorizeWithCode(code, login.redirectUri, login.scope));
+      const done = await installLogin(kit, login.accountId, login, (m) => m.authorizeWithCode(code, login.redirectUri, login.scope));
       const scopes = done.state.scope?.join(' ') || login.scope;
       const next = !done.deployed ? 'next-deploy' : done.sameClient ? 'next-now' : 'next-unsaved';
       end('authorized');
@@ -323,7 +350,10 @@ export function registerAdminRoutes(RED: NodeAPI, store: TokenStore): void {
       );
     }
   });
+}
 
+function pasteRoute(kit: RouteKit): void {
+  const { RED, tr, write, deployedAccount, loginConfig, accountRoute } = kit;
   /**
    * Paste path, for when the browser cannot reach the callback: `{text}` (anything below, told apart
    * here), `{url}` (the address the browser was sent back to), `{code}` or `{refresh_token}`, plus the
@@ -337,19 +367,19 @@ export function registerAdminRoutes(RED: NodeAPI, store: TokenStore): void {
         const body = bodyOf(req);
         const pasted = pastedFrom(body);
         // A pasted address from our own Authorize button carries its state: finish that login.
-        const pending = pasted.kind === 'url' && pasted.state ? takeAttempt(req, id, pasted.state) : undefined;
+        const pending = pasted.kind === 'url' && pasted.state ? takeAttempt(kit, req, id, pasted.state) : undefined;
         res.locals.attempt = pending && (pasted as { state: string }).state; // the state of a login of ours this paste finishes
         const cfg: LoginConfig = pending ?? loginConfig(body, deployedAccount(id));
         let done;
         if (pasted.kind === 'refresh_token') {
           const rt = pasted.refreshToken;
-          done = await install(id, cfg, (m) => m.authorizeWithRefreshToken(rt));
+          done = await installLogin(kit, id, cfg, (m) => m.authorizeWithRefreshToken(rt));
         } else {
           const code = pasted.code;
           const uri = checkRedirectUri(
             needRedirect(cfg.redirectUri ?? (typeof body.redirect_uri === 'string' ? body.redirect_uri : undefined)),
           );
-          done = await install(id, cfg, (m) => m.authorizeWithCode(code, uri, cfg.scope));
+          done = await installLogin(kit, id, cfg, (m) => m.authorizeWithCode(code, uri, cfg.scope));
         }
         editorLogins.ended(res.locals.attempt as string | undefined, 'authorized');
         res.json({ ...statusBody(localizeState(tr, done.state, requestLanguage(req)), done.deployed), kind: pasted.kind });
