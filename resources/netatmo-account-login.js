@@ -82,11 +82,9 @@
     return view;
   }
 
-  function statusPart(d) {
+  // The attempt this dialog started with Authorize: waiting, then how it ended.
+  function attemptPart(d) {
     var t = d.t;
-    var $status = d.$status;
-    var lastStatus = null;
-    // The attempt this dialog started with Authorize: waiting, then how it ended.
     d.attempt = null;
     d.renderAttempt = function (a) {
       var $box = $('#netatmo-account-attempt');
@@ -113,6 +111,13 @@
         N.showMessage(d.$message, '');
       }
     };
+  }
+
+  function statusPart(d) {
+    var t = d.t;
+    var $status = d.$status;
+    var lastStatus = null;
+    attemptPart(d);
     d.render = function (st) {
       lastStatus = st;
       var view = describeState(d, st);

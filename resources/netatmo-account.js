@@ -116,6 +116,13 @@
   // ---- step 2: scopes, the text field and the checkboxes kept in sync both ways;
   // groups folded to the ones with a ticked scope (one tab stop per folded group).
 
+  /** A scope group's label or hint in the editor's language, else the runtime's English. */
+  function groupText(node, group, key, fallback) {
+    var k = 'netatmo-account.scopes.' + group.id + (key ? '-' + key : '');
+    var v = node._(k);
+    return v && v !== k && v.indexOf('netatmo-account.scopes.') === -1 ? v : fallback;
+  }
+
   function scopesPart(d) {
     var $scope = d.$scope;
     var $groups = $('#netatmo-account-groups');
@@ -144,11 +151,6 @@
       }
       $scope.val(list.join(' ')).trigger('change');
     }
-    function groupText(group, key, fallback) {
-      var k = 'netatmo-account.scopes.' + group.id + (key ? '-' + key : '');
-      var v = d.node._(k);
-      return v && v !== k && v.indexOf('netatmo-account.scopes.') === -1 ? v : fallback;
-    }
     function addGroup(g, chosen) {
       var $g = $('<div class="netatmo-account-group"></div>').attr('data-group', g.id).appendTo($groups);
       var bodyId = 'netatmo-account-group-' + g.id;
@@ -160,7 +162,7 @@
       $button
         .find('span')
         .first()
-        .text(groupText(g, '', g.label));
+        .text(groupText(d.node, g, '', g.label));
       var $body = $('<div class="netatmo-account-group-body"></div>').attr('id', bodyId).appendTo($g);
       g.scopes.forEach(function (s) {
         var $label = $('<label></label>').appendTo($body);
@@ -170,7 +172,7 @@
       if (g.hint) {
         $('<div class="netatmo-account-group-hint"><i class="fa fa-info-circle"></i> <span></span></div>')
           .find('span')
-          .text(groupText(g, 'hint', g.hint))
+          .text(groupText(d.node, g, 'hint', g.hint))
           .end()
           .appendTo($body);
       }

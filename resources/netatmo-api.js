@@ -213,6 +213,59 @@
     };
   }
 
+  function option(value, text) {
+    return $('<option>').val(value).text(text);
+  }
+  function accountScopes() {
+    var acc = RED.nodes.node($('#node-input-account').val());
+    return acc && acc.scope
+      ? String(acc.scope)
+          .split(/[\s,]+/)
+          .filter(Boolean)
+      : null;
+  }
+  /** The catalogue's English text when this language has none (an endpoint added on the server). */
+  function translated(node, key, fallback) {
+    var v = node._('netatmo-api.' + key);
+    return v && v.indexOf('netatmo-api.') === -1 ? v : fallback;
+  }
+  /** What the chosen endpoint sends, needs and which scope it wants, warned when the account lacks it. */
+  function showEndpoint(node, e, $info, granted) {
+    $('<div>')
+      .text(translated(node, 'purpose.' + e.name, e.purpose))
+      .appendTo($info);
+    $('<div>')
+      .append($('<b>').text(node._('netatmo-api.editor.sent') + ' '))
+      .append($('<code>').text(e.method + ' /api/' + e.name))
+      .append(document.createTextNode(' (' + translated(node, 'encoding.' + e.encoding, e.encoding) + ')'))
+      .appendTo($info);
+    $('<div>')
+      .append($('<b>').text(node._('netatmo-api.editor.required') + ' '))
+      .append($('<code>').text(e.required.length ? e.required.join(', ') : '—'))
+      .appendTo($info);
+    if (e.optional.length) {
+      $('<div>')
+        .append($('<b>').text(node._('netatmo-api.editor.optional') + ' '))
+        .append($('<code>').text(e.optional.join(', ')))
+        .appendTo($info);
+    }
+    $('<div>')
+      .append($('<b>').text(node._('netatmo-api.editor.scopes') + ' '))
+      .append($('<code>').text(e.scopes.join(' | ')))
+      .appendTo($info);
+    if (
+      granted &&
+      !e.scopes.some(function (s) {
+        return granted.indexOf(s) >= 0;
+      })
+    ) {
+      $('<div class="netatmo-api-warn">')
+        .append($('<i class="fa fa-exclamation-triangle">'))
+        .append(document.createTextNode(' ' + node._('netatmo-api.editor.scope-missing', { scopes: e.scopes.join(', ') })))
+        .appendTo($info);
+    }
+  }
+
   RED.nodes.registerType('netatmo-api', {
     category: 'network',
     color: '#C0DEED',
@@ -262,22 +315,6 @@
       $('#node-input-maxWait').spinner({ min: 0, max: 3600, step: 5 });
       $('#node-input-params').typedInput({ types: ['json'] });
 
-      function option(value, text) {
-        return $('<option>').val(value).text(text);
-      }
-      function accountScopes() {
-        var acc = RED.nodes.node($('#node-input-account').val());
-        return acc && acc.scope
-          ? String(acc.scope)
-              .split(/[\s,]+/)
-              .filter(Boolean)
-          : null;
-      }
-      /** The catalogue's English text when this language has none (an endpoint added on the server). */
-      function translated(key, fallback) {
-        var v = node._('netatmo-api.' + key);
-        return v && v.indexOf('netatmo-api.') === -1 ? v : fallback;
-      }
       function current() {
         var v = $pick.val();
         return v === CUSTOM ? String($path.val()).trim() : v;
@@ -290,41 +327,7 @@
         if (v === CUSTOM) return $info.text(node._('netatmo-api.editor.custom'));
         var e = catalogue[v];
         if (!e) return $info.hide();
-        $info.show();
-        $('<div>')
-          .text(translated('purpose.' + e.name, e.purpose))
-          .appendTo($info);
-        $('<div>')
-          .append($('<b>').text(node._('netatmo-api.editor.sent') + ' '))
-          .append($('<code>').text(e.method + ' /api/' + e.name))
-          .append(document.createTextNode(' (' + translated('encoding.' + e.encoding, e.encoding) + ')'))
-          .appendTo($info);
-        $('<div>')
-          .append($('<b>').text(node._('netatmo-api.editor.required') + ' '))
-          .append($('<code>').text(e.required.length ? e.required.join(', ') : '—'))
-          .appendTo($info);
-        if (e.optional.length) {
-          $('<div>')
-            .append($('<b>').text(node._('netatmo-api.editor.optional') + ' '))
-            .append($('<code>').text(e.optional.join(', ')))
-            .appendTo($info);
-        }
-        $('<div>')
-          .append($('<b>').text(node._('netatmo-api.editor.scopes') + ' '))
-          .append($('<code>').text(e.scopes.join(' | ')))
-          .appendTo($info);
-        var granted = accountScopes();
-        if (
-          granted &&
-          !e.scopes.some(function (s) {
-            return granted.indexOf(s) >= 0;
-          })
-        ) {
-          $('<div class="netatmo-api-warn">')
-            .append($('<i class="fa fa-exclamation-triangle">'))
-            .append(document.createTextNode(' ' + node._('netatmo-api.editor.scope-missing', { scopes: e.scopes.join(', ') })))
-            .appendTo($info);
-        }
+        showEndpoint(node, e, $info.show(), accountScopes());
       }
       function fill(list) {
         $pick.empty();
