@@ -188,7 +188,7 @@
     }
     $scope.on('input change', syncBoxes);
     $groups.text(d.t('editor.loading-scopes'));
-    N.request('GET', 'scopes')
+    N.request('GET', 'netatmo-tokens/scopes')
       .done(function (data) {
         var chosen = N.splitScopes($scope.val());
         $groups.empty();

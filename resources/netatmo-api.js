@@ -155,7 +155,8 @@
     pickNote(st, 'pick-loading');
     $('#netatmo-api-pick-target').empty();
     st.loadedFor = account;
-    $.getJSON('netatmo-api/' + encodeURIComponent(account) + '/ids')
+    window.netatmoTokensEditor
+      .request('GET', 'netatmo-api/' + encodeURIComponent(account) + '/ids')
       .done(function (data) {
         if (st.loadedFor !== account) return;
         st.listing = data;
@@ -368,7 +369,8 @@
       $path.on('change keyup', function () {
         $('#node-input-endpoint').val(current());
       });
-      $.getJSON('netatmo-api/endpoints')
+      window.netatmoTokensEditor
+        .request('GET', 'netatmo-api/endpoints')
         .done(function (data) {
           fill((data && data.endpoints) || []);
           refreshPickers();

@@ -17,14 +17,14 @@
   // ---- requests
 
   /**
-   * The one way the dialog talks to the runtime: JSON both ways, never cached, through jQuery's $.ajax so
+   * The one way the dialogs talk to the runtime: JSON both ways, never cached, through jQuery's $.ajax so
    * that Node-RED's ajax set-up adds the editor's admin token (a plain fetch would go without it). The
    * answers (errors, states) come in the editor's language, which the user may have chosen in Node-RED's
    * settings apart from the browser's (which the request would carry otherwise).
    */
-  function request(method, path, body) {
+  function request(method, url, body) {
     var options = {
-      url: 'netatmo-tokens/' + path,
+      url: url, // relative: Node-RED's set-up adds its apiRootUrl and the token only to relative addresses
       method: method,
       dataType: 'json',
       cache: false,
@@ -39,7 +39,7 @@
 
   /** A route of one account: `netatmo-tokens/<id>/<what>`. */
   function accountPath(id, what) {
-    return encodeURIComponent(id) + '/' + what;
+    return 'netatmo-tokens/' + encodeURIComponent(id) + '/' + what;
   }
 
   function errorText(xhr) {
