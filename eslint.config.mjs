@@ -38,4 +38,9 @@ export default tseslint.config(
     files: ['nodes/**/*.js'],
     languageOptions: { globals: { ...globals.node } },
   },
+  {
+    // The editors' scripts, served by Node-RED from resources/: run in the browser beside jQuery and RED.
+    files: ['resources/**/*.js'],
+    languageOptions: { sourceType: 'script', globals: { ...globals.browser, $: 'readonly', RED: 'readonly' } },
+  },
 );

@@ -67,9 +67,44 @@ export function sendError(res: Response, err: unknown, extra: Record<string, unk
 /** The states we hand out: 32 random bytes, base64url. */
 const OUR_STATE = /^[A-Za-z0-9_-]{43}$/;
 
+/** What a paste route was sent: `{text}` told apart by the core's rule, or one named field. */
+function pastedFrom(body: Record<string, unknown>): Pasted {
+  if (body.text !== undefined) return classifyPasted(body.text);
+  if (body.refresh_token !== undefined) return { kind: 'refresh_token', refreshToken: checkRefreshToken(body.refresh_token) };
+  if (body.url !== undefined) return { kind: 'url', ...parsePastedRedirect(body.url) };
+  return { kind: 'code', code: checkCode(body.code) };
+}
+
+const bodyOf = (req: Request): Record<string, unknown> =>
+  (req.body && typeof req.body === 'object' ? req.body : {}) as Record<string, unknown>;
+
+/** A code is exchanged for the redirect URI it was given for: none typed, none to send. */
+function needRedirect(uri: string | undefined): string {
+  if (!uri)
+    throw new NetatmoError('INVALID_INPUT', 'The redirect URI is missing: use the one registered in your app at dev.netatmo.com.', {
+      reason: 'redirect-missing-app',
+    });
+  return uri;
+}
+
 // ------------------------------------------------------------------ routes
 
 export function registerAdminRoutes(RED: NodeAPI, store: TokenStore): void {
+  const kit = routeKit(RED, store);
+  RED.httpAdmin.get(`${ROUTE_BASE}/scopes`, kit.read, (_req: Request, res: Response) => {
+    res.json({ default: DEFAULT_SCOPE, groups: SCOPE_GROUPS });
+  });
+
+  statusRoute(kit);
+  dialogRoutes(kit);
+  callbackRoute(kit);
+  pasteRoute(kit);
+}
+
+type RouteKit = ReturnType<typeof routeKit>;
+
+/** What the routes share: the translator, the guards, the deployed accounts and the handler wrapper. */
+function routeKit(RED: NodeAPI, store: TokenStore) {
   const tr = translatorOf(RED);
   const read = RED.auth.needsPermission('netatmo-account.read');
   // Writes need the permission (with adminAuth) and must come from the editor's own site (always).
@@ -80,7 +115,6 @@ export function registerAdminRoutes(RED: NodeAPI, store: TokenStore): void {
     const lng = requestLanguage(req);
     return (key, params) => tr(`netatmo-account.callback.${key}`, lng ? { ...params, lng } : params);
   };
-  const fail = (req: Request, res: Response, err: unknown): void => sendError(res, localize(tr, err, requestLanguage(req)));
 
   const deployedAccount = (id: string): AccountNode | undefined => {
     const node = RED.nodes.getNode(checkAccountId(id)) as AccountNode | null;
@@ -91,56 +125,100 @@ export function registerAdminRoutes(RED: NodeAPI, store: TokenStore): void {
   const loginConfig = (body: Record<string, unknown>, account: AccountNode | undefined): LoginConfig =>
     resolveLogin(body, account && savedLogin(account), nodeRedSettings(RED).apiBase || DEFAULT_API_BASE);
 
-  const logger = (id: string): Logger => {
-    const prefix = `[netatmo-account:${id}] `;
-    return {
-      debug: (m) => RED.log.debug(prefix + m),
-      info: (m) => RED.log.info(prefix + m),
-      warn: (m) => RED.log.warn(prefix + m),
-      error: (m) => RED.log.error(prefix + m),
-    };
-  };
-
   /**
-   * Stores a new login for an account. The deployed account does it itself when it has the
-   * same client, so its state changes at once; otherwise (not deployed yet, or new credentials
-   * not deployed yet) a manager over the same store writes the file the account reads on its
-   * next start, after the deploy.
+   * One account route: no caching, the id checked, then the handler; a failure is localized for the
+   * browser that asked and answered by sendError (`extra` adds what a route tells beside the error).
    */
-  const install = async (
-    id: string,
-    cfg: Omit<LoginConfig, 'scope' | 'redirectUri'>,
-    obtain: (m: TokenManager) => Promise<unknown>,
-  ): Promise<{ state: AccountState; deployed: boolean; sameClient: boolean }> => {
-    const account = deployedAccount(id);
-    if (!account) editorLogins.storedUndeployed(id); // removed at a deploy that shows no such account
-    if (account && sameClient(savedLogin(account), cfg)) {
-      await obtain(account.manager);
-      return { state: account.manager.state, deployed: true, sameClient: true };
-    }
-    const manager = new TokenManager({
-      accountId: id,
-      store,
-      client: clientFor(RED, cfg, cfg.apiBase),
-      autoRefresh: false,
-      logger: logger(id),
-    });
-    await obtain(manager);
-    // A deployed account with other credentials keeps its client until the deploy the page asks for:
-    // it must not refresh this login with the old client.
-    return { state: manager.state, deployed: !!account, sameClient: false };
+  const accountRoute =
+    (
+      handle: (id: string, req: Request, res: Response) => unknown,
+      extra?: (req: Request, res: Response, e: NetatmoError) => Record<string, unknown>,
+    ) =>
+    async (req: Request, res: Response): Promise<void> => {
+      try {
+        res.set('Cache-Control', 'no-store');
+        await handle(checkAccountId(String(req.params.id)), req, res);
+      } catch (err) {
+        const e = localize(tr, err, requestLanguage(req));
+        sendError(res, e, extra?.(req, res, e));
+      }
+    };
+
+  return { RED, store, tr, read, write, states, sayTo, deployedAccount, loginConfig, accountRoute };
+}
+
+function accountLogger(RED: NodeAPI, id: string): Logger {
+  const prefix = `[netatmo-account:${id}] `;
+  return {
+    debug: (m) => RED.log.debug(prefix + m),
+    info: (m) => RED.log.info(prefix + m),
+    warn: (m) => RED.log.warn(prefix + m),
+    error: (m) => RED.log.error(prefix + m),
   };
+}
 
-  RED.httpAdmin.get(`${ROUTE_BASE}/scopes`, read, (_req: Request, res: Response) => {
-    res.json({ default: DEFAULT_SCOPE, groups: SCOPE_GROUPS });
+/**
+ * Stores a new login for an account. The deployed account does it itself when it has the
+ * same client, so its state changes at once; otherwise (not deployed yet, or new credentials
+ * not deployed yet) a manager over the same store writes the file the account reads on its
+ * next start, after the deploy.
+ */
+async function installLogin(
+  kit: RouteKit,
+  id: string,
+  cfg: Omit<LoginConfig, 'scope' | 'redirectUri'>,
+  obtain: (m: TokenManager) => Promise<unknown>,
+): Promise<{ state: AccountState; deployed: boolean; sameClient: boolean }> {
+  const { RED, store } = kit;
+  const account = kit.deployedAccount(id);
+  if (!account) editorLogins.storedUndeployed(id); // removed at a deploy that shows no such account
+  if (account && sameClient(savedLogin(account), cfg)) {
+    await obtain(account.manager);
+    return { state: account.manager.state, deployed: true, sameClient: true };
+  }
+  const manager = new TokenManager({
+    accountId: id,
+    store,
+    client: clientFor(RED, cfg, cfg.apiBase),
+    autoRefresh: false,
+    logger: accountLogger(RED, id),
   });
+  await obtain(manager);
+  // A deployed account with other credentials keeps its client until the deploy the page asks for:
+  // it must not refresh this login with the old client.
+  return { state: manager.state, deployed: !!account, sameClient: false };
+}
 
-  RED.httpAdmin.get(`${ROUTE_BASE}/:id/status`, read, async (req: Request, res: Response) => {
-    try {
-      res.set('Cache-Control', 'no-store');
-      const account = deployedAccount(String(req.params.id));
+/**
+ * The login a pasted address of our Authorize button finishes. Only the browser that clicked Authorize may
+ * finish it (its cookie), as on the callback: else a page could start a login, consent with its own Netatmo
+ * account and paste the result here.
+ */
+function takeAttempt(kit: RouteKit, req: Request, id: string, state: string): PendingLogin | undefined {
+  const { states } = kit;
+  const say = kit.sayTo(req);
+  const found = states.peek(state);
+  if (found.ok && !sameBrowser(req, found.login.browser))
+    throw new NetatmoError('INVALID_INPUT', `${say('paste-other-browser')} ${say('click-again')}`);
+  const taken = states.take(state, id);
+  if (taken.ok) return taken.login;
+  // An unknown state in our format comes from another attempt (or from before a restart): refuse it,
+  // as the callback does. A state we never make (a hand-made address) is left to the typed settings.
+  if (taken.problem !== 'unknown' || OUR_STATE.test(state))
+    throw new NetatmoError('INVALID_INPUT', `${say(`state-${taken.problem}`)} ${say('click-again')}`);
+  return undefined;
+}
+
+/** GET status: the account's state for the dialog, deployed or only stored. */
+function statusRoute(kit: RouteKit): void {
+  const { RED, store, tr, read, deployedAccount, accountRoute } = kit;
+  RED.httpAdmin.get(
+    `${ROUTE_BASE}/:id/status`,
+    read,
+    accountRoute(async (id, req, res) => {
+      const account = deployedAccount(id);
       // A GET changes nothing (a link or an image on any page can make one): the dialog says it is open with a POST, below.
-      const attempt = editorLogins.attempt(String(req.params.id));
+      const attempt = editorLogins.attempt(id);
       if (account?.manager.state.authorized) {
         res.json({
           ...statusBody(localizeState(tr, account.manager.state, requestLanguage(req))),
@@ -151,7 +229,7 @@ export function registerAdminRoutes(RED: NodeAPI, store: TokenStore): void {
       }
       // Not deployed yet, or deployed without a login (an imported example, credentials added in the dialog
       // since): tell what the store holds for it, a login obtained in the dialog that the next deploy puts to use.
-      const stored = await store.peek(String(req.params.id)); // a GET never moves a file aside
+      const stored = await store.peek(id); // a GET never moves a file aside
       if (account && !(stored && !stored.invalid)) {
         res.json({
           ...statusBody(localizeState(tr, account.manager.state, requestLanguage(req))),
@@ -160,55 +238,48 @@ export function registerAdminRoutes(RED: NodeAPI, store: TokenStore): void {
         });
         return;
       }
-      const state = storedState(stored);
-      res.json({ ...statusBody(state, false), attempt, webhook: webhookBody(String(req.params.id)) });
-    } catch (err) {
-      fail(req, res, err);
-    }
-  });
+      res.json({ ...statusBody(storedState(stored), false), attempt, webhook: webhookBody(id) });
+    }),
+  );
+}
 
+/** POST dialog and authorize: the dialog is open, a login starts. */
+function dialogRoutes(kit: RouteKit): void {
+  const { RED, write, states, deployedAccount, loginConfig, accountRoute } = kit;
   /**
    * `{open: true}`, each time the dialog of an account polls: a login stored for it survives deploys that lack
    * the account. `{open: false}` when it closed: such a login goes at the next deploy that lacks it (Cancel).
    * A write: no other site may keep an undeployed login, nor hasten its removal.
    */
-  RED.httpAdmin.post(`${ROUTE_BASE}/:id/dialog`, write, (req: Request, res: Response) => {
-    try {
-      res.set('Cache-Control', 'no-store');
-      editorLogins.dialog(checkAccountId(String(req.params.id)), (req.body as { open?: unknown } | undefined)?.open === true);
+  RED.httpAdmin.post(
+    `${ROUTE_BASE}/:id/dialog`,
+    write,
+    accountRoute((id, req, res) => {
+      editorLogins.dialog(id, (req.body as { open?: unknown } | undefined)?.open === true);
       res.json({ ok: true });
-    } catch (err) {
-      fail(req, res, err);
-    }
-  });
+    }),
+  );
 
   /**
    * Starts a login: `{clientId, clientSecret?, scope, redirectUri, apiBase?}` as typed in the dialog.
    * Answers the Netatmo address to open; the secret stays here, with the state, in memory.
    */
-  RED.httpAdmin.post(`${ROUTE_BASE}/:id/authorize`, write, (req: Request, res: Response) => {
-    try {
-      res.set('Cache-Control', 'no-store');
-      const id = checkAccountId(String(req.params.id));
-      const body = (req.body && typeof req.body === 'object' ? req.body : {}) as Record<string, unknown>;
-      const cfg = loginConfig(body, deployedAccount(id));
-      if (!cfg.redirectUri)
-        throw new NetatmoError('INVALID_INPUT', 'The redirect URI is missing: use the one registered in your app at dev.netatmo.com.', {
-          reason: 'redirect-missing-app',
-        });
+  RED.httpAdmin.post(
+    `${ROUTE_BASE}/:id/authorize`,
+    write,
+    accountRoute((id, req, res) => {
+      const cfg = loginConfig(bodyOf(req), deployedAccount(id));
+      const redirectUri = needRedirect(cfg.redirectUri);
       const client = clientFor(RED, cfg, cfg.apiBase);
-      const state = states.create({ accountId: id, ...cfg, redirectUri: cfg.redirectUri, browser: bindBrowser(req, res) });
+      const state = states.create({ accountId: id, ...cfg, redirectUri, browser: bindBrowser(req, res) });
       editorLogins.started(id, state);
-      res.json({
-        url: client.authorizeUrl({ redirectUri: cfg.redirectUri, scope: cfg.scope, state }),
-        redirectUri: cfg.redirectUri,
-        scope: cfg.scope,
-      });
-    } catch (err) {
-      fail(req, res, err);
-    }
-  });
+      res.json({ url: client.authorizeUrl({ redirectUri, scope: cfg.scope, state }), redirectUri, scope: cfg.scope });
+    }),
+  );
+}
 
+function callbackRoute(kit: RouteKit): void {
+  const { RED, tr, states, sayTo } = kit;
   /**
    * Where Netatmo sends the browser back. No admin token comes with a redirect, so no
    * permission check: the single-use state is the protection.
@@ -255,7 +326,7 @@ export function registerAdminRoutes(RED: NodeAPI, store: TokenStore): void {
       return;
     }
     try {
-      const done = await install(login.accountId, login, (m) => m.authorizeWithCode(code, login.redirectUri, login.scope));
+      const done = await installLogin(kit, login.accountId, login, (m) => m.authorizeWithCode(code, login.redirectUri, login.scope));
       const scopes = done.state.scope?.join(' ') || login.scope;
       const next = !done.deployed ? 'next-deploy' : done.sameClient ? 'next-now' : 'next-unsaved';
       end('authorized');
@@ -273,63 +344,46 @@ export function registerAdminRoutes(RED: NodeAPI, store: TokenStore): void {
       );
     }
   });
+}
 
+function pasteRoute(kit: RouteKit): void {
+  const { RED, tr, write, deployedAccount, loginConfig, accountRoute } = kit;
   /**
    * Paste path, for when the browser cannot reach the callback: `{text}` (anything below, told apart
    * here), `{url}` (the address the browser was sent back to), `{code}` or `{refresh_token}`, plus the
    * dialog's fields as for authorize, so that it also works before the first deploy.
    */
-  RED.httpAdmin.post(`${ROUTE_BASE}/:id/code`, write, async (req: Request, res: Response) => {
-    let attempt: string | undefined; // the state of a login of ours this paste finishes
-    try {
-      res.set('Cache-Control', 'no-store');
-      const say = sayTo(req);
-      const id = checkAccountId(String(req.params.id));
-      const body = (req.body && typeof req.body === 'object' ? req.body : {}) as Record<string, unknown>;
-      let pasted: Pasted;
-      if (body.text !== undefined) pasted = classifyPasted(body.text);
-      else if (body.refresh_token !== undefined) pasted = { kind: 'refresh_token', refreshToken: checkRefreshToken(body.refresh_token) };
-      else if (body.url !== undefined) pasted = { kind: 'url', ...parsePastedRedirect(body.url) };
-      else pasted = { kind: 'code', code: checkCode(body.code) };
-
-      // A pasted address from our own Authorize button carries its state: finish that login.
-      let pending: PendingLogin | undefined;
-      if (pasted.kind === 'url' && pasted.state) {
-        // Only the browser that clicked Authorize may finish that login (its cookie), as on the callback:
-        // else a page could start a login, consent with its own Netatmo account and paste the result here.
-        const found = states.peek(pasted.state);
-        if (found.ok && !sameBrowser(req, found.login.browser))
-          throw new NetatmoError('INVALID_INPUT', `${say('paste-other-browser')} ${say('click-again')}`);
-        const taken = states.take(pasted.state, id);
-        if (taken.ok) [pending, attempt] = [taken.login, pasted.state];
-        // An unknown state in our format comes from another attempt (or from before a restart): refuse it,
-        // as the callback does. A state we never make (a hand-made address) is left to the typed settings.
-        else if (taken.problem !== 'unknown' || OUR_STATE.test(pasted.state))
-          throw new NetatmoError('INVALID_INPUT', `${say(`state-${taken.problem}`)} ${say('click-again')}`);
-      }
-      const cfg: LoginConfig = pending ?? loginConfig(body, deployedAccount(id));
-      let done;
-      if (pasted.kind === 'refresh_token') {
-        const rt = pasted.refreshToken;
-        done = await install(id, cfg, (m) => m.authorizeWithRefreshToken(rt));
-      } else {
-        const redirect = cfg.redirectUri ?? (typeof body.redirect_uri === 'string' ? body.redirect_uri : undefined);
-        if (!redirect)
-          throw new NetatmoError('INVALID_INPUT', 'The redirect URI is missing: use the one registered in your app at dev.netatmo.com.', {
-            reason: 'redirect-missing-app',
-          });
-        const code = pasted.code;
-        const uri = checkRedirectUri(redirect);
-        done = await install(id, cfg, (m) => m.authorizeWithCode(code, uri, cfg.scope));
-      }
-      editorLogins.ended(attempt, 'authorized');
-      res.json({ ...statusBody(localizeState(tr, done.state, requestLanguage(req)), done.deployed), kind: pasted.kind });
-    } catch (err) {
-      const e = localize(tr, err, requestLanguage(req));
-      editorLogins.ended(attempt, 'failed', e);
-      // The dialog says what the pasted text was taken for (address, code, refresh token) before why it was refused.
-      const text = (req.body as Record<string, unknown> | undefined)?.text;
-      sendError(res, e, { taken: typeof text === 'string' ? (pastedShape(text) ?? null) : null });
-    }
-  });
+  RED.httpAdmin.post(
+    `${ROUTE_BASE}/:id/code`,
+    write,
+    accountRoute(
+      async (id, req, res) => {
+        const body = bodyOf(req);
+        const pasted = pastedFrom(body);
+        // A pasted address from our own Authorize button carries its state: finish that login.
+        const pending = pasted.kind === 'url' && pasted.state ? takeAttempt(kit, req, id, pasted.state) : undefined;
+        res.locals.attempt = pending && (pasted as { state: string }).state; // the state of a login of ours this paste finishes
+        const cfg: LoginConfig = pending ?? loginConfig(body, deployedAccount(id));
+        let done;
+        if (pasted.kind === 'refresh_token') {
+          const rt = pasted.refreshToken;
+          done = await installLogin(kit, id, cfg, (m) => m.authorizeWithRefreshToken(rt));
+        } else {
+          const code = pasted.code;
+          const uri = checkRedirectUri(
+            needRedirect(cfg.redirectUri ?? (typeof body.redirect_uri === 'string' ? body.redirect_uri : undefined)),
+          );
+          done = await installLogin(kit, id, cfg, (m) => m.authorizeWithCode(code, uri, cfg.scope));
+        }
+        editorLogins.ended(res.locals.attempt as string | undefined, 'authorized');
+        res.json({ ...statusBody(localizeState(tr, done.state, requestLanguage(req)), done.deployed), kind: pasted.kind });
+      },
+      (req, res, e) => {
+        editorLogins.ended(res.locals.attempt as string | undefined, 'failed', e);
+        // The dialog says what the pasted text was taken for (address, code, refresh token) before why it was refused.
+        const text = (req.body as Record<string, unknown> | undefined)?.text;
+        return { taken: typeof text === 'string' ? (pastedShape(text) ?? null) : null };
+      },
+    ),
+  );
 }

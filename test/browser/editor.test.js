@@ -295,7 +295,9 @@ describe('editor in a real browser: authorize, deploy, call the API', function (
       `the cancelled account's login to be removed after the deploy and the close:\n${red.logs.slice(-8).join('\n')}`,
       20_000,
     );
-    assert.match(red.output(), new RegExp(`Removed the Netatmo login stored for account ${accountId}`));
+    // The file goes, then the line is logged: wait for the line too.
+    const removed = new RegExp(`Removed the Netatmo login stored for account ${accountId}`);
+    await until(() => removed.test(red.output()), 'the removal to be logged', 10_000);
     assert.deepEqual(pageErrors, []);
     await context.close();
   });

@@ -36,7 +36,7 @@ describe('the packed package', function () {
     for (const f of files) {
       assert.match(
         f,
-        /^(dist\/(core|nodes|cli)\/([\w-]+\/)*[\w-]+\.js|nodes\/.+\.(js|html|json|svg)|examples\/.+\.json|README\.md|LICENSE|CHANGELOG\.md|package\.json)$/,
+        /^(dist\/(core|nodes|cli)\/([\w-]+\/)*[\w-]+\.js|nodes\/.+\.(js|html|json|svg)|resources\/[\w-]+\.(js|css)|examples\/.+\.json|README\.md|LICENSE|CHANGELOG\.md|package\.json)$/,
         f,
       );
     }
@@ -48,6 +48,8 @@ describe('the packed package', function () {
       'dist/core/api/history.js',
       'examples/netatmo-weather-history-dashboard.json',
       'nodes/netatmo-api.html',
+      'resources/netatmo-account.js', // the dialog's script and styles, served at resources/<package>/
+      'resources/netatmo-account.css',
       'nodes/icons/netatmo-token.svg', // copied from icons/ by the build
       'nodes/icons/netatmo-api.svg',
       'LICENSE',
@@ -91,6 +93,20 @@ describe('the packed package', function () {
       assert.match(html, /data-help-name="netatmo-token"/);
       assert.match(html, /data-template-name="netatmo-api"/);
       assert.match(html, /data-help-name="netatmo-api"/);
+    });
+
+    it("serves the dialogs' scripts and styles from the package's resources folder, where the HTML loads them", async () => {
+      const html = await (await fetch(`${red.adminUrl}nodes`, { headers: { Accept: 'text/html' } })).text();
+      const wanted = [...html.matchAll(/(?:src|href)="(resources\/[^"]+)"/g)]
+        .map((m) => m[1])
+        .filter((u) => u.startsWith(`resources/${pkg.name}/`));
+      assert.ok(wanted.includes(`resources/${pkg.name}/netatmo-account.js`), wanted.join(' '));
+      assert.ok(wanted.includes(`resources/${pkg.name}/netatmo-account.css`), wanted.join(' '));
+      for (const url of wanted) {
+        const res = await fetch(`${red.adminUrl}${url}`);
+        assert.equal(res.status, 200, url);
+        assert.ok((await res.text()).length > 100, url);
+      }
     });
 
     it('lists every example flow under Import > Examples', async () => {
