@@ -4,11 +4,11 @@ import { ENDPOINTS } from '../core/api/catalogue';
 import { ApiAnswer, ApiCall, MethodSetting, TokenSource, isPlainObject, payloadParams, prepareCall } from '../core/api/client';
 import { ApiErrorBody, NetatmoError, asNetatmoError } from '../core/shared/errors';
 import { needsUser } from '../core/token/account-state';
-import { parseRateLimits } from '../core/api/rate-budget';
-import { translatorOf } from './i18n';
+import { RateWindow, parseRateLimits } from '../core/api/rate-budget';
+import { Translate, translatorOf } from './i18n';
 import { AccountNode, apiClientFor, budgetOf, clearBudgets, maxWaitMs, nodeRedSettings, showAgainOnStart } from './runtime';
 import { isShaped, outputSetting } from '../core/api/shaped-call';
-import { shapedInput } from './api-shaped';
+import { ShapedNodeContext, shapedInput } from './api-shaped';
 import { IdsCache } from '../core/api/ids';
 import { IdsDeps, namesFor, registerIdsRoute } from './api-ids';
 
@@ -45,130 +45,13 @@ export default function (RED: NodeAPI): void {
   const limits = parseRateLimits(settings.apiLimits);
   clearBudgets();
   const ids: IdsDeps = { budgetOf: (accountId) => budgetOf(accountId, limits), cache: new IdsCache() };
+  const ctx: ApiModuleContext = { RED, tr, limits, ids };
 
   function ApiNodeCtor(this: Node, config: ApiConfig): void {
     RED.nodes.createNode(this, config);
-    const node = this;
     const account = RED.nodes.getNode(config.account) as AccountNode | null;
-    if (!account || account.type !== 'netatmo-account') {
-      node.error(tr('netatmo-api.errors.no-account'));
-      const noAccount: NodeStatus = { fill: 'red', shape: 'ring', text: tr('netatmo-api.status.no-account') };
-      node.status(noAccount);
-      showAgainOnStart(RED, node, () => node.status(noAccount));
-      // No call can be made: each message goes to Catch, as for the token node, instead of vanishing.
-      node.on('input', (_msg: NodeMessageInFlow, _send: unknown, done: (err?: Error) => void) =>
-        done(new NetatmoError('NO_ACCOUNT', tr('netatmo-api.errors.no-account'))),
-      );
-      return;
-    }
-    const tokens: TokenSource = account.manager;
-    const budget = budgetOf(account.id, limits);
-    const method: MethodSetting = config.method === 'GET' || config.method === 'POST' ? config.method : 'auto';
-    const waitMs = maxWaitMs(config.maxWait);
-    const client = apiClientFor(RED, account);
-    const closing = new AbortController();
-    setMaxListeners(0, closing.signal); // one listener per waiting message
-
-    let fixed: Record<string, unknown> | undefined;
-    let configError: NetatmoError | undefined;
-    try {
-      const p = typeof config.params === 'string' && config.params.trim() !== '' ? JSON.parse(config.params) : config.params;
-      if (p !== undefined && p !== null && p !== '' && !isPlainObject(p)) throw new Error('not an object');
-      fixed = p || undefined;
-    } catch {
-      configError = new NetatmoError('INVALID_INPUT', tr('netatmo-api.errors.bad-params'));
-      node.error(configError.message);
-    }
-
-    /**
-     * The last call's status; while messages wait for the rate budget, how many; the account's own when it
-     * needs the user (login refused or missing). An earlier message's success does not hide those waiting.
-     */
-    let last: NodeStatus | undefined;
-    let waiting = 0;
-    const show = (s: NodeStatus | undefined): void => {
-      const state = account.manager.state;
-      if (needsUser(state)) node.status(account.statusOf(state));
-      else if (waiting > 0) node.status({ fill: 'yellow', shape: 'ring', text: tr('netatmo-api.status.waiting', { count: waiting }) });
-      else node.status(s ?? account.statusOf(state));
-    };
-    const onWait = (): void => {
-      waiting++;
-      show(last);
-    };
-    const onWaitEnd = (): void => {
-      waiting = Math.max(0, waiting - 1);
-      show(last);
-    };
-    account.register(node, (state) => {
-      // Authorized again: a red "REAUTHORIZE" from before would now mislead.
-      if (state.authorized && (last?.text === 'REAUTHORIZE' || last?.text === 'NOT_AUTHORIZED')) last = undefined;
-      show(last);
-    });
-
-    /** The one error path: red status with the code, Netatmo's own error kept on the message, done(err) in the user's language. */
-    const fail = (m: ApiMessage, call: ApiCall | undefined, err: unknown, done: (err?: Error) => void, answered = false): void => {
-      const e = account.localize(asNetatmoError(err, 'NETWORK')); // the user's language, every other field kept
-      last = { fill: 'red', shape: 'dot', text: e.code };
-      show(last);
-      if (e.cause) m.netatmo = { ...(answered ? m.netatmo : { endpoint: call?.endpoint }), error: e.cause };
-      // The status of an API answer only (the account's failures come without one: see ApiClient.call).
-      if (e.status !== undefined) m.statusCode = e.status;
-      else delete m.statusCode;
-      done(e);
-    };
-
-    const output = outputSetting(config.output);
-    const shaped = shapedInput({
-      method,
-      fixed,
-      output,
-      onlyChanged: config.onlyChanged === true,
-      deps: {
-        call: (call) => client.call(call, { tokens, budget, maxWaitMs: waitMs, onWait, onWaitEnd, signal: closing.signal }),
-        now: Date.now,
-        names: namesFor(RED, account, ids),
-      },
-      succeed: (text) => show((last = { fill: 'green', shape: 'dot', text })),
-      fail,
-      partial: config.partialAsError ? (endpoint, errors) => partialFailure({ endpoint } as ApiCall, errors) : undefined,
-    });
-
-    node.on('input', (msg: NodeMessageInFlow, send: (m: NodeMessage) => void, done: (err?: Error) => void) => {
-      const m = msg as ApiMessage;
-      if (!configError && isShaped(config.endpoint || m.endpoint, output)) return shaped(m, config.endpoint || m.endpoint, send, done);
-      let call: ApiCall;
-      try {
-        if (configError) throw configError;
-        call = prepareCall(config.endpoint || m.endpoint, method, fixed, payloadParams(m.payload));
-      } catch (err) {
-        fail(m, undefined, err, done);
-        return;
-      }
-      client
-        .call(call, { tokens, budget, maxWaitMs: waitMs, onWait, onWaitEnd, signal: closing.signal })
-        .then((answer: ApiAnswer) => {
-          m.payload = answer.payload;
-          m.statusCode = answer.statusCode;
-          m.netatmo = { endpoint: call.endpoint, status: answer.status, time_server: answer.time_server, errors: answer.errors };
-          if (answer.time_exec !== undefined) m.netatmo.time_exec = answer.time_exec;
-          if (config.partialAsError && answer.errors.length) {
-            fail(m, call, partialFailure(call, answer.errors), done, true);
-            return;
-          }
-          last = { fill: 'green', shape: 'dot', text: `${answer.statusCode} ${call.endpoint}` };
-          show(last);
-          send(m);
-          done();
-        })
-        .catch((err) => fail(m, call, err, done));
-    });
-
-    node.on('close', (_removed: boolean, done: () => void) => {
-      closing.abort();
-      account.deregister(node);
-      done();
-    });
+    if (!account || account.type !== 'netatmo-account') return withoutAccount(ctx, this);
+    startApiNode(ctx, this, account, config);
   }
 
   RED.nodes.registerType('netatmo-api', ApiNodeCtor as unknown as Parameters<typeof RED.nodes.registerType>[1]);
@@ -179,6 +62,184 @@ export default function (RED: NodeAPI): void {
     res.json({ endpoints: ENDPOINTS });
   });
   registerIdsRoute(RED, ids);
+}
+
+/** What every api node of the loaded module shares. */
+interface ApiModuleContext {
+  RED: NodeAPI;
+  tr: Translate;
+  limits: readonly RateWindow[];
+  ids: IdsDeps;
+}
+
+type Done = (err?: Error) => void;
+type Fail = ShapedNodeContext['fail'];
+
+/** No account (missing or not an account): one error, a red status, and each message to Catch. */
+function withoutAccount({ RED, tr }: ApiModuleContext, node: Node): void {
+  node.error(tr('netatmo-api.errors.no-account'));
+  const noAccount: NodeStatus = { fill: 'red', shape: 'ring', text: tr('netatmo-api.status.no-account') };
+  node.status(noAccount);
+  showAgainOnStart(RED, node, () => node.status(noAccount));
+  // No call can be made: each message goes to Catch, as for the token node, instead of vanishing.
+  node.on('input', (_msg: NodeMessageInFlow, _send: unknown, done: Done) =>
+    done(new NetatmoError('NO_ACCOUNT', tr('netatmo-api.errors.no-account'))),
+  );
+}
+
+/** The node with its account: its settings read, its status shown, then its input and close handlers. */
+function startApiNode(ctx: ApiModuleContext, node: Node, account: AccountNode, config: ApiConfig): void {
+  const { RED, tr } = ctx;
+  const tokens: TokenSource = account.manager;
+  const budget = budgetOf(account.id, ctx.limits);
+  const method: MethodSetting = config.method === 'GET' || config.method === 'POST' ? config.method : 'auto';
+  const waitMs = maxWaitMs(config.maxWait);
+  const client = apiClientFor(RED, account);
+  const closing = new AbortController();
+  setMaxListeners(0, closing.signal); // one listener per waiting message
+
+  const { fixed, configError } = fixedParams(config.params, tr);
+  if (configError) node.error(configError.message);
+
+  const status = new ApiStatus(node, account, tr);
+  const callApi = (call: ApiCall): Promise<ApiAnswer> =>
+    client.call(call, { tokens, budget, maxWaitMs: waitMs, onWait: status.onWait, onWaitEnd: status.onWaitEnd, signal: closing.signal });
+  const fail = failOf(account, status);
+
+  const output = outputSetting(config.output);
+  const shaped = shapedInput({
+    method,
+    fixed,
+    output,
+    onlyChanged: config.onlyChanged === true,
+    deps: { call: callApi, now: Date.now, names: namesFor(RED, account, ctx.ids) },
+    succeed: (text) => status.succeed(text),
+    fail,
+    partial: config.partialAsError ? (endpoint, errors) => partialFailure({ endpoint } as ApiCall, errors) : undefined,
+  });
+  const oneCall = oneCallInput({ method, fixed, configError, partialAsError: config.partialAsError, callApi, status, fail });
+
+  node.on('input', (msg: NodeMessageInFlow, out: (m: NodeMessage) => void, done: Done) => {
+    const m = msg as ApiMessage;
+    if (!configError && isShaped(config.endpoint || m.endpoint, output)) return shaped(m, config.endpoint || m.endpoint, out, done);
+    oneCall(m, config.endpoint || m.endpoint, out, done);
+  });
+
+  node.on('close', (_removed: boolean, done: () => void) => {
+    closing.abort();
+    account.deregister(node);
+    done();
+  });
+}
+
+/** The node's fixed parameters (an object, or its JSON text); anything else is a configuration error. */
+function fixedParams(params: ApiConfig['params'], tr: Translate): { fixed?: Record<string, unknown>; configError?: NetatmoError } {
+  try {
+    const p = typeof params === 'string' && params.trim() !== '' ? JSON.parse(params) : params;
+    if (p !== undefined && p !== null && p !== '' && !isPlainObject(p)) throw new Error('not an object');
+    return { fixed: p || undefined };
+  } catch {
+    return { configError: new NetatmoError('INVALID_INPUT', tr('netatmo-api.errors.bad-params')) };
+  }
+}
+
+/**
+ * The last call's status; while messages wait for the rate budget, how many; the account's own when it
+ * needs the user (login refused or missing). An earlier message's success does not hide those waiting.
+ */
+class ApiStatus {
+  last: NodeStatus | undefined;
+  private waiting = 0;
+
+  constructor(
+    private readonly node: Node,
+    private readonly account: AccountNode,
+    private readonly tr: Translate,
+  ) {
+    account.register(node, (state) => {
+      // Authorized again: a red "REAUTHORIZE" from before would now mislead.
+      if (state.authorized && (this.last?.text === 'REAUTHORIZE' || this.last?.text === 'NOT_AUTHORIZED')) this.last = undefined;
+      this.show();
+    });
+  }
+
+  show(): void {
+    const state = this.account.manager.state;
+    if (needsUser(state)) this.node.status(this.account.statusOf(state));
+    else if (this.waiting > 0)
+      this.node.status({ fill: 'yellow', shape: 'ring', text: this.tr('netatmo-api.status.waiting', { count: this.waiting }) });
+    else this.node.status(this.last ?? this.account.statusOf(state));
+  }
+
+  readonly onWait = (): void => {
+    this.waiting++;
+    this.show();
+  };
+
+  readonly onWaitEnd = (): void => {
+    this.waiting = Math.max(0, this.waiting - 1);
+    this.show();
+  };
+
+  succeed(text: string): void {
+    this.last = { fill: 'green', shape: 'dot', text };
+    this.show();
+  }
+
+  failed(code: string): void {
+    this.last = { fill: 'red', shape: 'dot', text: code };
+    this.show();
+  }
+}
+
+/** The one error path: red status with the code, Netatmo's own error kept on the message, done(err) in the user's language. */
+function failOf(account: AccountNode, status: ApiStatus): Fail {
+  return (m, call, err, done, answered = false) => {
+    const e = account.localize(asNetatmoError(err, 'NETWORK')); // the user's language, every other field kept
+    status.failed(e.code);
+    if (e.cause) m.netatmo = { ...(answered ? m.netatmo : { endpoint: call?.endpoint }), error: e.cause };
+    // The status of an API answer only (the account's failures come without one: see ApiClient.call).
+    if (e.status !== undefined) m.statusCode = e.status;
+    else delete m.statusCode;
+    done(e);
+  };
+}
+
+/** The one-call path: one request, its answer on the message as Netatmo sent it. */
+function oneCallInput(o: {
+  method: MethodSetting;
+  fixed?: Record<string, unknown>;
+  configError?: NetatmoError;
+  partialAsError?: boolean;
+  callApi: (call: ApiCall) => Promise<ApiAnswer>;
+  status: ApiStatus;
+  fail: Fail;
+}): (m: ApiMessage, endpoint: unknown, out: (m: NodeMessage) => void, done: Done) => void {
+  return (m, endpoint, out, done) => {
+    let call: ApiCall;
+    try {
+      if (o.configError) throw o.configError;
+      call = prepareCall(endpoint, o.method, o.fixed, payloadParams(m.payload));
+    } catch (err) {
+      o.fail(m, undefined, err, done);
+      return;
+    }
+    o.callApi(call)
+      .then((answer: ApiAnswer) => {
+        m.payload = answer.payload;
+        m.statusCode = answer.statusCode;
+        m.netatmo = { endpoint: call.endpoint, status: answer.status, time_server: answer.time_server, errors: answer.errors };
+        if (answer.time_exec !== undefined) m.netatmo.time_exec = answer.time_exec;
+        if (o.partialAsError && answer.errors.length) {
+          o.fail(m, call, partialFailure(call, answer.errors), done, true);
+          return;
+        }
+        o.status.succeed(`${answer.statusCode} ${call.endpoint}`);
+        out(m);
+        done();
+      })
+      .catch((err) => o.fail(m, call, err, done));
+  };
 }
 
 /**
