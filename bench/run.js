@@ -2,7 +2,8 @@
 'use strict';
 /**
  * Benchmarks of the package's nodes in a real, embedded Node-RED 4 runtime, against the Netatmo
- * simulator (test/simulator/simulator.js, on 127.0.0.1; nothing talks to api.netatmo.com).
+ * simulator (test/simulator/simulator.js, on 127.0.0.1; nothing talks to api.netatmo.com); the
+ * events cases drive a Node-RED process over HTTP instead (bench/events/_webhook.js).
  *
  *   npm run bench                   every case          (npm run build first: prebench does it)
  *   npm run bench -- stampede       one case (its file name, or story/name: token/stampede)
