@@ -143,6 +143,32 @@ function activeTimeouts() {
   return process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
 }
 
+/**
+ * account acc1 (`scope`) -> netatmo-api `api` (fields over the defaults) -> helper `out`, and a catch node
+ * of the tab -> helper `caught`; `extra` nodes after them.
+ */
+function apiFlow(sim, { scope, api = {}, extra = [] }) {
+  return [
+    account(sim, { scope }),
+    {
+      id: 'api',
+      z: 'f1',
+      type: 'netatmo-api',
+      account: 'acc1',
+      endpoint: 'homesdata',
+      method: 'auto',
+      params: '',
+      maxWait: 30,
+      wires: [['out']],
+      ...api,
+    },
+    { id: 'out', z: 'f1', type: 'helper' },
+    { id: 'c1', z: 'f1', type: 'catch', scope: null, uncaught: false, wires: [['caught']] },
+    { id: 'caught', z: 'f1', type: 'helper' },
+    ...extra,
+  ];
+}
+
 module.exports = {
   NODE_RED_MODULE,
   helper,
@@ -156,6 +182,7 @@ module.exports = {
   seedTokens,
   readStored,
   account,
+  apiFlow,
   credentials,
   collect,
   statusWhere,

@@ -44,24 +44,7 @@ describe('netatmo-api: history in pages, points for a chart, readings', function
 
   async function load(api = {}) {
     await rt.seedTokens(userDir, 'acc1', sim, { scope: SCOPES });
-    const flow = [
-      rt.account(sim, { scope: SCOPES }),
-      {
-        id: 'api',
-        z: 'f1',
-        type: 'netatmo-api',
-        account: 'acc1',
-        endpoint: 'getmeasure',
-        method: 'auto',
-        params: '',
-        maxWait: 30,
-        wires: [['out']],
-        ...api,
-      },
-      { id: 'out', z: 'f1', type: 'helper' },
-      { id: 'c1', z: 'f1', type: 'catch', scope: null, uncaught: false, wires: [['caught']] },
-      { id: 'caught', z: 'f1', type: 'helper' },
-    ];
+    const flow = rt.apiFlow(sim, { scope: SCOPES, api: { endpoint: 'getmeasure', ...api } });
     await helper.load(API_NODES, flow, rt.credentials());
   }
   /** Sends `msg` and resolves with what came out: {sent} or {caught}. */

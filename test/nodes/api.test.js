@@ -45,27 +45,7 @@ describe('netatmo-api in a Node-RED runtime', function () {
     fs.rmSync(userDir, { recursive: true, force: true });
   });
 
-  function flow(api = {}, extra = []) {
-    return [
-      rt.account(sim, { scope: ALL_SCOPES }),
-      {
-        id: 'api',
-        z: 'f1',
-        type: 'netatmo-api',
-        account: 'acc1',
-        endpoint: 'homesdata',
-        method: 'auto',
-        params: '',
-        maxWait: 30,
-        wires: [['out']],
-        ...api,
-      },
-      { id: 'out', z: 'f1', type: 'helper' },
-      { id: 'c1', z: 'f1', type: 'catch', scope: null, uncaught: false, wires: [['caught']] },
-      { id: 'caught', z: 'f1', type: 'helper' },
-      ...extra,
-    ];
-  }
+  const flow = (api = {}, extra = []) => rt.apiFlow(sim, { scope: ALL_SCOPES, api, extra });
   async function load(api, { scope = ALL_SCOPES, seed = true, extra } = {}) {
     const tokens = seed ? await rt.seedTokens(userDir, 'acc1', sim, { scope }) : undefined;
     await helper.load(API_NODES, flow(api, extra), rt.credentials());
