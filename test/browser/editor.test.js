@@ -313,6 +313,19 @@ describe('editor in a real browser: authorize, deploy, call the API', function (
     const tokenNode = await openEditor(page, red.adminUrl);
     assert.equal(await page.locator('g.red-ui-flow-node-group[id="tok"] .red-ui-flow-node-label').textContent(), 'Netatmo token');
 
+    // ---- the token node's own dialog script (resources/netatmo-token.js): spinners, and the checks of its fields
+    await tokenNode.dblclick();
+    await page.locator('.ui-spinner #node-input-interval').waitFor();
+    assert.deepEqual(
+      await page.evaluate(() => {
+        const d = RED.nodes.getType('netatmo-token').defaults;
+        return [d.interval.validate('600'), d.interval.validate('ten'), d.maxWait.validate('30'), d.maxWait.validate('3601')];
+      }),
+      [true, false, true, false],
+    );
+    await page.locator('#node-dialog-cancel').click();
+    await page.locator('#node-input-interval').waitFor({ state: 'detached' });
+
     // ---- open the token node, add a new account with "+"
     const accountId = await addAccount(page, tokenNode);
     assert.match(accountId, /^[0-9a-f]{16}$/);

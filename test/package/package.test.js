@@ -50,6 +50,7 @@ describe('the packed package', function () {
       'nodes/netatmo-api.html',
       'resources/netatmo-account.js', // the dialog's script and styles, served at resources/<package>/
       'resources/netatmo-account.css',
+      'resources/netatmo-token.js',
       'nodes/icons/netatmo-token.svg', // copied from icons/ by the build
       'nodes/icons/netatmo-api.svg',
       'LICENSE',
