@@ -43,41 +43,47 @@
   /** The status box's kind, title, details and warning for a state the runtime sent. */
   function describeState(d, st) {
     var t = d.t;
-    // The colour comes from the server's table (src/core/token/account-state.ts); the texts are the dialog's.
-    var view = { kind: st.display ? st.display.tone : 'none', title: '', details: [], warn: null };
-    if (st.authorized) {
+    // Heading and colour come from the server's one table (displayOf in src/core/token/account-state.ts).
+    var display = st.display || { heading: 'unauthorized', tone: 'none' };
+    var view = { kind: display.tone, title: '', details: [], warn: null };
+    var heading = display.heading;
+    if (heading === 'authorized') {
       // Before the deploy that puts it to use, one state: authorized, deploy to use it.
       view.title = t(st.deployed ? 'editor.status.authorized' : 'editor.status.authorized-deploy');
-      view.details.push(t('editor.status.scopes', { scopes: (st.scope || []).join(' ') }));
-      // Ticked scopes the stored login does not carry: they need a new authorization.
-      var granted = st.scope || [];
-      var missing = N.splitScopes(d.$scope.val()).filter(function (s) {
-        return granted.indexOf(s) === -1;
-      });
-      if (missing.length) {
-        view.warn = t('editor.status.scopes-missing', { scopes: missing.join(' ') });
-      }
-      if (st.expires_at) {
-        view.details.push(t('editor.status.expires', { time: duration(t, st.expires_at - Date.now()) }));
-      }
-      if (st.last_refresh) {
-        view.details.push(t('editor.status.last-refresh', { time: new Date(st.last_refresh).toLocaleString() }));
-      }
-      if (st.error && st.error.message) {
-        view.details.push(t('editor.status.problem', { code: st.error.code, message: st.error.message }));
-      }
-    } else if (st.status === 'reauthorize') {
-      view.title = t('editor.status.reauthorize');
-      view.details.push(st.error && st.error.message ? st.error.message : '');
-    } else if (st.error && st.error.code && st.error.code !== 'NOT_AUTHORIZED') {
-      view.title = t('editor.status.error', { code: st.error.code });
-      view.details.push(st.error.message);
-    } else {
+      authorizedDetails(d, st, view);
+    } else if (heading === 'unauthorized') {
       view.title = t('editor.status.unauthorized');
       // The hint names only what is still missing: no "enter the client id" under filled fields.
       view.details.push(t(d.credentialsTyped() ? 'editor.status.unauthorized-ready' : 'editor.status.unauthorized-hint'));
+    } else {
+      // reauthorize or error: the heading, then what Netatmo or the runtime said.
+      view.title = t('editor.status.' + heading, { code: st.error ? st.error.code : '' });
+      view.details.push(st.error && st.error.message ? st.error.message : '');
     }
     return view;
+  }
+
+  /** An authorized login's scopes (and ticked ones it lacks), expiry, last refresh and last problem. */
+  function authorizedDetails(d, st, view) {
+    var t = d.t;
+    view.details.push(t('editor.status.scopes', { scopes: (st.scope || []).join(' ') }));
+    // Ticked scopes the stored login does not carry: they need a new authorization.
+    var granted = st.scope || [];
+    var missing = N.splitScopes(d.$scope.val()).filter(function (s) {
+      return granted.indexOf(s) === -1;
+    });
+    if (missing.length) {
+      view.warn = t('editor.status.scopes-missing', { scopes: missing.join(' ') });
+    }
+    if (st.expires_at) {
+      view.details.push(t('editor.status.expires', { time: duration(t, st.expires_at - Date.now()) }));
+    }
+    if (st.last_refresh) {
+      view.details.push(t('editor.status.last-refresh', { time: new Date(st.last_refresh).toLocaleString() }));
+    }
+    if (st.error && st.error.message) {
+      view.details.push(t('editor.status.problem', { code: st.error.code, message: st.error.message }));
+    }
   }
 
   // The attempt this dialog started with Authorize: waiting, then how it ended.

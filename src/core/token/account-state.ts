@@ -80,17 +80,22 @@ export function fileStatus(state: AccountState, expired: boolean): AccountStatus
   return state.status === 'ok' && expired ? 'expired' : state.status;
 }
 
-/** How a state is shown: a node's status (fill, shape, catalogue key) and the dialog's tone. */
+/** How a state is shown: a node's status (fill, shape, catalogue key) and the account dialog (heading, tone). */
 export interface AccountDisplay {
   fill: 'green' | 'blue' | 'yellow' | 'red' | 'grey';
   shape: 'dot' | 'ring';
   /** Under `netatmo-account.status.`; filled with `time` (the expiry) and `code` (the error's code). */
   key: AccountStatus;
+  /** The account dialog's heading, under `netatmo-account.editor.status.` (its details follow from it). */
+  heading: DialogHeading;
   /** The account dialog's frame: ok, warn, bad or none. */
   tone: 'ok' | 'warn' | 'bad' | 'none';
 }
 
-const DISPLAY: Readonly<Record<AccountStatus, Omit<AccountDisplay, 'key' | 'tone'>>> = {
+/** What the dialog says first: a login it can use, one Netatmo refused, a failure, or no login yet. */
+export type DialogHeading = 'authorized' | 'reauthorize' | 'error' | 'unauthorized';
+
+const DISPLAY: Readonly<Record<AccountStatus, Pick<AccountDisplay, 'fill' | 'shape'>>> = {
   ok: { fill: 'green', shape: 'dot' },
   refreshing: { fill: 'blue', shape: 'dot' },
   retrying: { fill: 'yellow', shape: 'ring' },
@@ -99,16 +104,25 @@ const DISPLAY: Readonly<Record<AccountStatus, Omit<AccountDisplay, 'key' | 'tone
   unauthorized: { fill: 'grey', shape: 'ring' },
 };
 
+/** The dialog's frame per heading; an authorized one is fine unless the last refresh went wrong. */
+const TONE: Readonly<Record<Exclude<DialogHeading, 'authorized'>, AccountDisplay['tone']>> = {
+  reauthorize: 'bad',
+  error: 'bad',
+  unauthorized: 'none',
+};
+
 export function displayOf(state: AccountState): AccountDisplay {
   const key = DISPLAY[state.status] ? state.status : 'unauthorized';
-  return { ...DISPLAY[key], key, tone: toneOf(state) };
+  const heading = headingOf(state);
+  const tone = heading !== 'authorized' ? TONE[heading] : key === 'ok' || key === 'refreshing' ? 'ok' : 'warn';
+  return { ...DISPLAY[key], key, heading, tone };
 }
 
-/** An authorized account is fine or warned about; one without a login is bad when something went wrong. */
-function toneOf(state: AccountState): AccountDisplay['tone'] {
-  if (state.authorized) return state.status === 'ok' || state.status === 'refreshing' ? 'ok' : 'warn';
-  if (state.status === 'reauthorize') return 'bad';
-  return state.error?.code && state.error.code !== 'NOT_AUTHORIZED' ? 'bad' : 'none';
+/** An authorized account first; then a refused login; then a failure other than "no login yet". */
+function headingOf(state: AccountState): DialogHeading {
+  if (state.authorized) return 'authorized';
+  if (state.status === 'reauthorize') return 'reauthorize';
+  return state.error?.code && state.error.code !== 'NOT_AUTHORIZED' ? 'error' : 'unauthorized';
 }
 
 /** The account waits for the user (a login, a new authorization), not for Netatmo: said before anything else. */

@@ -44,19 +44,25 @@ describe('the account state', () => {
     assert.equal(fileStatus(storedState({ tokens }), false), 'ok');
   });
 
-  it('is shown by one table: fill, shape and catalogue key for the nodes, a tone for the dialog', () => {
+  it('is shown by one table: fill, shape and catalogue key for the nodes, a heading and a tone for the dialog', () => {
     const show = (state) => {
       const d = displayOf(state);
-      return `${d.fill} ${d.shape} ${d.key} ${d.tone}`;
+      return `${d.fill} ${d.shape} ${d.key} ${d.heading} ${d.tone}`;
     };
-    assert.equal(show({ status: 'ok', authorized: true }), 'green dot ok ok');
-    assert.equal(show({ status: 'refreshing', authorized: true }), 'blue dot refreshing ok');
-    assert.equal(show({ status: 'retrying', authorized: true }), 'yellow ring retrying warn');
-    assert.equal(show({ status: 'retrying', authorized: false, error: { code: 'NETWORK' } }), 'yellow ring retrying bad');
-    assert.equal(show({ status: 'error', authorized: true }), 'red dot error warn');
-    assert.equal(show({ status: 'reauthorize', authorized: false }), 'red ring reauthorize bad');
-    assert.equal(show({ status: 'unauthorized', authorized: false, error: { code: 'NOT_AUTHORIZED' } }), 'grey ring unauthorized none');
-    assert.equal(show({ status: 'unauthorized', authorized: false, error: { code: 'STORE_CORRUPT' } }), 'grey ring unauthorized bad');
+    assert.equal(show({ status: 'ok', authorized: true }), 'green dot ok authorized ok');
+    assert.equal(show({ status: 'refreshing', authorized: true }), 'blue dot refreshing authorized ok');
+    assert.equal(show({ status: 'retrying', authorized: true }), 'yellow ring retrying authorized warn');
+    assert.equal(show({ status: 'retrying', authorized: false, error: { code: 'NETWORK' } }), 'yellow ring retrying error bad');
+    assert.equal(show({ status: 'error', authorized: true }), 'red dot error authorized warn');
+    assert.equal(show({ status: 'error', authorized: false }), 'red dot error unauthorized none');
+    assert.equal(show({ status: 'reauthorize', authorized: false }), 'red ring reauthorize reauthorize bad');
+    assert.equal(show({ status: 'reauthorize', authorized: false, error: { code: 'NETWORK' } }), 'red ring reauthorize reauthorize bad');
+    assert.equal(
+      show({ status: 'unauthorized', authorized: false, error: { code: 'NOT_AUTHORIZED' } }),
+      'grey ring unauthorized unauthorized none',
+    );
+    assert.equal(show({ status: 'unauthorized', authorized: false, error: { code: 'STORE_CORRUPT' } }), 'grey ring unauthorized error bad');
+    assert.equal(show({ status: 'nonsense', authorized: false }), 'grey ring unauthorized unauthorized none');
   });
 
   it('says when the account waits for the user rather than for Netatmo', () => {
