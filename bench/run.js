@@ -21,6 +21,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { spawnSync } = require('node:child_process');
 const { failedRows, printTable } = require('./lib/report');
+const { redModule } = require('../test/helpers/nodered');
 
 const NOT_STORIES = new Set(['lib', 'nodes']);
 
@@ -101,7 +102,7 @@ function main(argv) {
     }
   }
   rows.push(['', 'messages that ended in an error (token cases)', errorCount, '', '']);
-  const RED = require('node-red');
+  const RED = require(redModule());
   printTable(rows, {
     nodeRed: typeof RED.version === 'function' ? RED.version() : RED.version,
     quick,

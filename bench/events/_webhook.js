@@ -1,6 +1,6 @@
 'use strict';
 /**
- * The runtime of the events story's cases: one real Node-RED 4 process (test/helpers/nodered-process.js,
+ * The runtime of the events story's cases: one real Node-RED 4 process (test/helpers/nodered.js,
  * default settings: httpAdminRoot and httpNodeRoot both `/`), driven over HTTP on 127.0.0.1, with two
  * netatmo-event nodes (acc1: straight to a junction; acc2: a flow taking 2 s per event, async) and an
  * `http in (POST, JSON parsed) -> http response` pair on /plain. Not a case (its name starts with "_").
@@ -11,7 +11,7 @@ const path = require('node:path');
 const { CLIENT_SECRET } = require('../lib/runtime');
 
 const REPO = path.resolve(__dirname, '..', '..');
-const { startNodeRed } = require(path.join(REPO, 'test', 'helpers', 'nodered-process.js'));
+const { startNodeRed } = require(path.join(REPO, 'test', 'helpers', 'nodered.js'));
 const { deploy, endpointReady } = require(path.join(REPO, 'test', 'helpers', 'events.js'));
 
 const IN_FLIGHT = 32;

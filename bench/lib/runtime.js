@@ -1,15 +1,15 @@
 'use strict';
 /**
- * The one runtime set-up of the bench: an embedded Node-RED 4 (this repository's `node-red`
- * dependency as a library, admin API off) in a fresh user directory, with our package and the
+ * The one runtime set-up of the bench: Node-RED embedded through the tests' start-up helper
+ * (test/helpers/nodered.js: `node-red` 4 unless NODE_RED_MODULE says otherwise, admin API off) in a fresh user directory, with our package and the
  * bench's sink node, on flows and logins given by the case; simulators on 127.0.0.1 (nothing talks
  * to api.netatmo.com). Node-RED starts once per process: each case runs in a process of its own.
  */
 const fs = require('node:fs');
-const http = require('node:http');
 const os = require('node:os');
 const path = require('node:path');
 const { withTimeout } = require('./measure');
+const { startEmbedded, prepareUserDir } = require('../../test/helpers/nodered');
 
 const REPO = path.resolve(__dirname, '..', '..');
 const DIST = path.join(REPO, 'dist');
@@ -80,29 +80,24 @@ async function startRuntime({ nodes, netatmoTokens, seedFirst, logLevel = 'warn'
   if (!fs.existsSync(path.join(DIST, 'core', 'token', 'store.js')) || !fs.existsSync(path.join(DIST, 'nodes', 'netatmo-token.js'))) {
     throw new Error('bench: dist/ is missing; build first: npx tsc -p .');
   }
-  const RED = require('node-red');
   const { TokenStore } = requireDist('core/token/store.js');
   const userDir = fs.mkdtempSync(path.join(os.tmpdir(), userDirPrefix));
   const store = new TokenStore({ dir: path.join(userDir, 'netatmo-tokens') });
-  const creds = {};
-  for (const n of nodes) if (n.type === 'netatmo-account') creds[n.id] = { clientId: CLIENT_ID, clientSecret: CLIENT_SECRET };
-  fs.writeFileSync(path.join(userDir, 'flows.json'), JSON.stringify(nodes, null, 2));
-  fs.writeFileSync(path.join(userDir, 'flows_cred.json'), JSON.stringify(creds, null, 2));
+  const credentials = {};
+  for (const n of nodes) if (n.type === 'netatmo-account') credentials[n.id] = { clientId: CLIENT_ID, clientSecret: CLIENT_SECRET };
+  prepareUserDir(userDir, { flows: nodes, credentials, install: false });
   if (seedFirst) await seedFirst(store);
-  const server = http.createServer();
-  RED.init(server, {
-    userDir,
-    flowFile: 'flows.json',
-    credentialSecret: false,
-    httpAdminRoot: false,
-    httpNodeRoot: false,
-    nodesDir: [REPO, path.join(__dirname, '..', 'nodes')],
-    logging: { console: { level: process.env.BENCH_LOG || logLevel, metrics: false, audit: false } },
-    telemetry: { enabled: false, updateNotification: false },
-    editorTheme: { tours: false },
-    externalModules: { autoInstall: false, palette: { allowInstall: false } },
-    netatmoTokens,
-  });
+  const red = await withTimeout(
+    startEmbedded({
+      userDir,
+      logLevel: process.env.BENCH_LOG || logLevel,
+      // our package from this checkout, as installed, and the bench's sink node
+      settings: { nodesDir: [REPO, path.join(__dirname, '..', 'nodes')], netatmoTokens },
+    }),
+    30_000,
+    'flows start',
+  );
+  const { RED } = red;
   const node = (id) => {
     const n = RED.nodes.getNode(id);
     if (!n) throw new Error(`bench: node ${id} is not running (did our package load? see the warnings above)`);
@@ -110,15 +105,10 @@ async function startRuntime({ nodes, netatmoTokens, seedFirst, logLevel = 'warn'
   };
   const errors = [];
   const stop = async () => {
-    await RED.stop().catch((err) => console.error('bench: RED.stop failed:', err));
-    server.close();
+    await red.stop().catch((err) => console.error('bench: RED.stop failed:', err));
     fs.rmSync(userDir, { recursive: true, force: true });
   };
   try {
-    // RED.start() resolves before the flows run: wait for them.
-    const started = new Promise((resolve) => RED.events.once('flows:started', resolve));
-    await RED.start();
-    await withTimeout(started, 30_000, 'flows start');
     if (nodes.some((n) => n.id === 'sinkErr'))
       node('sinkErr').onMessage = (msg) => errors.push(`${msg.error?.code ?? msg.error?.source?.id}: ${msg.error?.message}`);
     for (const n of nodes.filter((x) => x.type === 'netatmo-account')) {

@@ -8,7 +8,7 @@
  */
 const assert = require('node:assert/strict');
 const { startSimulator } = require('../simulator/simulator');
-const { startNodeRed } = require('../helpers/nodered-process');
+const { startNodeRed } = require('../helpers/nodered');
 
 const { launchChromium, needChromium } = require('../helpers/chromium');
 

@@ -10,7 +10,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { startSimulator, WORLD_IDS: ID } = require('../simulator/simulator');
-const { startNodeRed } = require('../helpers/nodered-process');
+const { startNodeRed } = require('../helpers/nodered');
 const { launchChromium, needChromium } = require('../helpers/chromium');
 const { TokenStore } = require('../../dist/core/token/store');
 
@@ -128,7 +128,7 @@ describe('netatmo-api dialog: pick ids, types and scale instead of typing them',
 
 describe("the pickers' admin route with adminAuth", function () {
   this.timeout(60000);
-  const { hashPassword, adminToken } = require('../helpers/nodered-process');
+  const { hashPassword, adminToken } = require('../helpers/nodered');
   let red;
   before(async () => {
     red = await startNodeRed({

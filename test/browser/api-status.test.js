@@ -7,7 +7,7 @@
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const { startSimulator } = require('../simulator/simulator');
-const { startNodeRed } = require('../helpers/nodered-process');
+const { startNodeRed } = require('../helpers/nodered');
 const { launchChromium, needChromium } = require('../helpers/chromium');
 const { tmpDir, seedTokens } = require('../helpers/runtime');
 

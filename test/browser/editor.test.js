@@ -17,7 +17,7 @@ const { until: waitUntil } = require('../helpers/until');
 const fs = require('node:fs');
 const path = require('node:path');
 const { startSimulator } = require('../simulator/simulator');
-const { startNodeRed } = require('../helpers/nodered-process');
+const { startNodeRed } = require('../helpers/nodered');
 const { launchChromium, needChromium } = require('../helpers/chromium');
 const { startProxy } = require('../helpers/proxy');
 

@@ -5,7 +5,7 @@
  * whose httpNodeRoot is /endpoint: the path Netatmo must reach, the port check, the copy button, saving.
  */
 const assert = require('node:assert/strict');
-const { startNodeRed } = require('../helpers/nodered-process');
+const { startNodeRed } = require('../helpers/nodered');
 const { launchChromium, needChromium } = require('../helpers/chromium');
 
 describe('netatmo-event in the editor (Chromium)', function () {

@@ -14,7 +14,7 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
 const { startSimulator } = require('../simulator/simulator');
-const { startNodeRed } = require('../helpers/nodered-process');
+const { startNodeRed } = require('../helpers/nodered');
 const { launchChromium, needChromium } = require('../helpers/chromium');
 
 const SCREENSHOTS = path.join(TEST_ROOT, '..', 'reports', 'screenshots');

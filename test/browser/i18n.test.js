@@ -12,7 +12,7 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
 const { launchChromium } = require('../helpers/chromium');
-const { startNodeRed } = require('../helpers/nodered-process');
+const { startNodeRed } = require('../helpers/nodered');
 
 const catalog = (lang, name) => JSON.parse(fs.readFileSync(path.join(TEST_ROOT, '..', 'nodes', 'locales', lang, `${name}.json`), 'utf8'));
 

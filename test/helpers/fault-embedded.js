@@ -1,6 +1,6 @@
 'use strict';
 /**
- * Node-RED embedded in a plain node process (`RED.init(server, settings)`, `RED.start()`), running a
+ * Node-RED embedded in a plain node process (startEmbedded of ./nodered.js: `RED.init`, `RED.start()`), running a
  * flow that refreshes continuously, then a full redeploy that edits one account and removes the
  * other, then `RED.stop()` and the HTTP server closed. Nothing else is done: the process must then
  * exit by itself. If it is still alive 3 s later it prints what keeps it alive.
@@ -8,26 +8,10 @@
  *   node test/helpers/fault-embedded.js '<json: { userDir, apiBase, clientId, clientSecret, secret, withOurNodes, stopWhileRefreshing }>'
  * Prints STARTED, DEPLOYED, (IN_FLIGHT), STOPPED, and ALIVE <resources> if it does not exit.
  */
-const http = require('node:http');
-const fs = require('node:fs');
-const path = require('node:path');
 
 const cfg = JSON.parse(process.argv[2]);
-const REPO = path.resolve(__dirname, '..', '..');
-const express = require(require.resolve('express', { paths: [REPO] }));
-const RED = require(require.resolve(cfg.nodeRedModule || 'node-red', { paths: [REPO] }));
-
-function install(userDir) {
-  const pkg = JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8'));
-  fs.writeFileSync(
-    path.join(userDir, 'package.json'),
-    JSON.stringify({ name: 'embedded-userdir', version: '0.0.1', private: true, dependencies: { [pkg.name]: `file:${REPO}` } }),
-  );
-  const link = path.join(userDir, 'node_modules', pkg.name);
-  fs.mkdirSync(path.dirname(link), { recursive: true });
-  fs.rmSync(link, { recursive: true, force: true });
-  fs.symlinkSync(REPO, link, 'dir');
-}
+if (cfg.nodeRedModule) process.env.NODE_RED_MODULE = cfg.nodeRedModule;
+const { startEmbedded } = require('./nodered');
 
 function flows(accounts, renamed) {
   const nodes = [{ id: 'tab1', type: 'tab', label: 'embedded' }];
@@ -77,40 +61,22 @@ function flows(accounts, renamed) {
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 (async () => {
-  const userDir = cfg.userDir;
-  if (cfg.withOurNodes) install(userDir);
-  fs.writeFileSync(path.join(userDir, 'flows.json'), JSON.stringify(flows(['acc1', 'acc2'], false)));
-  fs.writeFileSync(
-    path.join(userDir, 'flows_cred.json'),
-    JSON.stringify({
-      acc1: { clientId: cfg.clientId, clientSecret: cfg.clientSecret },
-      acc2: { clientId: cfg.clientId, clientSecret: cfg.clientSecret },
-    }),
-  );
-  const app = express();
-  const server = http.createServer(app);
-  const settings = {
-    userDir,
-    flowFile: 'flows.json',
-    credentialSecret: cfg.secret,
-    httpAdminRoot: '/',
-    uiHost: '127.0.0.1',
-    logging: { console: { level: 'info', metrics: false, audit: false } },
-    editorTheme: { tours: false },
-    externalModules: { palette: { allowInstall: false, allowUpload: false } },
-    telemetry: { enabled: false, updateNotification: false },
-    diagnostics: { enabled: false, ui: false },
-    netatmoTokens: { lockStaleMs: 2000, retryBaseMs: 100 },
-  };
-  RED.init(server, settings);
-  app.use(settings.httpAdminRoot, RED.httpAdmin);
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  await RED.start();
+  const credentials = { clientId: cfg.clientId, clientSecret: cfg.clientSecret };
+  const red = await startEmbedded({
+    userDir: cfg.userDir,
+    flows: flows(['acc1', 'acc2'], false),
+    credentials: { acc1: credentials, acc2: credentials },
+    install: !!cfg.withOurNodes,
+    admin: true,
+    logLevel: 'info',
+    settings: { credentialSecret: cfg.secret, netatmoTokens: { lockStaleMs: 2000, retryBaseMs: 100 } },
+  });
+  const { RED } = red;
   console.log('STARTED');
   await sleep(cfg.runMs || 2500);
 
   // Full redeploy: acc1 edited, acc2 (and its nodes) removed.
-  const res = await fetch(`http://127.0.0.1:${server.address().port}/flows`, {
+  const res = await fetch(`${red.url}flows`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json', 'Node-RED-Deployment-Type': 'full', 'Node-RED-API-Version': 'v2' },
     body: JSON.stringify({ flows: flows(['acc1'], true) }),
@@ -126,9 +92,7 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
     console.log(`IN_FLIGHT ${acc() && acc().manager.state.status}`);
   }
 
-  await RED.stop();
-  await new Promise((resolve) => server.close(resolve));
-  server.closeAllConnections?.();
+  await red.stop();
   console.log('STOPPED');
   setTimeout(() => console.log(`ALIVE ${JSON.stringify(process.getActiveResourcesInfo())}`), 3000).unref();
 })().catch((err) => {

@@ -1,6 +1,6 @@
 'use strict';
 /**
- * Real Node-RED processes for the fault suite (on top of ./nodered-process.js): a flow that asks for
+ * Real Node-RED processes for the fault suite (on top of ./nodered.js): a flow that asks for
  * a token every `injectMs` and calls the simulator's API with it, node status and Catch output turned
  * into log lines (`STATUS {...}`, `CAUGHT {...}`), debug logging with NA_DEBUG=1, and the token store
  * of the userDir readable from the test (same credential secret).
@@ -8,7 +8,7 @@
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { startNodeRed } = require('./nodered-process');
+const { startNodeRed } = require('./nodered');
 const { TokenStore } = require('../../dist/core/token/store');
 const { CLIENT_ID, CLIENT_SECRET } = require('./fault-sim');
 

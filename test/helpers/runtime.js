@@ -6,9 +6,9 @@ const path = require('node:path');
 const helper = require('node-red-node-test-helper');
 const { TokenStore } = require('../../dist/core/token/store');
 
-/** NODE_RED_MODULE=node-red-5 runs the same tests against Node-RED 5 (an npm alias in devDependencies). */
-const NODE_RED_MODULE = process.env.NODE_RED_MODULE || 'node-red';
-helper.init(require.resolve(NODE_RED_MODULE));
+/** The Node-RED under test (NODE_RED_MODULE=node-red-5 for 5), chosen by the one start-up helper. */
+const { NODE_RED_MODULE, redModule, coreNode } = require('./nodered');
+helper.init(redModule());
 
 const accountNode = require('../../nodes/netatmo-account.js');
 const tokenNode = require('../../nodes/netatmo-token.js');
@@ -171,6 +171,7 @@ function apiFlow(sim, { scope, api = {}, extra = [] }) {
 
 module.exports = {
   NODE_RED_MODULE,
+  coreNode,
   helper,
   NODES,
   API_NODES,

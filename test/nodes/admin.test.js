@@ -12,7 +12,7 @@ const path = require('node:path');
 const { helper, NODES } = require('../helpers/runtime'); // initialised for NODE_RED_MODULE, nodes with their catalog
 const { authorizeStates } = require('../../dist/nodes/authorize-state.js');
 const { startSimulator } = require('../simulator/simulator');
-const { startNodeRed, hashPassword, adminToken } = require('../helpers/nodered-process');
+const { startNodeRed, hashPassword, adminToken } = require('../helpers/nodered');
 
 const CLIENT_ID = 'admin-test-client';
 const CLIENT_SECRET = 'admin-test-secret-0123456789';

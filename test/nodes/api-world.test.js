@@ -20,8 +20,7 @@ const LIMITS = [
   { limit: 500, windowMs: 10_000 },
 ];
 /** Node-RED's own nodes, from the runtime under test. */
-const core = (f) =>
-  require(require.resolve(`@node-red/nodes/core/${f}`, { paths: [path.dirname(require.resolve(`${rt.NODE_RED_MODULE}/package.json`))] }));
+const core = rt.coreNode;
 const NODES = [...API_NODES, core('function/10-function.js'), core('function/15-change.js'), core('common/20-inject.js')];
 
 describe('netatmo-api as users and Netatmo use it', function () {

@@ -616,10 +616,7 @@ describe('examples with the netatmo-api node', function () {
     });
 
     it('sends one message when Netatmo refuses the login, whichever node found out', async () => {
-      const core = (f) =>
-        require(
-          require.resolve(`@node-red/nodes/core/${f}`, { paths: [path.dirname(require.resolve(`${rt.NODE_RED_MODULE}/package.json`))] }),
-        );
+      const core = rt.coreNode;
       const nodes = read('netatmo-reauthorization-alert.json')
         .filter((n) => n.type !== 'inject')
         .map((n) =>

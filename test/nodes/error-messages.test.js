@@ -26,7 +26,7 @@ const { ApiClient, parseApiResponse, payloadParams, prepareCall } = require('../
 const { RateBudget } = require('../../dist/core/api/rate-budget');
 const { partialFailure } = require('../../dist/nodes/netatmo-api');
 const { startSimulator } = require('../simulator/simulator');
-const { startNodeRed } = require('../helpers/nodered-process');
+const { startNodeRed } = require('../helpers/nodered');
 
 const LOCALES = path.join(TEST_ROOT, '..', 'nodes', 'locales');
 const catalog = (lang) => JSON.parse(fs.readFileSync(path.join(LOCALES, lang, 'netatmo-account.json'), 'utf8'));

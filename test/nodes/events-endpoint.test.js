@@ -5,7 +5,7 @@
  * request first) and with a separate httpNodeRoot. Real HTTP on 127.0.0.1, flows deployed through the admin API.
  */
 const assert = require('node:assert/strict');
-const { startNodeRed } = require('../helpers/nodered-process');
+const { startNodeRed } = require('../helpers/nodered');
 const { until } = require('../helpers/until');
 const { FAMILY_BODIES, collector, watchedEventNode, deploy, endpointReady, post } = require('../helpers/events');
 

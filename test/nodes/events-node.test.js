@@ -167,10 +167,7 @@ describe('netatmo-event examples', function () {
       const nodes = flow
         .map((n) => (n.id === dbg.id ? { id: n.id, z: n.z, type: 'helper' } : n))
         .filter((n) => !n.type.startsWith('http '));
-      const core = (f) =>
-        require(
-          require.resolve(`@node-red/nodes/core/${f}`, { paths: [path.dirname(require.resolve(`${rt.NODE_RED_MODULE}/package.json`))] }),
-        );
+      const core = rt.coreNode;
       await helper.load([...EVENT_NODES, core('function/10-function.js'), core('common/21-debug.js')], nodes, {
         [acc.id]: { clientId: rt.CLIENT_ID, clientSecret: CLIENT_SECRET },
       });

@@ -6,7 +6,7 @@
  */
 const assert = require('node:assert/strict');
 const { startSimulator } = require('../simulator/simulator');
-const { startNodeRed } = require('../helpers/nodered-process');
+const { startNodeRed } = require('../helpers/nodered');
 const { until } = require('../helpers/until');
 const { collector, watchedEventNode, deploy } = require('../helpers/events');
 

@@ -8,7 +8,7 @@
  */
 const assert = require('node:assert/strict');
 const { translatorOf } = require('../../dist/nodes/i18n');
-const { startNodeRed } = require('../helpers/nodered-process');
+const { startNodeRed } = require('../helpers/nodered');
 const { until } = require('../helpers/until');
 
 const HOSTILE = ['$t(' + 'a'.repeat(61), '$t($t(' + 'b'.repeat(58), '{{x}}$t(' + 'c'.repeat(50) + '__message__'];

@@ -11,7 +11,7 @@ const { helper, API_NODES } = rt;
 const { NetatmoError, scrubError } = require('../../dist/core/shared/errors');
 const { Redactor } = require('../../dist/core/shared/redact');
 const { launchChromium, needChromium } = require('../helpers/chromium');
-const { startNodeRed } = require('../helpers/nodered-process');
+const { startNodeRed } = require('../helpers/nodered');
 const { until } = require('../helpers/until');
 
 /** A server on 127.0.0.1 answering every request with `reply(req)`: a hostile or broken API base. */

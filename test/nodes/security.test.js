@@ -18,7 +18,7 @@ const { checkAccountId } = require('../../dist/core/shared/validate');
 const { crossSiteReason } = require('../../dist/nodes/request-guard');
 const { startSimulator } = require('../simulator/simulator');
 const { launchChromium, needChromium } = require('../helpers/chromium');
-const { startNodeRed } = require('../helpers/nodered-process');
+const { startNodeRed } = require('../helpers/nodered');
 
 const CLIENT_ID = 'test-client-id';
 const EVIL = { 'Sec-Fetch-Site': 'cross-site', Origin: 'http://evil.example' };

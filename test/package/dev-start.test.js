@@ -9,7 +9,7 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
 const { spawn } = require('node:child_process');
-const { freePort } = require('../helpers/nodered-process');
+const { freePort } = require('../helpers/nodered');
 const { until } = require('../helpers/until');
 const rt = require('../helpers/runtime');
 

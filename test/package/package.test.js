@@ -10,7 +10,7 @@ const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { startNodeRed } = require('../helpers/nodered-process');
+const { startNodeRed } = require('../helpers/nodered');
 
 const ROOT = path.resolve(TEST_ROOT, '..');
 const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));

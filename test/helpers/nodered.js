@@ -1,10 +1,17 @@
 'use strict';
 /**
- * Starts Node-RED as a real child process with this package installed in its userDir,
- * the way a user has it after `npm install`: `<userDir>/package.json` lists the package and
- * `<userDir>/node_modules/<package name>` is a symlink to this checkout.
+ * The one Node-RED start-up of the tests and the bench: which Node-RED (NODE_RED_MODULE=node-red-5 runs
+ * Node-RED 5, an npm alias in devDependencies, instead of 4), a user directory as a user has it after
+ * `npm install` (`<userDir>/package.json` lists the package, `<userDir>/node_modules/<name>` is a symlink to
+ * this checkout; flows and credentials), the settings every start shares, and two ways to run it:
  *
- *   const { startNodeRed, freePort, hashPassword } = require('./helpers/nodered-process');
+ *   startNodeRed(options)   a real child process, as users run it (browser, admin, package, fault suites)
+ *   startEmbedded(options)  RED.init + RED.start inside this process (the bench; an embedding program)
+ *
+ * The node suites run our nodes in node-red-node-test-helper: ./runtime.js initialises it with redModule(),
+ * and coreNode() gives them Node-RED's own nodes of the same version.
+ *
+ *   const { startNodeRed, freePort, hashPassword } = require('./helpers/nodered');
  *   const red = await startNodeRed({ settings: { netatmoTokens: { apiBase: sim.url } } });
  *   await fetch(red.adminUrl + 'settings');   // admin API (adminUrl ends with "/")
  *   red.logs                                   // every stdout/stderr line so far
@@ -26,6 +33,7 @@
  */
 const { spawn } = require('node:child_process');
 const fs = require('node:fs');
+const http = require('node:http');
 const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
@@ -33,6 +41,17 @@ const path = require('node:path');
 const REPO_DIR = path.resolve(__dirname, '..', '..');
 /** NODE_RED_MODULE=node-red-5 runs Node-RED 5 (an npm alias in devDependencies) instead of 4. */
 const NODE_RED_MODULE = process.env.NODE_RED_MODULE || 'node-red';
+
+/** The entry of the Node-RED under test, resolved from this repository. */
+function redModule() {
+  return require.resolve(NODE_RED_MODULE, { paths: [REPO_DIR] });
+}
+
+/** One of Node-RED's own nodes (`function/10-function.js`...) from the Node-RED under test, for the test-helper. */
+function coreNode(file) {
+  const redDir = path.dirname(require.resolve(`${NODE_RED_MODULE}/package.json`, { paths: [REPO_DIR] }));
+  return require(require.resolve(`@node-red/nodes/core/${file}`, { paths: [redDir] }));
+}
 
 /** A TCP port nobody listens on right now (127.0.0.1). */
 function freePort() {
@@ -88,19 +107,38 @@ function installPackage(userDir, packageDir) {
   return pkg.name;
 }
 
-function defaultSettings(port) {
+/** What every start shares: flows in flows.json, quiet logs, no tours, no palette installs, nothing sent home. */
+function baseSettings(logLevel = 'info') {
   return {
-    uiHost: '127.0.0.1',
-    uiPort: port,
-    httpAdminRoot: '/',
     flowFile: 'flows.json',
-    credentialSecret: 'netatmo-tokens-test-secret',
-    logging: { console: { level: 'info', metrics: false, audit: false } },
+    logging: { console: { level: logLevel, metrics: false, audit: false } },
     editorTheme: { tours: false },
-    externalModules: { palette: { allowInstall: false, allowUpload: false } },
+    externalModules: { autoInstall: false, palette: { allowInstall: false, allowUpload: false } },
     telemetry: { enabled: false, updateNotification: false },
     diagnostics: { enabled: false, ui: false },
   };
+}
+
+function defaultSettings(port) {
+  return {
+    ...baseSettings(),
+    uiHost: '127.0.0.1',
+    uiPort: port,
+    httpAdminRoot: '/',
+    credentialSecret: 'netatmo-tokens-test-secret',
+  };
+}
+
+/**
+ * Fills a user directory: our package installed (unless `install` is false), `flows` in flows.json and
+ * `credentials` (by node id) in flows_cred.json, as plain text: start with `credentialSecret: false`, or
+ * let Node-RED encrypt them on its first deploy.
+ */
+function prepareUserDir(userDir, { flows, credentials, install = true, packageDir = REPO_DIR } = {}) {
+  fs.mkdirSync(userDir, { recursive: true });
+  if (install) installPackage(userDir, path.resolve(packageDir));
+  if (flows) fs.writeFileSync(path.join(userDir, 'flows.json'), JSON.stringify(flows, null, 2));
+  if (credentials) fs.writeFileSync(path.join(userDir, 'flows_cred.json'), JSON.stringify(credentials, null, 2));
 }
 
 function adminRootOf(settings) {
@@ -232,4 +270,52 @@ async function startNodeRed(options = {}) {
   return red;
 }
 
-module.exports = { startNodeRed, freePort, hashPassword, adminToken };
+/**
+ * Node-RED embedded in this process, as a program that uses it as a library does: `RED.init(server,
+ * settings)` on an HTTP server of its own, then `RED.start()`; resolves once the flows run. The user
+ * directory is `userDir` (else a temp one, removed by stop()), filled by prepareUserDir with `flows`,
+ * `credentials` and `install`. `settings` go over baseSettings(logLevel); `admin: true` serves the admin
+ * API at `/` on 127.0.0.1 (`url`); else there is no HTTP at all. One start per process: Node-RED is a
+ * singleton.
+ */
+async function startEmbedded({ userDir, flows, credentials, install = true, settings = {}, admin = false, logLevel = 'warn' } = {}) {
+  const ownUserDir = !userDir;
+  const dir = userDir || fs.mkdtempSync(path.join(os.tmpdir(), 'nr-netatmo-embedded-'));
+  prepareUserDir(dir, { flows, credentials, install });
+  const RED = require(redModule());
+  const express = require(require.resolve('express', { paths: [path.dirname(redModule()), REPO_DIR] }));
+  const app = express();
+  const server = http.createServer(app);
+  const http_ = admin ? { httpAdminRoot: '/', uiHost: '127.0.0.1' } : { httpAdminRoot: false, httpNodeRoot: false };
+  const all = { ...baseSettings(logLevel), userDir: dir, credentialSecret: false, ...http_, ...settings };
+  RED.init(server, all);
+  if (admin) {
+    app.use(all.httpAdminRoot, RED.httpAdmin);
+    await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  }
+  const stop = async () => {
+    await RED.stop();
+    if (server.listening) await new Promise((resolve) => server.close(resolve));
+    server.closeAllConnections?.();
+    if (ownUserDir) fs.rmSync(dir, { recursive: true, force: true });
+  };
+  // RED.start() resolves before the flows run: wait for them.
+  const started = new Promise((resolve) => RED.events.once('flows:started', resolve));
+  await RED.start();
+  await started;
+  const url = admin ? `http://127.0.0.1:${server.address().port}/` : undefined;
+  return { RED, userDir: dir, server, url, stop };
+}
+
+module.exports = {
+  NODE_RED_MODULE,
+  startNodeRed,
+  startEmbedded,
+  prepareUserDir,
+  baseSettings,
+  redModule,
+  coreNode,
+  freePort,
+  hashPassword,
+  adminToken,
+};
