@@ -2,7 +2,22 @@ import type { NodeMessage } from 'node-red';
 import { ApiAnswer, ApiCall, payloadParams } from '../core/api/client';
 import { OutputSetting, ShapedDeps, shapedCall } from '../core/api/shaped-call';
 import { Readings, readingsChanged } from '../core/api/readings';
-import type { ApiMessage } from './netatmo-api';
+import type { ApiErrorBody } from '../core/shared/errors';
+
+/** A message the netatmo-api node takes in and sends out (both paths: the plain answer and the shaped one). */
+export interface ApiMessage extends NodeMessage {
+  endpoint?: unknown;
+  statusCode?: number;
+  netatmo?: {
+    endpoint?: string;
+    status?: string;
+    time_server?: number;
+    time_exec?: number;
+    errors?: unknown[];
+    error?: ApiErrorBody;
+    requests?: number;
+  };
+}
 
 /**
  * The `netatmo-api` node's shaped path (history in pages, points for a chart, readings), kept apart from

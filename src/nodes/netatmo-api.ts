@@ -2,13 +2,13 @@ import { setMaxListeners } from 'node:events';
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow, NodeStatus } from 'node-red';
 import { ENDPOINTS } from '../core/api/catalogue';
 import { ApiAnswer, ApiCall, MethodSetting, TokenSource, isPlainObject, payloadParams, prepareCall } from '../core/api/client';
-import { ApiErrorBody, NetatmoError, asNetatmoError } from '../core/shared/errors';
+import { NetatmoError, asNetatmoError } from '../core/shared/errors';
 import { needsUser } from '../core/token/account-state';
 import { RateWindow, parseRateLimits } from '../core/api/rate-budget';
 import { Translate, translatorOf } from './i18n';
 import { AccountNode, apiClientFor, budgetOf, clearBudgets, maxWaitMs, nodeRedSettings, showAgainOnStart } from './runtime';
 import { isShaped, outputSetting } from '../core/api/shaped-call';
-import { ShapedNodeContext, shapedInput } from './api-shaped';
+import { ApiMessage, ShapedNodeContext, shapedInput } from './api-shaped';
 import { IdsCache } from '../core/api/ids';
 import { IdsDeps, namesFor, registerIdsRoute } from './api-ids';
 
@@ -23,20 +23,6 @@ interface ApiConfig extends NodeDef {
   output?: string;
   /** With "readings": send nothing when no reading changed since the last message. */
   onlyChanged?: boolean;
-}
-
-export interface ApiMessage extends NodeMessage {
-  endpoint?: unknown;
-  statusCode?: number;
-  netatmo?: {
-    endpoint?: string;
-    status?: string;
-    time_server?: number;
-    time_exec?: number;
-    errors?: unknown[];
-    error?: ApiErrorBody;
-    requests?: number;
-  };
 }
 
 export default function (RED: NodeAPI): void {
