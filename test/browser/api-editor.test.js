@@ -1,5 +1,5 @@
 'use strict';
-/* global window, RED, $ -- the page.evaluate/waitForFunction callbacks run in the editor page */
+/* global RED, $ -- the page.evaluate/waitForFunction callbacks run in the editor page */
 /**
  * The netatmo-api node's edit dialog in a real browser: a real Node-RED process with this package,
  * Chromium driven by playwright-core. The grouped endpoint picker with purpose, required parameters and
@@ -10,7 +10,7 @@ const assert = require('node:assert/strict');
 const { startSimulator } = require('../simulator/simulator');
 const { startNodeRed } = require('../helpers/nodered');
 
-const { launchChromium, needChromium } = require('../helpers/chromium');
+const { launchChromium, needChromium, pageErrorsOf, openFlowNode } = require('../helpers/chromium');
 
 describe('netatmo-api edit dialog in a real browser', function () {
   this.timeout(90000);
@@ -52,12 +52,8 @@ describe('netatmo-api edit dialog in a real browser', function () {
 
   it('picks an endpoint by group, shows what it needs, warns about a missing scope, saves a path', async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 1200 } });
-    const pageErrors = [];
-    page.on('pageerror', (e) => pageErrors.push(e.message));
-    await page.goto(red.adminUrl);
-    await page.waitForFunction(() => window.RED && RED.nodes && RED.nodes.node('api'), null, { timeout: 30000 });
-    const node = page.locator('g.red-ui-flow-node-group[id="api"] rect.red-ui-flow-node');
-    await node.waitFor();
+    const pageErrors = pageErrorsOf(page);
+    const node = await openFlowNode(page, red.adminUrl, 'api');
     assert.equal(await page.locator('g.red-ui-flow-node-group[id="api"] .red-ui-flow-node-label').textContent(), 'setroomthermpoint');
 
     await node.dblclick();

@@ -1,6 +1,6 @@
 'use strict';
 const TEST_ROOT = require('node:path').join(__dirname, '..'); // test/
-/* global window, RED, $ -- the page.evaluate/waitForFunction callbacks run in the editor page */
+/* global RED, $ -- the page.evaluate/waitForFunction callbacks run in the editor page */
 /**
  * The api dialog's pickers in a real browser: a real Node-RED process with an authorized account, the
  * simulator's devices listed by the admin route, picked into the parameters (ids, types, scale, last).
@@ -11,7 +11,7 @@ const os = require('node:os');
 const path = require('node:path');
 const { startSimulator, WORLD_IDS: ID } = require('../simulator/simulator');
 const { startNodeRed } = require('../helpers/nodered');
-const { launchChromium, needChromium } = require('../helpers/chromium');
+const { launchChromium, needChromium, pageErrorsOf, openFlowNode } = require('../helpers/chromium');
 const { TokenStore } = require('../../dist/core/token/store');
 
 const CLIENT = { id: 'picker-client', secret: 'picker-secret-0123456789' };
@@ -65,12 +65,8 @@ describe('netatmo-api dialog: pick ids, types and scale instead of typing them',
 
   it('fills device and module ids, types, scale and last for getmeasure; rooms for getroommeasure; homes for homestatus', async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 1200 } });
-    const pageErrors = [];
-    page.on('pageerror', (e) => pageErrors.push(e.message));
-    await page.goto(red.adminUrl);
-    await page.waitForFunction(() => window.RED && RED.nodes && RED.nodes.node('api'), null, { timeout: 30000 });
-    const node = page.locator('g.red-ui-flow-node-group[id="api"] rect.red-ui-flow-node');
-    await node.waitFor();
+    const pageErrors = pageErrorsOf(page);
+    const node = await openFlowNode(page, red.adminUrl, 'api');
     await node.dblclick();
     await page.waitForFunction(() => $('#netatmo-api-pick-target option').length > 1, null, { timeout: 20000 });
     assert.equal(await page.locator('#node-input-output').inputValue(), 'answer', 'a node saved before the option shows the answer');

@@ -18,7 +18,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { startSimulator } = require('../simulator/simulator');
 const { startNodeRed } = require('../helpers/nodered');
-const { launchChromium, needChromium } = require('../helpers/chromium');
+const { launchChromium, needChromium, pageErrorsOf } = require('../helpers/chromium');
 const { startProxy } = require('../helpers/proxy');
 
 /** How long the dialog may take to show what its status poll (every 2 s) learns, on a loaded machine. */
@@ -219,8 +219,7 @@ describe('editor in a real browser: authorize, deploy, call the API', function (
   it('a wrong secret and a refusal show in the dialog; Cancel leaves no login on disk after the deploy', async () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 1400 } });
     const page = await context.newPage();
-    const pageErrors = [];
-    page.on('pageerror', (e) => pageErrors.push(e.message));
+    const pageErrors = pageErrorsOf(page);
     const accountId = await addAccount(page, await openEditor(page, red.adminUrl));
 
     // Required fields: outlined red while empty, Authorize disabled until both are there.
@@ -305,8 +304,7 @@ describe('editor in a real browser: authorize, deploy, call the API', function (
   it('adds an account, authorizes it through Netatmo, deploys, and the flow gets 200 from the API', async () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 1400 } });
     const page = await context.newPage();
-    const pageErrors = [];
-    page.on('pageerror', (e) => pageErrors.push(e.message));
+    const pageErrors = pageErrorsOf(page);
 
     const codesAtStart = sim.stats.authCodeRequests;
     // ---- the editor, with the flow; one name for each node
@@ -521,8 +519,7 @@ describe("editor in a real browser: Home Assistant's ingress (a stand-in proxy)"
   it('the one-click callback dies at the ingress (401); the guided paste path authorizes, deploys, and a token flows', async () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 1500 } });
     const page = await context.newPage();
-    const pageErrors = [];
-    page.on('pageerror', (e) => pageErrors.push(e.message));
+    const pageErrors = pageErrorsOf(page);
 
     // The stand-in is faithful: nothing without the session cookie, which is SameSite=Strict.
     assert.equal((await page.goto(proxy.url)).status(), 401);

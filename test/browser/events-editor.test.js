@@ -1,12 +1,12 @@
 'use strict';
-/* global window, RED, $ -- the page.evaluate/waitForFunction callbacks run in the editor page */
+/* global RED, $ -- the page.evaluate/waitForFunction callbacks run in the editor page */
 /**
  * The webhook part of the account dialog and the event node's dialog, in Chromium against a real Node-RED
  * whose httpNodeRoot is /endpoint: the path Netatmo must reach, the port check, the copy button, saving.
  */
 const assert = require('node:assert/strict');
 const { startNodeRed } = require('../helpers/nodered');
-const { launchChromium, needChromium } = require('../helpers/chromium');
+const { launchChromium, needChromium, pageErrorsOf, openFlowNode } = require('../helpers/chromium');
 
 describe('netatmo-event in the editor (Chromium)', function () {
   this.timeout(90000);
@@ -41,12 +41,8 @@ describe('netatmo-event in the editor (Chromium)', function () {
 
   it("shows the endpoint under httpNodeRoot, checks Netatmo's ports, saves the Webhook URL", async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 1200 } });
-    const pageErrors = [];
-    page.on('pageerror', (e) => pageErrors.push(e.message));
-    await page.goto(red.adminUrl);
-    await page.waitForFunction(() => window.RED && RED.nodes && RED.nodes.node('ev'), null, { timeout: 30000 });
-    const node = page.locator('g.red-ui-flow-node-group[id="ev"] rect.red-ui-flow-node');
-    await node.waitFor();
+    const pageErrors = pageErrorsOf(page);
+    const node = await openFlowNode(page, red.adminUrl, 'ev');
     assert.equal(await page.locator('g.red-ui-flow-node-group[id="ev"] .red-ui-flow-node-label').textContent(), 'camera');
 
     // The event node's dialog: the path Netatmo posts to.

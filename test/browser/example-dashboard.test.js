@@ -13,7 +13,7 @@ const os = require('node:os');
 const path = require('node:path');
 const { startSimulator } = require('../simulator/simulator');
 const { startNodeRed } = require('../helpers/nodered');
-const { launchChromium, needChromium } = require('../helpers/chromium');
+const { launchChromium, needChromium, pageErrorsOf } = require('../helpers/chromium');
 const { TokenStore } = require('../../dist/core/token/store');
 const { until } = require('../helpers/until');
 
@@ -95,8 +95,7 @@ describe('example: weather history on a Dashboard 2 page', function () {
 
   it('shows 7 days of indoor and outdoor temperature and humidity (336 points a line) and the readings as gauges', async () => {
     const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-    const pageErrors = [];
-    page.on('pageerror', (e) => pageErrors.push(e.message));
+    const pageErrors = pageErrorsOf(page);
     await page.goto(`${red.url}/dashboard/weather`);
     const want = { 'Indoor Temperature (°C)': 0, 'Outdoor Temperature (°C)': 0, 'Indoor Humidity (%)': 0, 'Outdoor Humidity (%)': 0 };
     const got = await until(

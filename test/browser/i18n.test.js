@@ -11,7 +11,7 @@ const TEST_ROOT = require('node:path').join(__dirname, '..'); // test/
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
-const { launchChromium } = require('../helpers/chromium');
+const { launchChromium, pageErrorsOf } = require('../helpers/chromium');
 const { startNodeRed } = require('../helpers/nodered');
 
 const catalog = (lang, name) => JSON.parse(fs.readFileSync(path.join(TEST_ROOT, '..', 'nodes', 'locales', lang, `${name}.json`), 'utf8'));
@@ -45,8 +45,7 @@ describe('editor in a real browser, in French and in German', function () {
       const texts = catalog(lang, 'netatmo-account')['netatmo-account'];
       const context = await browser.newContext({ locale, viewport: { width: 1280, height: 1200 } });
       const page = await context.newPage();
-      const pageErrors = [];
-      page.on('pageerror', (e) => pageErrors.push(e.message));
+      const pageErrors = pageErrorsOf(page);
 
       await page.goto(red.adminUrl);
       await page.waitForFunction(() => window.RED && RED.nodes && RED.nodes.node('tok') && RED.nodes.getType('netatmo-account'), null, {

@@ -1,4 +1,5 @@
 'use strict';
+/* global window, RED -- the waitForFunction callback runs in the editor page */
 /**
  * Debian's Chromium (`/usr/bin/chromium`, or CHROMIUM_PATH), headless, driven by playwright-core, with
  * a new empty profile per launch and no background traffic (this machine's network is closed).
@@ -41,4 +42,20 @@ function needChromium(ctx) {
   ctx.skip(`${CHROMIUM} is missing (apt-get install chromium); the CI installs it`);
 }
 
-module.exports = { CHROMIUM, launchChromium, needChromium };
+/** Records the page's script errors: the returned array fills as they happen (a test ends with it empty). */
+function pageErrorsOf(page) {
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  return errors;
+}
+
+/** Opens the editor at `url`, waits for the flow's node `id` on the canvas and resolves with its locator. */
+async function openFlowNode(page, url, id) {
+  await page.goto(url);
+  await page.waitForFunction((nodeId) => window.RED && RED.nodes && RED.nodes.node(nodeId), id, { timeout: 30000 });
+  const node = page.locator(`g.red-ui-flow-node-group[id="${id}"] rect.red-ui-flow-node`);
+  await node.waitFor();
+  return node;
+}
+
+module.exports = { CHROMIUM, launchChromium, needChromium, pageErrorsOf, openFlowNode };
