@@ -206,6 +206,14 @@ export interface ApiClientOptions {
   concurrencyRetryMs?: number;
   /** The timers the retries wait on. Default: the global ones. */
   timers?: Timers;
+  /** Caps of the answers read (tests pass small ones). Default MAX_API_ANSWER_BYTES and MAX_IN_FLIGHT_BYTES. */
+  answerCaps?: AnswerCaps;
+}
+
+/** The biggest answer read, and the bytes of answers all calls of this process may be reading at once. */
+export interface AnswerCaps {
+  answerBytes: number;
+  inFlightBytes: number;
 }
 
 /** What a call needs from its account. `rejectAccessToken` drops a token the API refused (once). */
@@ -240,6 +248,7 @@ export class ApiClient {
   private readonly concurrencyRetryMs: number;
   private readonly timers: Timers;
   private readonly http: AxiosInstance;
+  readonly caps: AnswerCaps;
 
   constructor(opts: ApiClientOptions = {}) {
     this.apiBase = (opts.apiBase || DEFAULT_API_BASE).replace(/\/+$/, '');
@@ -249,6 +258,7 @@ export class ApiClient {
     this.retryTiming = { ...DEFAULT_RETRY_TIMING, baseMs, maxMs: Number.POSITIVE_INFINITY };
     this.concurrencyRetryMs = opts.concurrencyRetryMs ?? 3 * baseMs;
     this.timers = opts.timers ?? realTimers;
+    this.caps = opts.answerCaps ?? { answerBytes: MAX_API_ANSWER_BYTES, inFlightBytes: MAX_IN_FLIGHT_BYTES };
     // Answers are streams, read by readAnswer within MAX_API_ANSWER_BYTES and MAX_IN_FLIGHT_BYTES.
     this.http = createHttpClient(this.target, 'stream');
   }
@@ -341,7 +351,7 @@ export class ApiClient {
         call.encoding === 'json' ? 'application/json;charset=utf-8' : 'application/x-www-form-urlencoded;charset=UTF-8';
     }
     const config = { url, method: call.method, headers, data: call.encoding === 'query' ? undefined : (data ?? '') };
-    return sendRequest<NodeJS.ReadableStream>(this.http, this.target, config, (stream) => readAnswer(stream, call.endpoint));
+    return sendRequest<NodeJS.ReadableStream>(this.http, this.target, config, (stream) => readAnswer(stream, call.endpoint, this.caps));
   }
 }
 
@@ -370,7 +380,7 @@ function fromAccount(err: unknown): NetatmoError {
 }
 
 /** An answer's body as text, counted against its own cap and against the bytes all answers hold together. */
-async function readAnswer(stream: NodeJS.ReadableStream, endpoint: string): Promise<string> {
+async function readAnswer(stream: NodeJS.ReadableStream, endpoint: string, caps: AnswerCaps): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   try {
@@ -378,15 +388,15 @@ async function readAnswer(stream: NodeJS.ReadableStream, endpoint: string): Prom
       const b = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
       size += b.length;
       inFlightBytes += b.length;
-      if (size > MAX_API_ANSWER_BYTES) {
-        const mb = MAX_API_ANSWER_BYTES / 1048576;
+      if (size > caps.answerBytes) {
+        const mb = caps.answerBytes / 1048576;
         throw new NetatmoError('BAD_RESPONSE', `Netatmo's answer to ${endpoint} is larger than ${mb} MB`, {
           reason: 'api-too-large',
           params: { endpoint, mb },
         });
       }
-      if (inFlightBytes > MAX_IN_FLIGHT_BYTES) {
-        const mb = MAX_IN_FLIGHT_BYTES / 1048576;
+      if (inFlightBytes > caps.inFlightBytes) {
+        const mb = caps.inFlightBytes / 1048576;
         throw new NetatmoError('BAD_RESPONSE', `The answers being read together would exceed ${mb} MB; ${endpoint} is left for later`, {
           reason: 'api-in-flight',
           params: { endpoint, mb },
