@@ -16,8 +16,8 @@ export { isConcurrencyLimit } from '../shared/http';
  * `Object.create(null)` has none. Arrays, Buffers, dates, maps and class instances are not.
  */
 export function isPlainObject(v: unknown): v is Record<string, unknown> {
-  // Stryker disable next-line ConditionalExpression: null fails the tag test below too ([object Null]); kept to say it
-  if (typeof v !== 'object' || v === null || Array.isArray(v) || Buffer.isBuffer(v)) return false;
+  // null is no object either: its tag is [object Null].
+  if (typeof v !== 'object' || Array.isArray(v) || Buffer.isBuffer(v)) return false;
   if (Object.prototype.toString.call(v) !== '[object Object]') return false;
   const proto = Object.getPrototypeOf(v);
   // Object.prototype of this realm or another: its own prototype is null.

@@ -152,8 +152,9 @@ export function prepareCall(endpoint: unknown, method: MethodSetting, ...paramSe
       throw invalid(`${spec.name} needs ${missing.join(', ')}`, 'param-required', { endpoint: spec.name, missing: missing.join(', ') });
     }
     for (const [k, allowed] of Object.entries(spec.values ?? {})) {
-      // Stryker disable next-line ConditionalExpression: each parameter with values is required too, so never undefined here; kept for one that is not
-      if (params[k] !== undefined && !allowed.includes(String(params[k]))) {
+      // Stryker disable next-line ConditionalExpression: every parameter with values is required too (checked above); kept for one that is not
+      if (params[k] === undefined) continue;
+      if (!allowed.includes(String(params[k]))) {
         throw invalid(`${spec.name}: ${k} must be one of ${allowed.join(', ')}`, 'param-value', {
           endpoint: spec.name,
           name: k,

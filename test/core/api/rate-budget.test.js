@@ -291,6 +291,64 @@ describe('rate budget: the queue of calls waiting for a turn', () => {
     assert.equal(env.budget.waiting, 4);
   });
 
+  it('the queue counts several a window: with 2 a window, six requests need two windows more', async () => {
+    const env = setUp([{ limit: 2, windowMs: 1000 }]);
+    (await env.budget.acquire(0))();
+    (await env.budget.acquire(0))();
+    for (let i = 0; i < 5; i++) env.budget.acquire(60_000);
+    assert.equal(env.budget.waiting, 5);
+    // Two counted, five waiting, this one: eight requests, two a window.
+    await assert.rejects(env.budget.acquire(1999), { code: 'RATE_LIMITED', reason: 'budget' });
+    env.budget.acquire(2000);
+    assert.equal(env.budget.waiting, 6);
+  });
+
+  it('requests in flight count in the queue too, answers older than a window no more', async () => {
+    const env = setUp();
+    for (let i = 0; i < 3; i++) env.budget.take();
+    // Three in flight, one a window: a fourth request, two windows after the first answers.
+    await assert.rejects(env.budget.acquire(1999), { code: 'RATE_LIMITED', reason: 'budget' });
+    const two = setUp([
+      { limit: 1, windowMs: 1000 },
+      { limit: 100, windowMs: 10_000 },
+    ]);
+    two.budget.take()();
+    two.now = 1000; // a whole short window later: that answer is counted by the long window only
+    two.budget.pause(100);
+    two.budget.acquire(60_000);
+    two.budget.acquire(60_000);
+    assert.equal(two.budget.waiting, 2);
+    // Two waiting and this one, one a window: its turn a window after the next.
+    await assert.rejects(two.budget.acquire(999), { code: 'RATE_LIMITED', reason: 'budget' });
+    two.budget.acquire(1000);
+    assert.equal(two.budget.waiting, 3);
+  });
+
+  it('forgets answers older than the longest window as it counts turns, never a request in flight', () => {
+    const env = setUp([
+      { limit: 5, windowMs: 1000 },
+      { limit: 50, windowMs: 5000 },
+    ]);
+    const inFlight = env.budget.take();
+    env.budget.take()();
+    env.now = 100;
+    env.budget.take()();
+    assert.equal(env.budget.remembered, 3);
+    env.now = 5000;
+    env.budget.delay();
+    assert.equal(env.budget.remembered, 2, 'the answer of 0 is a whole long window old');
+    env.now = 5099;
+    env.budget.delay();
+    assert.equal(env.budget.remembered, 2);
+    env.now = 5100;
+    env.budget.delay();
+    assert.equal(env.budget.remembered, 1, 'only the request in flight');
+    env.now = 1e9;
+    env.budget.delay();
+    assert.equal(env.budget.remembered, 1);
+    inFlight();
+  });
+
   it('a request in flight gives no date for the next turn: the call waits rather than being refused', async () => {
     const env = setUp();
     await env.budget.acquire(0);
@@ -337,13 +395,21 @@ describe('rate budget: the queue of calls waiting for a turn', () => {
   });
 
   it('a call let go no longer listens to its stop signal', async () => {
+    const { getEventListeners } = require('node:events');
     const env = setUp();
     (await env.budget.acquire(0))();
     const stop = new AbortController();
     const waiting = env.budget.acquire(60_000, { signal: stop.signal });
+    assert.equal(getEventListeners(stop.signal, 'abort').length, 1);
     env.now = 1000;
     env.timers.fireUpTo(1000);
     const release = await waiting;
+    assert.equal(getEventListeners(stop.signal, 'abort').length, 0);
+    const late = new AbortController();
+    const timedOut = env.budget.acquire(5000, { signal: late.signal });
+    env.timers.fireUpTo(5000);
+    await assert.rejects(timedOut, { code: 'RATE_LIMITED' });
+    assert.equal(getEventListeners(late.signal, 'abort').length, 0, 'nor one whose wait ended');
     stop.abort();
     release();
     assert.equal(env.budget.waiting, 0);

@@ -247,6 +247,17 @@ describe('shaped call: histories', () => {
     );
   });
 
+  it('a chart of the device and a module: the device itself has no label, even under a key "undefined"', async () => {
+    const deps = depsOf({ names: { undefined: 'Nope' } });
+    const labels = { undefined: 'Nope', m2: 'Garden' };
+    const result = await shapedCall('getmeasure', 'auto', [measure({ last: '1d', module_id: ['', 'm2'], labels })], 'chart', deps);
+    assert.deepEqual(
+      result.payload.map((p) => p.series),
+      ['Temperature (°C)', 'Garden Temperature (°C)'],
+    );
+    assert.equal('module_id' in deps.calls[0].params, false, 'the device: no module_id');
+  });
+
   it('a chart of several modules: labels that are no map, or an account without names or whose names fail: the ids', async () => {
     const series = async (deps, labels) =>
       (await shapedCall('getmeasure', 'auto', [measure({ last: '1d', module_id: ['m1', 'm2'], labels })], 'chart', deps)).payload.map(
