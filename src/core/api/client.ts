@@ -347,6 +347,7 @@ export class ApiClient {
     const headers: Record<string, string> = { Authorization: `Bearer ${accessToken}`, Accept: 'application/json' };
     let url = `${this.apiBase}${call.path}`;
     if (call.encoding === 'query') {
+      // Stryker disable next-line ConditionalExpression: axios drops an empty query ("?") from the URL it sends
       if (data) url += `?${data}`;
     } else {
       headers['Content-Type'] =

@@ -12,6 +12,12 @@ const { NetatmoError } = require('../../../dist/core/shared/errors');
 const { manualTimers } = require('../../helpers/manual-timers');
 const { until } = require('../../helpers/until');
 
+/**
+ * A wait that never ends fails the test within 2 s: Stryker turns mocha's timeout off, and a mutant that
+ * keeps a wait from ending would cost its own timeout (3 s and a new test runner) instead.
+ */
+const HUNG_MS = 2000;
+
 const { ApiClient, prepareCall, payloadParams, answerBytesInFlight } = client;
 const HOME_READ = [
   'read_station',
@@ -45,7 +51,8 @@ function refusal(fn) {
 }
 const invalid = (message, reason, params) => ({ code: 'INVALID_INPUT', message, reason, params });
 
-describe('api client: the parameters a message carries (payloadParams)', () => {
+describe('api client: the parameters a message carries (payloadParams)', function () {
+  this.timeout(HUNG_MS);
   it('nothing: undefined, null, an empty or blank text', () => {
     for (const v of [undefined, null, '', '  \n']) assert.equal(payloadParams(v), undefined, JSON.stringify(v));
   });
@@ -90,7 +97,8 @@ describe('api client: the parameters a message carries (payloadParams)', () => {
   });
 });
 
-describe('api client: a message checked and encoded before any request (prepareCall)', () => {
+describe('api client: a message checked and encoded before any request (prepareCall)', function () {
+  this.timeout(HUNG_MS);
   it('no endpoint: nothing, not a text, or blank', () => {
     const none = invalid('No endpoint: pick one in the node, or set msg.endpoint (e.g. "homestatus")', 'no-endpoint', undefined);
     for (const v of [undefined, 5, '', '  '])
@@ -392,7 +400,8 @@ async function withRandom(value, fn) {
   }
 }
 
-describe('api client: the request sent', () => {
+describe('api client: the request sent', function () {
+  this.timeout(HUNG_MS);
   let s;
   let base;
   before(async () => {
@@ -524,7 +533,8 @@ describe('api client: the request sent', () => {
   });
 });
 
-describe('api client: the story of a call', () => {
+describe('api client: the story of a call', function () {
+  this.timeout(HUNG_MS);
   let s;
   let base;
   let now;
@@ -552,7 +562,7 @@ describe('api client: the story of a call', () => {
   const setpoint = () => prepareCall('setroomthermpoint', 'auto', { home_id: 'h', room_id: 'r', mode: 'max' });
   /** The one retry timer, once the call sets it. */
   const nextWait = async () => {
-    await until(() => timers.pending.size === 1, 'the retry timer', 5000, 1);
+    await until(() => timers.pending.size === 1, 'the retry timer', 1500, 1);
     return [...timers.pending.values()][0].ms;
   };
 

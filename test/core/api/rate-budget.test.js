@@ -5,7 +5,14 @@ const assert = require('node:assert/strict');
 const { RateBudget } = require('../../../dist/core/api/rate-budget');
 const { manualTimers } = require('../../helpers/manual-timers');
 
-describe('rate budget: waits on injectable timers', () => {
+/**
+ * A wait that never ends fails the test within 2 s: Stryker turns mocha's timeout off, and a mutant that
+ * keeps a wait from ending would cost its own timeout (3 s and a new test runner) instead.
+ */
+const HUNG_MS = 2000;
+
+describe('rate budget: waits on injectable timers', function () {
+  this.timeout(HUNG_MS);
   const setUp = () => {
     const env = { now: 0, timers: manualTimers() };
     env.budget = new RateBudget({ limits: [{ limit: 1, windowMs: 1000 }], margin: 0, clock: () => env.now, timers: env.timers });
@@ -52,7 +59,8 @@ describe('rate budget: waits on injectable timers', () => {
   });
 });
 
-describe('rate budget: the arithmetic of turns on a virtual clock', () => {
+describe('rate budget: the arithmetic of turns on a virtual clock', function () {
+  this.timeout(HUNG_MS);
   const { NETATMO_USER_LIMITS } = require('../../../dist/core/api/rate-budget');
   let now;
   const budget = (opts = {}) => new RateBudget({ limits: [{ limit: 10, windowMs: 1000 }], clock: () => now, ...opts });
@@ -209,7 +217,8 @@ describe('rate budget: the arithmetic of turns on a virtual clock', () => {
   });
 });
 
-describe('rate budget: the queue of calls waiting for a turn', () => {
+describe('rate budget: the queue of calls waiting for a turn', function () {
+  this.timeout(HUNG_MS);
   const setUp = (limits = [{ limit: 1, windowMs: 1000 }], opts = {}) => {
     const env = { now: 0, timers: manualTimers() };
     env.budget = new RateBudget({ limits, margin: 0, clock: () => env.now, timers: env.timers, ...opts });

@@ -7,6 +7,12 @@ const assert = require('node:assert/strict');
 
 const { shapedCall, outputSetting, isShaped } = require('../../../dist/core/api/shaped-call');
 
+/**
+ * A wait that never ends fails the test within 2 s: Stryker turns mocha's timeout off, and a mutant that
+ * keeps a wait from ending would cost its own timeout (3 s and a new test runner) instead.
+ */
+const HUNG_MS = 2000;
+
 const NOW = Date.UTC(2026, 11, 7, 12, 0, 0);
 const NOW_S = NOW / 1000;
 const DAY = 86_400;
@@ -44,7 +50,8 @@ function depsOf({ bodies = {}, names } = {}) {
 
 const measure = (more = {}) => ({ device_id: 'd', scale: '1day', type: 'Temperature', last: '3d', ...more });
 
-describe('shaped call: which path a message takes', () => {
+describe('shaped call: which path a message takes', function () {
+  this.timeout(HUNG_MS);
   it('the output setting: chart, readings, else the answer', () => {
     assert.equal(outputSetting('chart'), 'chart');
     assert.equal(outputSetting('readings'), 'readings');
@@ -60,7 +67,8 @@ describe('shaped call: which path a message takes', () => {
   });
 });
 
-describe('shaped call: refused before any request', () => {
+describe('shaped call: refused before any request', function () {
+  this.timeout(HUNG_MS);
   const refusal = async (promise) => {
     const e = await promise.then(
       () => assert.fail('did not throw'),
@@ -110,7 +118,8 @@ describe('shaped call: refused before any request', () => {
   });
 });
 
-describe('shaped call: answers and readings', () => {
+describe('shaped call: answers and readings', function () {
+  this.timeout(HUNG_MS);
   const STATION = {
     devices: [
       {
@@ -174,7 +183,8 @@ describe('shaped call: answers and readings', () => {
   });
 });
 
-describe('shaped call: histories', () => {
+describe('shaped call: histories', function () {
+  this.timeout(HUNG_MS);
   it('one module: `last` counted back from the clock, one request, the body as Netatmo sent it', async () => {
     const deps = depsOf({ names: {} });
     const result = await shapedCall('getmeasure', 'auto', [measure({ labels: { d: 'x' } })], 'answer', deps);
