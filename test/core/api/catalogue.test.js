@@ -6,7 +6,7 @@
  */
 const assert = require('node:assert/strict');
 
-const { ENDPOINTS, findEndpoint, missingScopes } = require('../../../dist/core/api/catalogue');
+const { endpoints, findEndpoint, missingScopes } = require('../../../dist/core/api/catalogue');
 
 const HOME_READ = [
   'read_station',
@@ -98,12 +98,12 @@ const EXPECTED = [
 
 describe('api catalogue: the endpoints known by name', () => {
   it('each endpoint is sent as Netatmo takes it, with the parameters and scopes it needs', () => {
-    const withoutPurpose = ENDPOINTS.map((e) => Object.fromEntries(Object.entries(e).filter(([k]) => k !== 'purpose')));
+    const withoutPurpose = endpoints().map((e) => Object.fromEntries(Object.entries(e).filter(([k]) => k !== 'purpose')));
     assert.deepEqual(withoutPurpose, EXPECTED);
   });
 
   it('each endpoint says in a sentence what it is for (shown in the editor)', () => {
-    const purposes = ENDPOINTS.map((e) => e.purpose);
+    const purposes = endpoints().map((e) => e.purpose);
     for (const p of purposes) assert.match(p, /^[A-Z"].{20,}$/, p);
     assert.equal(new Set(purposes).size, purposes.length, 'no two alike');
     assert.match(findEndpoint('setstate').purpose, /\{"home": \{"id": \.\., "modules": \[\{"id": \.\., \.\.\}\]\}\}/);
@@ -111,10 +111,22 @@ describe('api catalogue: the endpoints known by name', () => {
   });
 
   it('findEndpoint finds each by its exact name only', () => {
-    for (const e of ENDPOINTS) assert.equal(findEndpoint(e.name), e);
+    for (const e of endpoints()) assert.deepEqual(findEndpoint(e.name), e);
     for (const name of ['', 'HOMESDATA', ' homesdata', '/api/homesdata', 'constructor', 'toString']) {
       assert.equal(findEndpoint(name), undefined, JSON.stringify(name));
     }
+  });
+
+  it('each call hands out a copy of its own: what one caller changes, no other sees', () => {
+    const mine = endpoints();
+    mine[0].scopes.push('x');
+    mine[0].required.push('x');
+    findEndpoint('getmeasure').values.scale.push('x');
+    assert.deepEqual(
+      endpoints(),
+      EXPECTED.map((e, i) => ({ ...e, purpose: endpoints()[i].purpose })),
+    );
+    assert.deepEqual(findEndpoint('getmeasure').values, { scale: SCALES });
   });
 
   it('missingScopes: none when the login holds one of them or the endpoint is not ours; all of them otherwise', () => {
