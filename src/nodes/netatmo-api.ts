@@ -1,6 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow, NodeStatus } from 'node-red';
-import { ENDPOINTS } from '../core/api/catalogue';
+import { endpoints } from '../core/api/catalogue';
 import { ApiAnswer, ApiCall, MethodSetting, TokenSource, isPlainObject, payloadParams, prepareCall } from '../core/api/client';
 import { NetatmoError, asNetatmoError } from '../core/shared/errors';
 import { needsUser } from '../core/token/account-state';
@@ -45,7 +45,7 @@ export default function (RED: NodeAPI): void {
   // The editor's endpoint picker: the same catalogue the runtime checks messages against.
   RED.httpAdmin.get('/netatmo-api/endpoints', RED.auth.needsPermission('netatmo-api.read'), (_req, res) => {
     res.set('Cache-Control', 'no-store');
-    res.json({ endpoints: ENDPOINTS });
+    res.json({ endpoints: endpoints() });
   });
   registerIdsRoute(RED, ids);
 }

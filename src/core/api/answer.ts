@@ -16,7 +16,8 @@ export { isConcurrencyLimit } from '../shared/http';
  * `Object.create(null)` has none. Arrays, Buffers, dates, maps and class instances are not.
  */
 export function isPlainObject(v: unknown): v is Record<string, unknown> {
-  if (typeof v !== 'object' || v === null || Array.isArray(v) || Buffer.isBuffer(v)) return false;
+  // null is no object either: its tag is [object Null].
+  if (typeof v !== 'object' || Array.isArray(v) || Buffer.isBuffer(v)) return false;
   if (Object.prototype.toString.call(v) !== '[object Object]') return false;
   const proto = Object.getPrototypeOf(v);
   // Object.prototype of this realm or another: its own prototype is null.
@@ -36,15 +37,15 @@ export function isTokenRefused(e: NetatmoError): boolean {
 export function parseApiResponse(
   res: RawResponse,
   call: ApiCall,
-  accessToken = '',
+  accessToken?: string,
   now = Date.now(),
   granted?: readonly string[],
 ): ApiAnswer {
-  let json: unknown;
+  let json: unknown = undefined;
   try {
     json = JSON.parse(res.body); // pretty-printed answers with CRLF parse as any other
   } catch {
-    json = undefined;
+    // not JSON, or cut short: json stays undefined
   }
   const answer = isPlainObject(json) ? json : undefined;
   const apiError = readApiError(answer?.error, accessToken);
@@ -120,12 +121,12 @@ function rateLimited(status: number, retryAfterMs: number | undefined, apiError:
 }
 
 /** Netatmo's `{code, message}`, with a message cut short, printable, and free of the token sent. */
-function readApiError(value: unknown, accessToken: string): ApiErrorBody | undefined {
+function readApiError(value: unknown, accessToken: string | undefined): ApiErrorBody | undefined {
   if (!isPlainObject(value)) return undefined;
   const code = Number(value.code);
   if (!Number.isInteger(code)) return undefined;
   let message = typeof value.message === 'string' ? value.message : '';
-  if (accessToken.length >= 6) message = message.split(accessToken).join('…');
+  if (accessToken && accessToken.length >= 6) message = message.split(accessToken).join('…');
   message = message.replace(/[^\x20-\x7e\u00a0-\uffff]/g, ' ').slice(0, 200);
   return { code, message };
 }

@@ -88,10 +88,12 @@ export class RateBudget {
     this.prune(now);
     let wait = Math.max(0, this.pausedUntil - now);
     for (const w of this.windows) {
-      const counted = this.sent.filter((s) => s.done === undefined || s.done > now - w.windowMs);
-      const excess = counted.length - w.limit + 1; // requests that must leave the window first
+      // Requests that must leave the window before one more may go. In flight, a request has not begun to
+      // leave; answered, it leaves `windowMs` after its answer. Answers older than this window count too:
+      // they left at or before now, sort first, and shift the index below by just their own number.
+      const excess = this.sent.length - w.limit + 1;
       if (excess <= 0) continue;
-      const leaving = counted
+      const leaving = this.sent
         .filter((s) => s.done !== undefined)
         .map((s) => (s.done as number) + w.windowMs)
         .sort((a, b) => a - b);
@@ -137,11 +139,12 @@ export class RateBudget {
       const fail = (err: Error): void => {
         waiter.cancel();
         const i = this.waiters.indexOf(waiter);
+        // Stryker disable next-line ConditionalExpression: a waiter fails once, still queued (cancel clears its timer and listener); the guard keeps a bug from dropping another call
         if (i >= 0) this.waiters.splice(i, 1);
         reject(err);
         this.pump();
       };
-      opts.signal?.addEventListener('abort', onAbort, { once: true });
+      opts.signal?.addEventListener('abort', onAbort); // removed by cancel, whichever way the wait ends
       this.waiters.push(waiter);
       opts.onWait?.();
       this.pump();
@@ -165,6 +168,11 @@ export class RateBudget {
     return this.waiters.length;
   }
 
+  /** Requests remembered: in flight, or answered within the longest window (older ones are forgotten as turns are counted). */
+  get remembered(): number {
+    return this.sent.length;
+  }
+
   /**
    * The earliest a new call could go, behind those waiting: not before the next turn, and, as at most
    * `limit` requests start in any window, n requests (counted ones included) need ceil(n / limit) - 2
@@ -183,7 +191,7 @@ export class RateBudget {
 
   /** Lets waiting calls go while the budget allows; sleeps until the next turn otherwise. */
   private pump(): void {
-    if (this.timer) this.timers.clearTimeout(this.timer);
+    this.timers.clearTimeout(this.timer); // none set: nothing to clear
     this.timer = undefined;
     let wait = 0;
     while (this.waiters.length && (wait = this.delay()) === 0) {

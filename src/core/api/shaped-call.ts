@@ -110,7 +110,8 @@ export async function shapedCall(
   if (isMeasureEndpoint(name)) return history(name, method, params, output, deps);
   const answer = await deps.call(prepareCall(name, method, params));
   if (output !== 'readings') return { endpoint: name, payload: answer.payload, answer, requests: 1 };
-  const names = name === 'homestatus' && deps.names ? await deps.names().catch(() => ({})) : {};
+  // No names (none asked, or the account failed): readingsOf names by id.
+  const names = name === 'homestatus' && deps.names ? await deps.names().catch(() => undefined) : undefined;
   const readings = readingsOf(name, answer.payload, names);
   return { endpoint: name, payload: readings, answer, requests: 1, readings };
 }
