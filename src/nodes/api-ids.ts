@@ -1,5 +1,6 @@
 import type { Request, Response } from 'express';
 import type { NodeAPI } from 'node-red';
+import { findEndpoint } from '../core/api/catalogue';
 import { prepareCall } from '../core/api/client';
 import { IdListing, IdsCache, buildListing } from '../core/api/ids';
 import type { NameMap } from '../core/api/readings';
@@ -18,20 +19,8 @@ import { AccountNode, apiClientFor } from './runtime';
  * 5 minutes (the same listing names modules on charts and rooms in readings).
  */
 
-const HOME_SCOPES = [
-  'read_thermostat',
-  'read_camera',
-  'read_presence',
-  'read_doorbell',
-  'read_smokedetector',
-  'read_magellan',
-  'read_bubendorff',
-  'read_mx',
-  'read_smarther',
-  'read_bfi',
-  'read_mhs1',
-  'read_carbonmonoxidedetector',
-];
+/** The scopes that let homesdata list homes: the catalogue's, but for the station and the coach (listed by their own endpoints). */
+const HOME_SCOPES = (findEndpoint('homesdata')?.scopes ?? []).filter((s) => s !== 'read_station' && s !== 'read_homecoach');
 /** A listing waits this long at most for the budget and each answer. */
 const LIST_WAIT_MS = 15_000;
 

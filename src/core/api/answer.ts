@@ -1,5 +1,5 @@
 import { ApiErrorBody, NetatmoError } from '../shared/errors';
-import type { ApiAnswer, ApiCall } from './client';
+import type { ApiAnswer, ApiCall } from './call';
 import { RawResponse, laterAnswer } from '../shared/http';
 
 // Netatmo's firewall (code 11) is known in the HTTP plumbing; still importable from here.

@@ -15,8 +15,10 @@ import { DEFAULT_RETRY_TIMING, RetryTiming, retryDelayMs } from '../shared/retry
 import { Timers, realTimers, sleep } from '../shared/timing';
 import type { TokenSet } from '../token/oauth';
 import type { RateBudget } from './rate-budget';
+import type { ApiAnswer, ApiCall } from './call';
 
-// The answer's half lives in answer.ts; these stay importable from here.
+// The answer's half lives in answer.ts, the call's two ends in call.ts; these stay importable from here.
+export type { ApiAnswer, ApiCall } from './call';
 export { isConcurrencyLimit, isPlainObject, isTokenRefused, parseApiResponse } from './answer';
 
 /**
@@ -25,31 +27,6 @@ export { isConcurrencyLimit, isPlainObject, isTokenRefused, parseApiResponse } f
  * the answer into a result or a typed error. `ApiClient.call` runs the story around them: a token, a turn
  * in the account's rate budget, and the few retries that are safe.
  */
-
-export interface ApiCall {
-  /** The catalogue name, or the path when it is not one of ours: for status and msg.netatmo. */
-  endpoint: string;
-  path: string;
-  method: HttpMethod;
-  encoding: Encoding;
-  params: Record<string, unknown>;
-  /** The login needs one of these scopes (named when Netatmo answers code 13). */
-  scopes: string[];
-  /** Sent again after a lost answer only when false: a device change may have been applied. */
-  write: boolean;
-}
-
-export interface ApiAnswer {
-  statusCode: number;
-  /** The answer's `body` when it has one, else the whole answer. */
-  payload: unknown;
-  status?: string;
-  time_server?: number;
-  /** Netatmo's own processing time, when the answer names it (some answers have it without time_server). */
-  time_exec?: number;
-  /** Per-module failures of a call that succeeded as a whole (`body.errors`), else []. */
-  errors: unknown[];
-}
 
 export type MethodSetting = 'auto' | 'GET' | 'POST';
 
