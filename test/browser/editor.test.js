@@ -159,6 +159,8 @@ async function injectAndGetStatus(adminUrl) {
  */
 function contrastOf(locator) {
   return locator.evaluate((el) => {
+    // The status box is drawn again at each poll: an element replaced since the locator found it has no styles.
+    if (!el.isConnected) return null;
     const rgba = (c) => {
       const v = (c.match(/[\d.]+/g) || []).map(Number);
       return { rgb: v.slice(0, 3), a: v.length > 3 ? v[3] : 1 };
@@ -189,7 +191,8 @@ after(() => {
   }
 });
 async function assertReadable(locator, what) {
-  const c = await contrastOf(locator);
+  // Measured on the element as it is drawn now (the locator finds the new one after a redraw).
+  const c = await until(() => contrastOf(locator), `${what} to be measured while on the page`, 10_000);
   measured.push({ what, ...c, text: c.text.slice(0, 60) });
   assert.ok(c.ratio >= 4.5, `${what}: contrast ${c.ratio}:1 (${c.fg} on ${c.bg}) is below 4.5:1 for "${c.text.slice(0, 60)}"`);
   return c;

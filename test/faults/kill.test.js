@@ -52,7 +52,14 @@ function startWorker(sim, dir, extra = {}) {
   child.stdout.on('data', (d) => out.push(d));
   child.stderr.on('data', (d) => out.push(d));
   const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-  return { child, out, exited, text: () => out.join('') };
+  // Started: READY printed (its manager runs), or gone. On a busy machine a process takes longer to start
+  // than the kill's random delay: counting that delay from the spawn would kill processes that never ran.
+  const ready = new Promise((resolve) => {
+    const seen = () => out.join('').includes('READY\n') && resolve(true);
+    child.stdout.on('data', seen);
+    exited.then(() => resolve(false));
+  });
+  return { child, out, exited, ready, text: () => out.join('') };
 }
 
 /** The lock folder's identity, to tell a lock left by this kill from one left earlier. */
@@ -189,6 +196,7 @@ describe('faults: kill -9 at random instants', function () {
     for (let i = 0; i < LIGHT_KILLS; i++) {
       const round = { startedAt: Date.now(), lockBefore: lockId(store) };
       const w = startWorker(sim, dir);
+      await w.ready;
       await h.sleep(rand(0, 1200));
       round.killAt = Date.now();
       w.child.kill('SIGKILL');

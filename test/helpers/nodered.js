@@ -155,10 +155,11 @@ async function waitForAdmin(adminUrl, child, timeoutMs, logs) {
     }
     try {
       const res = await fetch(`${adminUrl}settings`, { signal: AbortSignal.timeout(2000) });
-      await res.arrayBuffer();
-      // 401: adminAuth is on; the admin API answers all the same.
-      if (res.status === 200 || res.status === 401) return;
-      lastError = new Error(`HTTP ${res.status}`);
+      const text = await res.text();
+      // 401: adminAuth is on; the admin API answers all the same. A 200 must be Node-RED's own settings:
+      // until our child listens, another process of a busy machine may hold the port freePort() chose.
+      if (res.status === 401 || (res.status === 200 && isNodeRedSettings(text))) return;
+      lastError = new Error(`HTTP ${res.status}${res.status === 200 ? ', not Node-RED settings' : ''}`);
     } catch (err) {
       lastError = err;
     }
@@ -169,7 +170,30 @@ async function waitForAdmin(adminUrl, child, timeoutMs, logs) {
   );
 }
 
+function isNodeRedSettings(text) {
+  try {
+    return typeof JSON.parse(text).version === 'string';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * freePort() closes the port before Node-RED opens it: on a busy machine another process may take it in
+ * between. Node-RED then says "port in use" and exits; the start is tried again on another port (not
+ * when the caller chose the port).
+ */
 async function startNodeRed(options = {}) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(options);
+    } catch (err) {
+      if (options.port || attempt >= 3 || !err.portInUse) throw err;
+    }
+  }
+}
+
+async function startOnce(options) {
   const packageDir = path.resolve(options.packageDir || REPO_DIR);
   const ownUserDir = !options.userDir;
   const userDir = options.userDir ? path.resolve(options.userDir) : fs.mkdtempSync(path.join(os.tmpdir(), 'nr-netatmo-'));
@@ -265,6 +289,7 @@ async function startNodeRed(options = {}) {
   } catch (err) {
     await red.kill();
     if (ownUserDir && !options.keepUserDir) fs.rmSync(userDir, { recursive: true, force: true });
+    err.portInUse = logs.some((l) => /EADDRINUSE|port in use/i.test(l));
     throw err;
   }
   return red;

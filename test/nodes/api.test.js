@@ -280,10 +280,13 @@ describe('netatmo-api in a Node-RED runtime', function () {
     assert.equal(sim.deviceStats.api429, 0);
     assert.ok(max <= LIMITS[0].limit, `${max} requests in one window`);
     assert.equal(sent.length, sim.apiLog.length);
-    // 45 per window, counted until a window after the answer: 2 or 3 turns within 2.5 s.
-    assert.ok(sent.length >= 90 && sent.length <= 135, `${sent.length} served`);
+    // 45 per window, counted until a window after the answer: at most 3 turns within 2.5 s, and at least
+    // the first whole one. How many more fit in 2.5 s of real time is the machine's speed (2 or 3 idle, fewer
+    // on a busy one): the core suite checks the budget's arithmetic exactly on a manual clock.
+    assert.ok(sent.length >= 45 && sent.length <= 135, `${sent.length} served`);
     assert.ok(caught.every((m) => m.error.code === 'RATE_LIMITED'));
-    assert.ok(elapsed < 4000, `${elapsed} ms`);
+    // "At once": nothing waits past maxWait (2.5 s) plus the time a busy runtime takes to hand 600 messages on.
+    assert.ok(elapsed < 6000, `${elapsed} ms`);
     assert.ok(api.status.getCalls().some((c) => / waiting for Netatmo's rate limit$/.test(c.args[0].text)));
   });
 

@@ -415,7 +415,12 @@ describe('security: what an attacker gets', function () {
         (r) => r.url() === `${target}/netatmo-tokens/acc1/code` && r.request().postData()?.startsWith('refresh_token='),
       );
       await tab.goto(`http://localhost:${attackerSite.address().port}/`);
-      assert.equal((await formAnswer).status(), 403, 'the hidden form is refused');
+      const answer = await formAnswer;
+      if (answer.status() !== 403) {
+        const sent = await answer.request().allHeaders();
+        const body = await answer.text().catch((e) => `(no body: ${e.message})`);
+        assert.fail(`the hidden form is refused: ${answer.status()} ${body.slice(0, 300)}; sent ${JSON.stringify(sent)}`);
+      }
       // Both fetches end (an answer, or blocked by the browser): neither got a login URL nor changed the login.
       await tab.waitForFunction(() => window.results.authorize && window.results.code, null, { timeout: 10000 });
       const results = await tab.evaluate(() => window.results);
