@@ -81,7 +81,7 @@ export function familyOf(pushType: string | undefined, eventType: string | undef
 }
 
 const text = (v: unknown): string | undefined =>
-  typeof v === 'string' && v !== '' ? v.slice(0, 200) : typeof v === 'number' && Number.isFinite(v) ? String(v) : undefined;
+  typeof v === 'string' && v !== '' ? v.slice(0, 200) : Number.isFinite(v) ? String(v) : undefined; // isFinite: numbers only, no coercion
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 /** The objects of a list (anything else is skipped); none when `v` is not a list. */
 // Stryker disable next-line ArrayDeclaration: a placeholder element is a string, which the filter then drops (no behaviour differs)

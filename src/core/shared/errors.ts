@@ -66,11 +66,12 @@ export class NetatmoError extends Error {
     this.name = 'NetatmoError';
     this.code = code;
     this.uncertain = details.uncertain === true;
-    if (details.oauthError !== undefined) this.oauthError = details.oauthError;
-    if (details.status !== undefined) this.status = details.status;
-    if (details.retryAfterMs !== undefined) this.retryAfterMs = details.retryAfterMs;
-    if (details.reason !== undefined) this.reason = details.reason;
-    if (details.params !== undefined) this.params = details.params;
+    // Each field is an own property (undefined when not given) since the class declares it: no test needed.
+    this.oauthError = details.oauthError;
+    this.status = details.status;
+    this.retryAfterMs = details.retryAfterMs;
+    this.reason = details.reason;
+    this.params = details.params;
   }
 
   /** Worth trying again later with the same refresh token. */
