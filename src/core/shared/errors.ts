@@ -122,7 +122,7 @@ export function scrubError(e: NetatmoError, scrub: (text: string) => string): Ne
     : undefined;
   const message = scrub(e.message);
   const oauthError = e.oauthError === undefined ? undefined : scrub(e.oauthError);
-  const cause = e.cause === undefined ? undefined : (scrubValue(e.cause, scrub, 0) as ApiErrorBody);
+  const cause = scrubValue(e.cause, scrub, 0) as ApiErrorBody | undefined; // undefined stays undefined
   // Nothing to remove: the error itself (its class and identity may matter to the caller).
   if (message === e.message && oauthError === e.oauthError && same(params, e.params) && same(cause, e.cause)) return e;
   return new NetatmoError(e.code, message, {

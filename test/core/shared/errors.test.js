@@ -131,6 +131,7 @@ describe('errors, exactly', () => {
 
   it('scrubError: the cause is scrubbed at any depth up to 8 levels, deeper is dropped; other values kept', () => {
     const deep = (n) => (n === 0 ? 'tok' : { v: deep(n - 1) });
+    const deepList = (n) => (n === 0 ? 'tok' : [deepList(n - 1)]);
     const cause = {
       code: 3,
       message: 'tok',
@@ -138,6 +139,8 @@ describe('errors, exactly', () => {
       obj: { t: 'tok', u: undefined },
       d7: deep(7),
       d8: deep(8),
+      l7: deepList(7),
+      l8: deepList(8),
     };
     const e = new NetatmoError('API_ERROR', 'm', { apiError: cause });
     const out = scrubError(e, scrub);
@@ -148,6 +151,8 @@ describe('errors, exactly', () => {
       obj: { t: '***', u: undefined },
       d7: { v: { v: { v: { v: { v: { v: { v: '***' } } } } } } },
       d8: { v: { v: { v: { v: { v: { v: { v: undefined } } } } } } },
+      l7: [[[[[[['***']]]]]]],
+      l8: [[[[[[[undefined]]]]]]],
     });
     assert.equal(e.cause.message, 'tok', 'the original is left as it was');
   });
