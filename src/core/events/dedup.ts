@@ -22,9 +22,9 @@ export class RecentEvents {
    * for a new event (each `webhook_activation` is byte for byte the same).
    */
   firstTime(key: string, now = Date.now()): boolean {
-    const at = this.#seen.get(key);
+    const at = this.#seen.get(key) ?? -Infinity; // never seen: no repeat, however long the ttl
     const ttl = key.startsWith('raw:') ? RAW_REPEAT_MS : Infinity;
-    if (at !== undefined && now - at < ttl) return false;
+    if (now - at < ttl) return false;
     this.#seen.delete(key);
     this.#seen.set(key, now);
     if (this.#seen.size > this.#capacity) {

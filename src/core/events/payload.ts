@@ -81,8 +81,11 @@ export function familyOf(pushType: string | undefined, eventType: string | undef
 }
 
 const text = (v: unknown): string | undefined =>
-  typeof v === 'string' && v !== '' ? v.slice(0, 200) : typeof v === 'number' && Number.isFinite(v) ? String(v) : undefined;
+  typeof v === 'string' && v !== '' ? v.slice(0, 200) : Number.isFinite(v) ? String(v) : undefined; // isFinite: numbers only, no coercion
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+/** The objects of a list (anything else is skipped); none when `v` is not a list. */
+// Stryker disable next-line ArrayDeclaration: a placeholder element is a string, which the filter then drops (no behaviour differs)
+const objectsIn = (v: unknown): Array<Record<string, unknown>> => (Array.isArray(v) ? v : []).filter(isObject);
 
 /** The first of `keys` that `sources` hold as text, in order of sources. */
 function pick(sources: Array<Record<string, unknown>>, ...keys: string[]): string | undefined {
@@ -97,8 +100,8 @@ export function normaliseEvent(body: Record<string, unknown>, verified = true): 
   const sources = [body, extra];
   const push_type = pick([body], 'push_type');
   const event_type = pick(sources, 'event_type');
-  const rooms = Array.isArray(home.rooms) ? home.rooms.filter(isObject) : [];
-  const persons = Array.isArray(body.persons) ? body.persons.filter(isObject) : [];
+  const rooms = objectsIn(home.rooms);
+  const persons = objectsIn(body.persons);
   const person_ids = persons.map((p) => text(p.id)).filter((id): id is string => id !== undefined);
   const time = Number(body.time ?? extra.time ?? body.event_time);
   const info: EventInfo = {
@@ -125,7 +128,7 @@ export function topicOf(info: EventInfo): string {
 
 /** A node's filter as typed in the editor: families, event types or push types, separated by commas or spaces. */
 export function parseFilter(value: unknown): string[] {
-  const list = Array.isArray(value) ? value.map(String) : typeof value === 'string' ? value.split(/[\s,]+/) : [];
+  const list = Array.isArray(value) ? value.map(String) : typeof value === 'string' ? value.split(/[\s,]/) : [];
   return [...new Set(list.map((s) => s.trim()).filter((s) => s !== '' && s.length <= 100))];
 }
 

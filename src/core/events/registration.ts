@@ -62,7 +62,8 @@ export class WebhookRegistration extends EventEmitter {
 
   get state(): WebhookState {
     const s = { ...this.#state };
-    if (s.status === 'registered' && s.registered_at !== undefined && this.#o.now() - s.registered_at >= this.#o.quietMs) s.quiet = true;
+    // Never registered (no registered_at): never quiet, however much time passed.
+    if (s.status === 'registered' && this.#o.now() - (s.registered_at ?? Infinity) >= this.#o.quietMs) s.quiet = true;
     return s;
   }
 
@@ -162,7 +163,8 @@ export function checkWebhookUrl(value: unknown): string {
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') throw invalid('webhook-url', 'The webhook URL must begin with https://.');
   if (url.username || url.password) throw invalid('webhook-url', 'The webhook URL must not hold a user name or password.');
-  const port = url.port || (url.protocol === 'https:' ? '443' : '80');
-  if (!WEBHOOK_PORTS.includes(port)) throw invalid('webhook-port', 'Netatmo only calls webhooks on ports 80, 88, 443 and 9443.');
+  // No port: the scheme's own (80 or 443, both allowed); URL drops a port typed that is the scheme's own.
+  if (url.port !== '' && !WEBHOOK_PORTS.includes(url.port))
+    throw invalid('webhook-port', 'Netatmo only calls webhooks on ports 80, 88, 443 and 9443.');
   return url.toString();
 }

@@ -66,11 +66,12 @@ export class NetatmoError extends Error {
     this.name = 'NetatmoError';
     this.code = code;
     this.uncertain = details.uncertain === true;
-    if (details.oauthError !== undefined) this.oauthError = details.oauthError;
-    if (details.status !== undefined) this.status = details.status;
-    if (details.retryAfterMs !== undefined) this.retryAfterMs = details.retryAfterMs;
-    if (details.reason !== undefined) this.reason = details.reason;
-    if (details.params !== undefined) this.params = details.params;
+    // Each field is an own property (undefined when not given) since the class declares it: no test needed.
+    this.oauthError = details.oauthError;
+    this.status = details.status;
+    this.retryAfterMs = details.retryAfterMs;
+    this.reason = details.reason;
+    this.params = details.params;
   }
 
   /** Worth trying again later with the same refresh token. */
@@ -121,7 +122,7 @@ export function scrubError(e: NetatmoError, scrub: (text: string) => string): Ne
     : undefined;
   const message = scrub(e.message);
   const oauthError = e.oauthError === undefined ? undefined : scrub(e.oauthError);
-  const cause = e.cause === undefined ? undefined : (scrubValue(e.cause, scrub, 0) as ApiErrorBody);
+  const cause = scrubValue(e.cause, scrub, 0) as ApiErrorBody | undefined; // undefined stays undefined
   // Nothing to remove: the error itself (its class and identity may matter to the caller).
   if (message === e.message && oauthError === e.oauthError && same(params, e.params) && same(cause, e.cause)) return e;
   return new NetatmoError(e.code, message, {

@@ -82,7 +82,7 @@ export function transportError(err: unknown, target: HttpTarget): NetatmoError {
     const seconds = Math.round(target.timeoutMs / 1000);
     return new NetatmoError('TIMEOUT', `No answer from ${host} within ${seconds} s`, { uncertain: true, params: { host, seconds } });
   }
-  if (/maxContentLength/.test(String((err as { message?: unknown })?.message ?? ''))) {
+  if (/maxContentLength/.test(String((err as { message?: unknown })?.message))) {
     const kib = target.maxAnswerBytes / 1024;
     return new NetatmoError('BAD_RESPONSE', `The answer of ${host} is larger than ${kib} KiB: is the API base URL right?`, {
       uncertain: true,

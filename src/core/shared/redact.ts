@@ -34,24 +34,27 @@ export class Redactor {
       if (!v || v.length < 6 || this.secrets.has(v)) continue;
       this.secrets.add(v);
       this.addParts(v);
-    }
-    if (this.secrets.size > REDACT_MAX_SECRETS) {
-      for (const old of [...this.secrets].slice(0, this.secrets.size - REDACT_MAX_SECRETS)) this.secrets.delete(old);
-      this.parts = new Set();
-      for (const s of this.secrets) this.addParts(s);
+      if (this.secrets.size > REDACT_MAX_SECRETS) this.forgetOldest();
     }
   }
 
   scrub(text: string): string {
     let out = text;
     for (const s of this.secrets) {
-      for (const f of forms(s)) if (out.includes(f)) out = out.split(f).join(redact(s));
+      for (const f of forms(s)) out = out.split(f).join(redact(s));
     }
-    return this.parts.size === 0 ? out : this.scrubParts(out);
+    return this.scrubParts(out);
   }
 
   private addParts(secret: string): void {
-    for (const f of forms(secret)) for (let i = 0; i + REDACT_PART <= f.length; i++) this.parts.add(f.slice(i, i + REDACT_PART));
+    for (const f of forms(secret)) for (let end = REDACT_PART; end <= f.length; end++) this.parts.add(f.slice(end - REDACT_PART, end));
+  }
+
+  /** Forgets the oldest secret and the slices that only it had. */
+  private forgetOldest(): void {
+    this.secrets.delete(this.secrets.values().next().value as string);
+    this.parts = new Set();
+    for (const s of this.secrets) this.addParts(s);
   }
 
   /** Replaces each run of text covered by known slices with its first 4 characters and `…`. */
@@ -60,14 +63,15 @@ export class Redactor {
     let from = 0; // text before this index is in `out` already
     let runStart = -1;
     let runEnd = -1;
-    for (let i = 0; i + REDACT_PART <= text.length; i++) {
-      if (!this.parts.has(text.slice(i, i + REDACT_PART))) continue;
+    for (let end = REDACT_PART; end <= text.length; end++) {
+      const i = end - REDACT_PART;
+      if (!this.parts.has(text.slice(i, end))) continue;
       if (i > runEnd) {
         if (runStart >= 0) out += text.slice(from, runStart) + redact(text.slice(runStart, runEnd));
         from = runStart >= 0 ? runEnd : from;
         runStart = i;
       }
-      runEnd = i + REDACT_PART;
+      runEnd = end;
     }
     if (runStart < 0) return text;
     return out + text.slice(from, runStart) + redact(text.slice(runStart, runEnd)) + text.slice(runEnd);

@@ -35,7 +35,8 @@ export function readNetatmoSettings(raw: unknown): NetatmoSettings {
   const s = raw && typeof raw === 'object' ? (raw as Record<string, unknown>) : {};
   const num = (key: string): number | undefined => {
     const v = s[key];
-    return typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : undefined;
+    // Number.isFinite is false for anything but a finite number (no coercion, unlike isFinite).
+    return Number.isFinite(v) && (v as number) >= 0 ? (v as number) : undefined;
   };
   const ms = (secondsKey: string, msKey: string): number | undefined => {
     const secs = num(secondsKey);

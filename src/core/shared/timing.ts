@@ -51,7 +51,7 @@ export function stoppedError(): NetatmoError {
 export function settledWithin(work: Promise<unknown>, ms: number): Promise<void> {
   return new Promise<void>((resolve) => {
     const timer = setTimeout(resolve, ms);
-    timer.unref?.();
+    timer.unref();
     const settle = (): void => {
       clearTimeout(timer);
       resolve();

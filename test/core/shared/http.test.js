@@ -134,3 +134,57 @@ function catchOf(fn) {
   }
   throw new Error('did not throw');
 }
+
+describe('http: the shared client and request, exactly', () => {
+  const { createHttpClient, sendRequest } = require('../../../dist/core/shared/http');
+  const { NetatmoError } = require('../../../dist/core/shared/errors');
+  const target = { apiBase: 'http://127.0.0.1:9', timeoutMs: 5000, maxAnswerBytes: 1024 };
+
+  it('text answers are capped at maxAnswerBytes, streams by their reader; never parsed, never redirected', () => {
+    const text = createHttpClient(target, 'text').defaults;
+    assert.deepEqual(
+      [text.maxContentLength, text.maxBodyLength, text.responseType, text.maxRedirects, text.timeout],
+      [1024, 1024, 'text', 0, 5000],
+    );
+    const stream = createHttpClient(target, 'stream').defaults;
+    assert.notEqual(stream.maxContentLength, 1024);
+    assert.notEqual(stream.maxBodyLength, 1024);
+    assert.equal(stream.responseType, 'stream');
+    assert.equal(text.transformResponse.length, 1);
+    assert.equal(text.transformResponse[0]('{"a":1}'), '{"a":1}');
+    assert.equal(text.validateStatus(500), true);
+  });
+
+  it("a NetatmoError of the reader goes through as it is; any other failure is the transport's", async () => {
+    const ok = { request: async () => ({ status: 201, headers: { 'X-A': 1 }, data: 'd' }) };
+    assert.deepEqual(await sendRequest(ok, target, {}, (d) => `${d}!`), { status: 201, headers: { 'x-a': '1' }, body: 'd!' });
+    const mine = new NetatmoError('BAD_RESPONSE', 'too big');
+    await assert.rejects(
+      sendRequest(ok, target, {}, () => {
+        throw mine;
+      }),
+      (e) => e === mine,
+    );
+    const broken = { request: async () => Promise.reject(Object.assign(new Error('x'), { code: 'ECONNREFUSED' })) };
+    await assert.rejects(
+      sendRequest(broken, target, {}, String),
+      (e) => e.code === 'NETWORK' && e.message === 'Cannot reach 127.0.0.1:9 (ECONNREFUSED)',
+    );
+  });
+
+  it('a failure without message or code is a network failure, uncertain', () => {
+    const e = transportError({}, target);
+    assert.deepEqual([e.code, e.message, e.uncertain, e.params], ['NETWORK', 'Cannot reach 127.0.0.1:9', true, { host: '127.0.0.1:9' }]);
+    assert.equal(transportError(undefined, target).code, 'NETWORK');
+  });
+
+  it("the firewall is a 429 rate limit with Netatmo's code 11, nothing else", () => {
+    const e = (code, status, apiCode) =>
+      new NetatmoError(code, 'm', { status, apiError: apiCode === undefined ? undefined : { code: apiCode, message: 'm' } });
+    assert.equal(isConcurrencyLimit(e('RATE_LIMITED', 429, 11)), true);
+    assert.equal(isConcurrencyLimit(e('RATE_LIMITED', 429, undefined)), false);
+    assert.equal(isConcurrencyLimit(e('RATE_LIMITED', 429, 26)), false);
+    assert.equal(isConcurrencyLimit(e('RATE_LIMITED', 403, 11)), false);
+    assert.equal(isConcurrencyLimit(e('SERVER', 429, 11)), false);
+  });
+});

@@ -114,3 +114,16 @@ describe("tests' secret grep (helpers/secrets.js)", () => {
     return r;
   }
 });
+
+describe('core: Redactor, exactly', () => {
+  it('a part at the very start of a line and another further on: two runs, each scrubbed', () => {
+    const r = new Redactor();
+    r.add(TOKEN, OTHER);
+    const a = TOKEN.slice(0, REDACT_PART);
+    const b = OTHER.slice(5, 5 + REDACT_PART);
+    assert.equal(r.scrub(`${a} gap ${b}`), `${a.slice(0, 4)}… gap ${b.slice(0, 4)}…`);
+    assert.equal(r.scrub(`${a} gap ${b} end`), `${a.slice(0, 4)}… gap ${b.slice(0, 4)}… end`);
+    const last = TOKEN.slice(-REDACT_PART);
+    assert.equal(r.scrub(`[${last}]`), `[${last.slice(0, 4)}…]`, "the secret's last slice is known too");
+  });
+});

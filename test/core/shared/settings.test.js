@@ -136,3 +136,60 @@ describe('settings: the token folder (nodes and command line alike)', () => {
     assert.equal(read({ dir: ' ' }).dir, undefined);
   });
 });
+
+describe('settings: readNetatmoSettings, exactly', () => {
+  const { readNetatmoSettings, credentialSecrets } = require('../../../dist/core/shared/settings');
+  const none = {
+    apiBase: undefined,
+    marginSeconds: undefined,
+    timeoutSeconds: undefined,
+    reauthThrottleSeconds: undefined,
+    retryBaseMs: undefined,
+    retryMaxMs: undefined,
+    lockStaleMs: undefined,
+    apiLimits: undefined,
+    dir: undefined,
+    trustedProxies: undefined,
+  };
+
+  it('only an object is read: a function, a string or a number count as nothing', () => {
+    const fn = Object.assign(() => {}, { apiBase: 'http://x', marginSeconds: 5 });
+    for (const raw of [fn, 'text', 42, true, null, undefined]) assert.deepEqual(readNetatmoSettings(raw), none, String(raw));
+  });
+
+  it('apiBase and dir trimmed; empty, blank or not a string is none; numbers as given, strings are not numbers', () => {
+    assert.deepEqual(readNetatmoSettings({ apiBase: '  http://127.0.0.1:9  ', dir: ' d ', marginSeconds: '5', timeoutSeconds: 0 }), {
+      ...none,
+      apiBase: 'http://127.0.0.1:9',
+      dir: 'd',
+      timeoutSeconds: 0,
+    });
+    for (const v of ['', '   ', 5, {}]) assert.deepEqual(readNetatmoSettings({ apiBase: v, dir: v }), none, String(v));
+  });
+
+  it('trustedProxies: a list or a comma separated text; trimmed, lower case, IPv4-mapped addresses as IPv4', () => {
+    const proxies = (v) => readNetatmoSettings({ trustedProxies: v }).trustedProxies;
+    assert.deepEqual(proxies(' 127.0.0.1 , ::1,FE80::1 '), ['127.0.0.1', '::1', 'fe80::1']);
+    assert.deepEqual(proxies([' 10.0.0.1 ', 5, null, '', '  ', '::FFFF:10.0.0.2']), ['10.0.0.1', '10.0.0.2']);
+    assert.deepEqual(proxies(['::ffff:1.2.3.4', '2001:db8::ffff:1.2.3.4', '::ffff:abcd', '::ffff:']), [
+      '1.2.3.4',
+      '2001:db8::ffff:1.2.3.4',
+      '::ffff:abcd',
+      '::ffff:',
+    ]);
+    const at64 = ` ${'a'.repeat(62)} `;
+    assert.deepEqual(proxies([at64, 'b'.repeat(65)]), ['a'.repeat(62)], 'at most 64 characters as written');
+    assert.equal(proxies(Array.from({ length: 70 }, (_, i) => `10.0.0.${i}`)).length, 64);
+    for (const v of [undefined, '', ' , ', [], [1, 2], { a: '1.2.3.4' }, 5]) assert.equal(proxies(v), undefined, JSON.stringify(v));
+  });
+
+  it('a generated secret that is not a non-empty text is none', () => {
+    for (const generated of [5, '', true, {}])
+      assert.deepEqual(
+        credentialSecrets(undefined, generated),
+        { secret: undefined, secrets: [undefined], from: 'none' },
+        String(generated),
+      );
+    assert.deepEqual(credentialSecrets('', 'g'), { secret: 'g', secrets: ['g'], from: '.config.runtime.json _credentialSecret' });
+  });
+});

@@ -48,3 +48,40 @@ describe('timing: sleep', () => {
     assert.equal(timers.pending.size, 0);
   });
 });
+
+describe('timing: sleep and stoppedError, exactly', () => {
+  const { getEventListeners } = require('node:events');
+  const { stoppedError } = require('../../../dist/core/shared/timing');
+
+  it('a wait that ended leaves no listener on the signal; a later stop clears nothing and rejects nothing', async () => {
+    const timers = manualTimers();
+    const cleared = [];
+    const counting = { ...timers, setTimeout: timers.setTimeout, clearTimeout: (id) => (cleared.push(id), timers.clearTimeout(id)) };
+    const stop = new AbortController();
+    const state = settled(sleep(10, { timers: counting, signal: stop.signal }));
+    assert.equal(getEventListeners(stop.signal, 'abort').length, 1);
+    timers.fireAll();
+    await Promise.resolve();
+    assert.equal(state.done, 'resolved');
+    assert.equal(getEventListeners(stop.signal, 'abort').length, 0);
+    stop.abort();
+    assert.deepEqual(cleared, []);
+  });
+
+  it('a stop removes its own listener (once)', async () => {
+    const stop = new AbortController();
+    const state = settled(sleep(10, { timers: manualTimers(), signal: stop.signal }));
+    stop.abort();
+    await Promise.resolve();
+    assert.equal(state.done.code, 'TIMEOUT');
+    assert.equal(getEventListeners(stop.signal, 'abort').length, 0);
+  });
+
+  it('stoppedError: TIMEOUT, reason stopped, its English text', () => {
+    const e = stoppedError();
+    assert.deepEqual(
+      [e.code, e.reason, e.message],
+      ['TIMEOUT', 'stopped', 'The node was stopped (redeploy or shutdown) while the message waited'],
+    );
+  });
+});
