@@ -28,8 +28,8 @@ export const SCALE_SECONDS: Readonly<Record<string, number>> = {
   '1week': 604800,
   '1month': 2592000,
 };
-/** Scales tried for `last` without a scale, finest first. */
-const DEFAULT_SCALES = ['30min', '1hour', '3hours', '1day', '1week', '1month'];
+/** Scales tried for `last` without a scale, finest first (then `1month`, the coarsest). */
+const DEFAULT_SCALES = ['30min', '1hour', '3hours', '1day', '1week'];
 const UNIT_SECONDS: Record<string, number> = { min: 60, h: 3600, d: 86400, w: 604800, m: 2592000, y: 31536000 };
 const LAST = /^\s*(\d{1,4})\s*(min|h|d|w|m|y)\s*$/i;
 
@@ -98,7 +98,7 @@ export function planHistory(input: Record<string, unknown>, nowMs: number): Hist
     if (params[k] !== undefined && params[k] !== '') params[k] = toEpochSeconds(params[k], k);
   }
   const ids = params.module_id;
-  const modules = Array.isArray(ids) ? ids.map(String) : typeof ids === 'string' && ids.includes(',') ? ids.split(',') : [ids];
+  const modules = Array.isArray(ids) ? ids.map(String) : typeof ids === 'string' ? ids.split(',') : [ids];
   const list = modules.map((m) => (m === undefined || m === '' ? undefined : String(m).trim()));
   if (list.length > 8) throw invalid('module_id: at most 8 modules in one history', 'modules', { max: 8 });
   const step = SCALE_SECONDS[String(params.scale)];
