@@ -151,16 +151,17 @@ export interface ModuleHistory {
 
 /**
  * Every page of one module's history, one after the other through `send` (which waits for the rate
- * budget), merged. At most MAX_PAGES requests.
+ * budget), merged. At most `maxPages` (MAX_PAGES) requests.
  */
 export async function fetchModuleHistory(
   plan: HistoryPlan,
   module: string | undefined,
   send: (params: Record<string, unknown>) => Promise<unknown>,
+  maxPages = MAX_PAGES,
 ): Promise<ModuleHistory> {
   let params: Record<string, unknown> | undefined = moduleParams(plan, module);
   const bodies: unknown[] = [];
-  while (params && bodies.length < MAX_PAGES) {
+  while (params && bodies.length < maxPages) {
     const body = await send(params);
     bodies.push(body);
     params = plan.range ? nextPageParams(params, body, plan.range.end) : undefined;
