@@ -43,13 +43,13 @@ export function isMeasureEndpoint(name: unknown): boolean {
 
 /** A time as epoch seconds: a Date, ISO text, epoch seconds (number or digits), or milliseconds above 10^11. */
 export function toEpochSeconds(v: unknown, name: string): number {
-  let s: number | undefined;
+  let s = NaN;
   // A Date from another realm (a function node's sandbox) is no `instanceof Date` here.
   if (Object.prototype.toString.call(v) === '[object Date]') s = (v as Date).getTime() / 1000;
   else if (typeof v === 'number') s = Math.abs(v) > 1e11 ? v / 1000 : v;
   else if (typeof v === 'string' && /^\s*\d{1,13}(\.\d+)?\s*$/.test(v)) return toEpochSeconds(Number(v), name);
   else if (typeof v === 'string' && v.length <= 64) s = Date.parse(v) / 1000;
-  if (s === undefined || !Number.isFinite(s) || s < 0) {
+  if (!Number.isFinite(s) || s < 0) {
     throw invalid(`${name} must be a date: a Date, ISO text such as 2026-01-31T12:00:00Z, or epoch seconds`, 'time', { name });
   }
   return Math.floor(s);

@@ -19,7 +19,7 @@ const MAX_ROWS = 1_000_000;
 
 function readValues(v: unknown): (number | null)[] {
   const list = Array.isArray(v) ? v : [v];
-  return list.map((x) => (typeof x === 'number' && Number.isFinite(x) ? x : null));
+  return list.map((x) => (Number.isFinite(x) ? (x as number) : null));
 }
 
 /** The rows of one answer body, in either form, sorted by time, each timestamp once (the first wins); at most `max`. */
@@ -70,8 +70,9 @@ export function mergeBodies(bodies: unknown[]): unknown {
     const r = rows[i];
     const prev = rows[i - 1];
     const step = prev ? r.t - prev.t : 0;
+    // A block's second row sets its step; each further row must keep it.
     if (cur && cur.value.length === 1) cur.step_time = step;
-    if (cur && (cur.value.length === 1 || step === cur.step_time)) {
+    if (cur && step === cur.step_time) {
       cur.value.push(r.values);
     } else {
       cur = { beg_time: r.t, step_time: 0, value: [r.values] };

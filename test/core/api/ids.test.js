@@ -83,6 +83,9 @@ describe('ids: reading the answers', () => {
       assert.deepEqual(coachesOf(body), []);
     }
     for (const body of [null, Object.assign([], { homes: [{ id: 'h' }] }), { homes: 'h' }]) assert.deepEqual(homesOf(body), []);
+    const fn = Object.assign(() => 0, { devices: [{ _id: 'a' }], homes: [{ id: 'h' }] });
+    assert.deepEqual([stationsOf(fn), coachesOf(fn), homesOf(fn)], [[], [], []], 'a function is no body');
+    assert.deepEqual(coachesOf({ devices: [Object.assign(() => 0, { _id: 'f' }), { _id: 'b' }] }), [{ id: 'b', name: 'b' }]);
   });
 
   it('at most 200 devices, homes, rooms and modules are read', () => {
