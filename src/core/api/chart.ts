@@ -53,7 +53,8 @@ export function typeName(type: string): string {
 /** The unit of a measure type ("" when it has none, "Wh" for energy sums). */
 export function unitOf(type: string): string {
   const t = typeName(type).toLowerCase();
-  if (UNITS[t]) return UNITS[t];
+  // Own keys only: "constructor" is a type name from outside, not Object's.
+  if (Object.hasOwn(UNITS, t)) return UNITS[t];
   if (t.startsWith('sum_energy')) return 'Wh';
   return '';
 }

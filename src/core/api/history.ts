@@ -28,8 +28,8 @@ export const SCALE_SECONDS: Readonly<Record<string, number>> = {
   '1week': 604800,
   '1month': 2592000,
 };
-/** Scales tried for `last` without a scale, finest first. */
-const DEFAULT_SCALES = ['30min', '1hour', '3hours', '1day', '1week', '1month'];
+/** Scales tried for `last` without a scale, finest first (then `1month`, the coarsest). */
+const DEFAULT_SCALES = ['30min', '1hour', '3hours', '1day', '1week'];
 const UNIT_SECONDS: Record<string, number> = { min: 60, h: 3600, d: 86400, w: 604800, m: 2592000, y: 31536000 };
 const LAST = /^\s*(\d{1,4})\s*(min|h|d|w|m|y)\s*$/i;
 
@@ -43,13 +43,13 @@ export function isMeasureEndpoint(name: unknown): boolean {
 
 /** A time as epoch seconds: a Date, ISO text, epoch seconds (number or digits), or milliseconds above 10^11. */
 export function toEpochSeconds(v: unknown, name: string): number {
-  let s: number | undefined;
+  let s = NaN;
   // A Date from another realm (a function node's sandbox) is no `instanceof Date` here.
   if (Object.prototype.toString.call(v) === '[object Date]') s = (v as Date).getTime() / 1000;
   else if (typeof v === 'number') s = Math.abs(v) > 1e11 ? v / 1000 : v;
   else if (typeof v === 'string' && /^\s*\d{1,13}(\.\d+)?\s*$/.test(v)) return toEpochSeconds(Number(v), name);
   else if (typeof v === 'string' && v.length <= 64) s = Date.parse(v) / 1000;
-  if (s === undefined || !Number.isFinite(s) || s < 0) {
+  if (!Number.isFinite(s) || s < 0) {
     throw invalid(`${name} must be a date: a Date, ISO text such as 2026-01-31T12:00:00Z, or epoch seconds`, 'time', { name });
   }
   return Math.floor(s);
@@ -98,7 +98,7 @@ export function planHistory(input: Record<string, unknown>, nowMs: number): Hist
     if (params[k] !== undefined && params[k] !== '') params[k] = toEpochSeconds(params[k], k);
   }
   const ids = params.module_id;
-  const modules = Array.isArray(ids) ? ids.map(String) : typeof ids === 'string' && ids.includes(',') ? ids.split(',') : [ids];
+  const modules = Array.isArray(ids) ? ids.map(String) : typeof ids === 'string' ? ids.split(',') : [ids];
   const list = modules.map((m) => (m === undefined || m === '' ? undefined : String(m).trim()));
   if (list.length > 8) throw invalid('module_id: at most 8 modules in one history', 'modules', { max: 8 });
   const step = SCALE_SECONDS[String(params.scale)];
@@ -151,16 +151,17 @@ export interface ModuleHistory {
 
 /**
  * Every page of one module's history, one after the other through `send` (which waits for the rate
- * budget), merged. At most MAX_PAGES requests.
+ * budget), merged. At most `maxPages` (MAX_PAGES) requests.
  */
 export async function fetchModuleHistory(
   plan: HistoryPlan,
   module: string | undefined,
   send: (params: Record<string, unknown>) => Promise<unknown>,
+  maxPages = MAX_PAGES,
 ): Promise<ModuleHistory> {
   let params: Record<string, unknown> | undefined = moduleParams(plan, module);
   const bodies: unknown[] = [];
-  while (params && bodies.length < MAX_PAGES) {
+  while (params && bodies.length < maxPages) {
     const body = await send(params);
     bodies.push(body);
     params = plan.range ? nextPageParams(params, body, plan.range.end) : undefined;

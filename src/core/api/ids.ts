@@ -101,9 +101,10 @@ export function buildListing(
   errors: IdListing['errors'],
   now: number,
 ): IdListing {
-  const stations = answers.stations === undefined ? [] : stationsOf(answers.stations);
-  const coaches = answers.coaches === undefined ? [] : coachesOf(answers.coaches);
-  const homes = answers.homes === undefined ? [] : homesOf(answers.homes);
+  // An endpoint not asked (undefined) reads as an empty body: no station, coach or home.
+  const stations = stationsOf(answers.stations);
+  const coaches = coachesOf(answers.coaches);
+  const homes = homesOf(answers.homes);
   const names: Record<string, string> = {};
   const add = (n: Named): void => {
     names[n.id] ??= n.name;

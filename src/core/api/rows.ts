@@ -19,11 +19,11 @@ const MAX_ROWS = 1_000_000;
 
 function readValues(v: unknown): (number | null)[] {
   const list = Array.isArray(v) ? v : [v];
-  return list.map((x) => (typeof x === 'number' && Number.isFinite(x) ? x : null));
+  return list.map((x) => (Number.isFinite(x) ? (x as number) : null));
 }
 
-/** The rows of one answer body, in either form, sorted by time, each timestamp once (the first wins). */
-export function measureRows(body: unknown): MeasureRow[] {
+/** The rows of one answer body, in either form, sorted by time, each timestamp once (the first wins); at most `max`. */
+export function measureRows(body: unknown, max = MAX_ROWS): MeasureRow[] {
   const rows: MeasureRow[] = [];
   if (Array.isArray(body)) {
     for (const block of body) {
@@ -31,13 +31,13 @@ export function measureRows(body: unknown): MeasureRow[] {
       const { beg_time: beg, step_time: step, value } = block as Record<string, unknown>;
       if (typeof beg !== 'number' || !Array.isArray(value)) continue;
       const stepS = typeof step === 'number' && step > 0 ? step : 0;
-      for (let i = 0; i < value.length && rows.length < MAX_ROWS; i++) rows.push({ t: beg + i * stepS, values: readValues(value[i]) });
+      for (let i = 0; i < value.length && rows.length < max; i++) rows.push({ t: beg + i * stepS, values: readValues(value[i]) });
     }
   } else if (body && typeof body === 'object') {
     for (const [key, value] of Object.entries(body as Record<string, unknown>)) {
       const t = Number(key);
       if (!/^\d{1,12}$/.test(key) || !Number.isFinite(t)) continue;
-      if (rows.length >= MAX_ROWS) break;
+      if (rows.length >= max) break;
       rows.push({ t, values: readValues(value) });
     }
   }
@@ -61,7 +61,7 @@ export function isOptimized(body: unknown): boolean {
  * keyed by timestamp. No gap is added and no row is kept twice.
  */
 export function mergeBodies(bodies: unknown[]): unknown {
-  const rows = dedupe(bodies.flatMap(measureRows));
+  const rows = dedupe(bodies.flatMap((b) => measureRows(b)));
   const optimized = bodies.some(isOptimized) || bodies.length === 0;
   if (!optimized) return Object.fromEntries(rows.map((r) => [String(r.t), r.values]));
   const blocks: { beg_time: number; step_time: number; value: (number | null)[][] }[] = [];
@@ -70,8 +70,9 @@ export function mergeBodies(bodies: unknown[]): unknown {
     const r = rows[i];
     const prev = rows[i - 1];
     const step = prev ? r.t - prev.t : 0;
+    // A block's second row sets its step; each further row must keep it.
     if (cur && cur.value.length === 1) cur.step_time = step;
-    if (cur && (cur.value.length === 1 || step === cur.step_time)) {
+    if (cur && step === cur.step_time) {
       cur.value.push(r.values);
     } else {
       cur = { beg_time: r.t, step_time: 0, value: [r.values] };

@@ -116,7 +116,9 @@ describe('history: times and ranges', () => {
 
 describe('history: pages', () => {
   for (const optimize of [true, false]) {
-    it(`a year at 30 min (${optimize ? 'optimized' : 'keyed'} answers): 18 requests, 17,520 rows, sorted, none twice, none missing`, async () => {
+    it(`a year at 30 min (${optimize ? 'optimized' : 'keyed'} answers): 18 requests, 17,520 rows, sorted, none twice, none missing`, async function () {
+      // 18 pages of 17,520 rows: about 0.3 s, more when the code is instrumented on a loaded machine.
+      this.timeout(10_000);
       const step = 1800;
       const plan = H.planHistory({ device_id: 'd', type: 'T,H', scale: '30min', last: '365d' }, NOW);
       const from = plan.range.begin + step; // Netatmo's first value after date_begin
@@ -359,5 +361,200 @@ describe('ids for the pickers', () => {
     now += 100;
     await cache.get('c', fetch);
     assert.equal(fetches, 4, 'then asked again');
+  });
+});
+
+describe('history: exact rules', () => {
+  it('isMeasureEndpoint: getmeasure and getroommeasure, trimmed; nothing else', () => {
+    assert.deepEqual([...H.MEASURE_ENDPOINTS], ['getmeasure', 'getroommeasure']);
+    assert.equal(H.isMeasureEndpoint('getmeasure'), true);
+    assert.equal(H.isMeasureEndpoint(' getroommeasure '), true);
+    for (const v of ['homestatus', '', 'getmeasures', undefined, 5, ['getmeasure']]) assert.equal(H.isMeasureEndpoint(v), false, String(v));
+  });
+
+  it('toEpochSeconds: 10^11 is still seconds, above it milliseconds; 0 is a time; fractions floored', () => {
+    assert.equal(H.toEpochSeconds(1e11, 't'), 1e11);
+    assert.equal(H.toEpochSeconds(1e11 + 1500, 't'), 100000001);
+    assert.equal(H.toEpochSeconds(0, 't'), 0);
+    assert.equal(H.toEpochSeconds(1.9, 't'), 1);
+    assert.equal(H.toEpochSeconds(' 1767225600 ', 't'), 1767225600);
+    assert.equal(H.toEpochSeconds('1767225600.55', 't'), 1767225600);
+    assert.equal(H.toEpochSeconds('1767225600.5', 't'), 1767225600);
+    assert.equal(H.toEpochSeconds('1767225600000', 't'), 1767225600);
+    assert.equal(H.toEpochSeconds('1 January 2026', 't'), Math.floor(Date.parse('1 January 2026') / 1000), 'a date text ending in digits');
+  });
+
+  it('toEpochSeconds: date text up to 64 characters; a list or a longer text is refused with the exact message', () => {
+    const text = 'Thu, 01 Jan 2026 00:00:00 GMT';
+    assert.equal(H.toEpochSeconds(text.padEnd(64), 't'), 1767225600);
+    for (const v of [text.padEnd(65), ['1767225600'], ['2026'], true, null, undefined, -1, Infinity]) {
+      assert.throws(
+        () => H.toEpochSeconds(v, 'date_begin'),
+        (e) => {
+          assert.equal(e.code, 'INVALID_INPUT');
+          assert.equal(e.message, 'date_begin must be a date: a Date, ISO text such as 2026-01-31T12:00:00Z, or epoch seconds');
+          assert.deepEqual(e.params, { name: 'date_begin' });
+          return true;
+        },
+        String(v),
+      );
+    }
+  });
+
+  it('parseLast: every unit, any case and spaces; zero, other text or a list refused with the exact message', () => {
+    const want = { '90min': 5400, ' 24 H ': 86400, '7d': 604800, '2w': 1209600, '1m': 2592000, '1Y': 31536000, '9999min': 599940 };
+    for (const [v, s] of Object.entries(want)) assert.equal(H.parseLast(v), s, v);
+    for (const v of ['0h', 'x24h', '24hx', '24 hours', '10000d', '1.5d', ['24h'], 24, '']) {
+      assert.throws(
+        () => H.parseLast(v),
+        (e) => {
+          assert.equal(e.code, 'INVALID_INPUT');
+          assert.equal(e.reason, 'last');
+          assert.equal(e.message, 'last must be a duration such as "24h", "7d", "30d" or "1y"');
+          return true;
+        },
+        String(v),
+      );
+    }
+  });
+
+  it('defaultScale: the finest scale whose points fit in 1024, boundaries included; 1month past all', () => {
+    assert.equal(H.defaultScale(1800 * 1024), '30min');
+    assert.equal(H.defaultScale(1800 * 1024 + 1), '1hour');
+    assert.equal(H.defaultScale(3600 * 1024 + 1), '3hours');
+    assert.equal(H.defaultScale(10800 * 1024 + 1), '1day');
+    assert.equal(H.defaultScale(86400 * 1024 + 1), '1week');
+    assert.equal(H.defaultScale(604800 * 1024), '1week');
+    assert.equal(H.defaultScale(604800 * 1024 + 1), '1month');
+    assert.equal(H.defaultScale(1e12), '1month');
+    assert.deepEqual(H.SCALE_SECONDS, {
+      max: 300,
+      '30min': 1800,
+      '1hour': 3600,
+      '3hours': 10800,
+      '1day': 86400,
+      '1week': 604800,
+      '1month': 2592000,
+    });
+    assert.deepEqual([H.PAGE_LIMIT, H.MAX_PAGES], [1024, 100]);
+  });
+
+  it('planHistory: an empty last or scale is none; date_end given with last is read, a bad one named', () => {
+    const a = H.planHistory({ last: '', date_begin: '1767225600', date_end: '', scale: 'foo' }, NOW);
+    assert.deepEqual(a, { params: { date_begin: 1767225600, date_end: '', scale: 'foo' }, modules: [undefined], minRequests: 1 });
+    const b = H.planHistory({ last: '24h', scale: '', date_end: '2026-01-01T00:00:00Z' }, NOW);
+    assert.deepEqual(b.params, { scale: '30min', date_begin: 1767225600 - 86400, date_end: 1767225600, limit: 1024 });
+    assert.deepEqual(b.range, { begin: 1767225600 - 86400, end: 1767225600 });
+    assert.throws(
+      () => H.planHistory({ last: '24h', date_end: 'soon' }, NOW),
+      (e) => e.params.name === 'date_end',
+    );
+    assert.throws(
+      () => H.planHistory({ date_begin: 'soon' }, NOW),
+      (e) => e.params.name === 'date_begin',
+    );
+    assert.deepEqual(H.planHistory({ date_end: 5 }, NOW).params, { date_end: 5 });
+  });
+
+  it('planHistory: paged when limit is missing or empty and the scale known; the range ends now when date_end is missing', () => {
+    const a = H.planHistory({ date_begin: NOW_S - 3600, scale: '30min', limit: '' }, NOW);
+    assert.deepEqual(a, {
+      params: { date_begin: NOW_S - 3600, date_end: NOW_S, scale: '30min', limit: 1024 },
+      range: { begin: NOW_S - 3600, end: NOW_S },
+      modules: [undefined],
+      minRequests: 1,
+    });
+    assert.equal(H.planHistory({ date_begin: 100, scale: 'weekly' }, NOW).range, undefined);
+    assert.equal(H.planHistory({ date_begin: NOW_S + 10, scale: '1day' }, NOW).minRequests, 1, 'a begin after the end: one request');
+  });
+
+  it('planHistory: modules from a list or comma text, trimmed, an empty one the device itself; 8 at most', () => {
+    assert.deepEqual(H.planHistory({ module_id: ' a , b ' }, NOW).modules, ['a', 'b']);
+    assert.deepEqual(H.planHistory({ module_id: '' }, NOW).modules, [undefined]);
+    assert.deepEqual(H.planHistory({ module_id: 'a' }, NOW).modules, ['a']);
+    assert.deepEqual(H.planHistory({ module_id: [1, '', ' c'] }, NOW).modules, ['1', undefined, 'c']);
+    const eight = Array.from({ length: 8 }, (_, i) => `m${i}`);
+    assert.equal(H.planHistory({ module_id: eight }, NOW).minRequests, 8);
+    assert.throws(
+      () => H.planHistory({ module_id: [...eight, 'm8'] }, NOW),
+      (e) => {
+        assert.equal(e.code, 'INVALID_INPUT');
+        assert.equal(e.reason, 'modules');
+        assert.equal(e.message, 'module_id: at most 8 modules in one history');
+        assert.deepEqual(e.params, { max: 8 });
+        return true;
+      },
+    );
+  });
+
+  it('planHistory: 100 requests over all modules is the most, with the exact refusal past it', () => {
+    const span = (pages) => ({ date_begin: 0, date_end: pages * 1024 * 300, scale: 'max' });
+    assert.equal(H.planHistory(span(100), NOW).minRequests, 100);
+    assert.equal(H.planHistory({ ...span(50), module_id: ['a', 'b'] }, NOW).minRequests, 100);
+    assert.equal(H.planHistory({ ...span(3), module_id: ['a', 'b'] }, NOW).minRequests, 6);
+    const refusal = (input, requests) =>
+      assert.throws(
+        () => H.planHistory(input, NOW),
+        (e) => {
+          assert.equal(e.reason, 'range');
+          assert.equal(e.message, `This range needs ${requests} requests (at most 100): choose a coarser scale`);
+          assert.deepEqual(e.params, { requests, max: 100 });
+          return true;
+        },
+      );
+    refusal({ date_begin: 0, date_end: 100 * 1024 * 300 + 300, scale: 'max' }, 101);
+    refusal({ ...span(51), module_id: ['a', 'b'] }, 102);
+  });
+
+  it('moduleParams: the module given, or no module_id at all; the plan unchanged', () => {
+    const plan = { params: { device_id: 'd', module_id: ['a', 'b'] }, modules: ['a', 'b'], minRequests: 2 };
+    assert.deepEqual(H.moduleParams(plan, 'b'), { device_id: 'd', module_id: 'b' });
+    const own = H.moduleParams(plan, undefined);
+    assert.deepEqual(own, { device_id: 'd' });
+    assert.equal('module_id' in own, false);
+    assert.deepEqual(plan.params, { device_id: 'd', module_id: ['a', 'b'] });
+  });
+
+  it('nextPageParams: a full page ending before end - 1 asks again from the second after its last row', () => {
+    const full = { 0: [1] };
+    for (let i = 1; i < 1024; i++) full[i] = [i];
+    assert.deepEqual(H.nextPageParams({ a: 1, date_begin: 0 }, full, 1025), { a: 1, date_begin: 1024 });
+    assert.equal(H.nextPageParams({}, full, 1024), undefined, 'the last row is end - 1: covered');
+    delete full[1023];
+    assert.equal(H.nextPageParams({}, full, 5000), undefined, 'a short page ends it');
+  });
+
+  it('fetchModuleHistory: at most maxPages (100) requests even when pages never end; one answer is passed on as it came', async () => {
+    let calls = 0;
+    const value = Array.from({ length: 1024 }, () => [1]);
+    const send = async (p) => {
+      calls++;
+      return [{ beg_time: p.date_begin ?? 0, step_time: 1, value }];
+    };
+    const plan = { params: {}, range: { begin: 0, end: 1e12 }, modules: [undefined] };
+    const h = await H.fetchModuleHistory(plan, undefined, send, 3);
+    assert.equal(calls, 3);
+    assert.equal(h.requests, 3);
+    assert.equal(H.countRows(h.body), 3072);
+    assert.deepEqual(h.body, [{ beg_time: 0, step_time: 1, value: Array.from({ length: 3072 }, () => [1]) }]);
+    const odd = { status: 'ok', body: 'nothing' };
+    const one = await H.fetchModuleHistory(
+      { params: { module_id: 'x' }, modules: ['m'] },
+      'm',
+      async (p) => (assert.equal(p.module_id, 'm'), odd),
+    );
+    assert.deepEqual(one, { module: 'm', body: odd, requests: 1 });
+    assert.equal(one.body, odd);
+  });
+
+  it('countRows: each timestamp once', () => {
+    assert.equal(
+      H.countRows([
+        { beg_time: 0, step_time: 0, value: [[1], [2]] },
+        { beg_time: 5, step_time: 1, value: [[1], [2]] },
+      ]),
+      3,
+    );
+    assert.equal(H.countRows(null), 0);
   });
 });
