@@ -152,7 +152,7 @@ export class TokenManager extends EventEmitter {
    */
   stop(waitMs = 12_000): Promise<void> {
     this.running = false;
-    if (this.timer) this.timers.clearTimeout(this.timer);
+    this.timers.clearTimeout(this.timer); // a handle already cleared (or none) is ignored
     this.timer = undefined;
     this.wakeWaiting(false);
     if (!this.inflight) return Promise.resolve();
@@ -179,7 +179,7 @@ export class TokenManager extends EventEmitter {
    * with the last error when it does not). A `maxWaitMs` that is not a finite number counts as 0.
    */
   async getToken(opts: GetTokenOptions = {}): Promise<TokenSet> {
-    const maxWaitMs = opts.maxWaitMs !== undefined && Number.isFinite(opts.maxWaitMs) ? Math.max(0, opts.maxWaitMs) : 0;
+    const maxWaitMs = Number.isFinite(opts.maxWaitMs) ? Math.max(0, opts.maxWaitMs as number) : 0;
     if (maxWaitMs === 0) return this.tokenOrRefresh();
     const deadline = this.clock() + maxWaitMs;
     for (;;) {
@@ -375,7 +375,7 @@ export class TokenManager extends EventEmitter {
         await this.store.write(this.accountId, { tokens: t });
       } catch (err) {
         // The code is spent (or the pasted refresh token rotated): keep the pair, store it on the next try.
-        this.memory.keepUnsaved({ tokens: t, from: before?.tokens.refresh_token ?? '' });
+        this.memory.keepUnsaved({ tokens: t, from: before?.tokens.refresh_token });
         throw this.recordFailure(this.toError(err));
       }
       return t;
@@ -401,7 +401,7 @@ export class TokenManager extends EventEmitter {
   }
 
   private schedule(): void {
-    if (this.timer) this.timers.clearTimeout(this.timer);
+    this.timers.clearTimeout(this.timer);
     this.timer = undefined;
     if (!this.running || !this.autoRefresh || this.inflight) return;
     const { tokens: t, invalid } = this.memory.login;

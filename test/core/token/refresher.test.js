@@ -9,6 +9,7 @@ const { Redactor } = require('../../../dist/core/shared/redact');
 const { LoginMemory } = require('../../../dist/core/token/login-memory');
 const { Refresher } = require('../../../dist/core/token/refresher');
 const { ThrottledReauthorization } = require('../../../dist/core/token/refusals');
+const { fakeTokenStore: fakeStore } = require('../../helpers/fake-token-store');
 
 const NOW = Date.UTC(2026, 0, 15, 12, 0, 0);
 const HOUR = 3_600_000;
@@ -21,37 +22,6 @@ const pair = (n, { expired = false } = {}) => ({
   obtained_at: NOW - 2 * HOUR,
   expires_at: expired ? NOW - 1000 : NOW + HOUR,
 });
-
-/** A store whose reads answer from `reads` in turn (a value, or an error to throw), the last one again after. */
-function fakeStore(reads) {
-  const s = {
-    reads: [...reads],
-    writes: [],
-    locks: 0,
-    failWrites: 0,
-    async read(id) {
-      assert.equal(id, 'acc1');
-      const next = s.reads.length > 1 ? s.reads.shift() : s.reads[0];
-      if (next instanceof Error) throw next;
-      return next === null ? null : structuredClone(next);
-    },
-    async write(id, account) {
-      assert.equal(id, 'acc1');
-      if (s.failWrites > 0) {
-        s.failWrites -= 1;
-        throw new NetatmoError('STORE', 'Cannot write', { params: { detail: 'EACCES' } });
-      }
-      s.writes.push(structuredClone(account));
-    },
-    async withLock(id, fn) {
-      assert.equal(id, 'acc1');
-      s.locks += 1;
-      return fn();
-    },
-    file: (id) => `/tokens/${id}.json`,
-  };
-  return s;
-}
 
 function setup(reads, { refresh } = {}) {
   const store = fakeStore(reads);
