@@ -285,4 +285,73 @@ describe('core: the token manager, exactly (manager.ts)', () => {
     };
     assert.deepEqual(await delays([{ tokens: pair(1) }], { check: unwritable }), []);
   });
+
+  it('start says what it found, in one debug line', async () => {
+    const invalid = { code: 'invalid_grant', message: 'm', at: NOW };
+    let t = setup([{ tokens: pair(1), invalid, pending: NOW - 5 }]);
+    await t.m.start();
+    const iso = new Date(pair(1).expires_at).toISOString();
+    assert.deepEqual(
+      t.lines.filter(([, m]) => m.startsWith('start:')),
+      [
+        [
+          'debug',
+          `start: stored refresh token refr…, access token acce… valid until ${iso} (refused: invalid_grant) (a refresh was interrupted)`,
+        ],
+      ],
+    );
+    t = setup([{ tokens: pair(1) }]);
+    await t.m.start();
+    assert.deepEqual(
+      t.lines.filter(([, m]) => m.startsWith('start:')),
+      [['debug', `start: stored refresh token refr…, access token acce… valid until ${iso}`]],
+    );
+    t = setup([null]);
+    await t.m.start();
+    assert.deepEqual(
+      t.lines.filter(([, m]) => m.startsWith('start:')),
+      [['debug', 'start: no token file /tokens/acc1.json']],
+    );
+  });
+
+  it('only a client refused before the start gets its one request despite the throttle', async () => {
+    const refusedClient = { code: 'invalid_client', message: 'No client', at: NOW - 1000 };
+    // Refused as a client by another process after the start: throttled, no request.
+    let t = setup([{ tokens: pair(1, { expiresIn: -1000 }) }, { tokens: pair(1, { expiresIn: -1000 }), invalid: refusedClient }]);
+    await t.m.start();
+    assert.equal((await rejection(t.m.getToken())).code, 'REAUTHORIZE');
+    assert.deepEqual(t.sent, []);
+    // Refused before the start (then redeployed): one request.
+    t = setup([{ tokens: pair(1, { expiresIn: -1000 }), invalid: refusedClient }], { answers: [pair(2)] });
+    await t.m.start();
+    assert.deepEqual(await t.m.getToken(), pair(2));
+    assert.deepEqual(t.sent, [pair(1).refresh_token]);
+  });
+
+  it('no file: nothing to upgrade, even when the store says outdated', async () => {
+    const t = setup([null]);
+    t.store.isOutdated = () => true;
+    let asked = 0;
+    t.store.upgrade = async () => {
+      asked += 1;
+      return true;
+    };
+    await t.m.start();
+    assert.equal(asked, 0);
+    assert.deepEqual(t.said('info', 'warn', 'error'), []);
+  });
+
+  it('a state event only when the state changes', async () => {
+    const t = setup([null]);
+    const events = [];
+    t.m.on('state', (s) => events.push(s.status));
+    await t.m.start();
+    await t.m.forget();
+    assert.deepEqual(events, []);
+    const u = setup([{ tokens: pair(1) }]);
+    u.m.on('state', (s) => events.push(s.status));
+    await u.m.start();
+    u.m.acceptAccessToken(pair(1).access_token);
+    assert.deepEqual(events, ['ok']);
+  });
 });
