@@ -10,6 +10,8 @@ const { NetatmoError } = require('../../dist/core/shared/errors');
 function fakeTokenStore(reads, { accountId = 'acc1' } = {}) {
   const s = {
     reads: [...reads],
+    /** How many reads were asked for. */
+    readCount: 0,
     writes: [],
     locks: 0,
     removed: 0,
@@ -18,6 +20,7 @@ function fakeTokenStore(reads, { accountId = 'acc1' } = {}) {
     lockError: undefined,
     async read(id) {
       assert.equal(id, accountId);
+      s.readCount += 1;
       const next = s.reads.length > 1 ? s.reads.shift() : s.reads[0];
       if (next instanceof Error) throw next;
       if (next && Object.hasOwn(next, 'throws')) throw next.throws;

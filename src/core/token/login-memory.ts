@@ -144,6 +144,6 @@ export class LoginMemory {
 
   /** A retry is scheduled and not due yet: until then, no new token request. */
   backingOff(now: number): boolean {
-    return this.#backoff.retryAt !== undefined && now < this.#backoff.retryAt;
+    return now < (this.#backoff.retryAt ?? now);
   }
 }

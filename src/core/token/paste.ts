@@ -49,7 +49,7 @@ export function parsePastedRedirect(text: unknown): PastedRedirect {
   if (v.length > MAX_URI_LENGTH) throw tooLongPaste();
   if (!/[?&=]/.test(v)) return { code: checkCode(v) };
   // Whatever stands before the query (scheme, host, port, path) does not matter: the query does.
-  const query = (v.includes('?') ? v.slice(v.indexOf('?') + 1) : v).split('#')[0];
+  const query = v.slice(v.indexOf('?') + 1).split('#')[0]; // no '?': indexOf is -1, the whole text
   const params = new URLSearchParams(query);
   const error = params.get('error');
   if (error === 'access_denied')

@@ -175,6 +175,7 @@ export class Refresher {
   private async afterRefusal(e: NetatmoError, stored: StoredAccount, now: number): Promise<TokenSet> {
     const rt = stored.tokens.refresh_token;
     // Refused because someone else rotated it meanwhile (a lock taken over, a tool that does not lock)?
+    // Stryker disable next-line ArrowFunction: null or undefined, both mean no newer pair to use
     const current = await this.c.store.read(this.c.accountId).catch(() => null);
     if (current && current.tokens.refresh_token !== rt && !current.invalid) {
       this.c.log.warn('Netatmo refused a refresh token that another process had already replaced; using the newer one');

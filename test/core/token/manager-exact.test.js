@@ -144,8 +144,10 @@ describe('core: the token manager, exactly (manager.ts)', () => {
     const invalid = { code: 'invalid_grant', message: 'Refused', at: NOW - 1000 };
     const t = setup([{ tokens: pair(1), invalid }]);
     await t.m.start();
+    const reads = t.store.readCount;
     t.m.rejectAccessToken(pair(1).access_token);
     await tick();
+    assert.equal(t.store.readCount, reads, 'no refresh started');
     assert.deepEqual(t.sent, []);
     assert.equal(t.store.locks, 0);
   });
@@ -218,6 +220,14 @@ describe('core: the token manager, exactly (manager.ts)', () => {
     assert.deepEqual(
       t.said('error').map(([, m]) => m),
       ['Internal error (X)', 'Unexpected failure'],
+    );
+    // A system error (a code, not a bug): said by its code, no stack.
+    t = setup([null, Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' })]);
+    await t.m.start();
+    await rejection(t.m.refresh());
+    assert.deepEqual(
+      t.said('error').map(([, m]) => m),
+      ['Unexpected failure (EACCES)'],
     );
   });
 
@@ -353,5 +363,26 @@ describe('core: the token manager, exactly (manager.ts)', () => {
     await u.m.start();
     u.m.acceptAccessToken(pair(1).access_token);
     assert.deepEqual(events, ['ok']);
+  });
+
+  it('no wait asked: a retry due at once is not waited for', async () => {
+    const t = setup([{ tokens: pair(1, { expiresIn: -1000 }) }], {
+      answers: [new NetatmoError('NETWORK', 'down'), pair(2)],
+      retryBaseMs: 0,
+    });
+    await t.m.start();
+    assert.equal((await rejection(t.m.getToken())).code, 'NETWORK');
+  });
+
+  it('no refresh timer before the start nor after the stop', async () => {
+    const t = setup([{ tokens: pair(1, { expiresIn: -1000 }) }], { answers: [pair(2), pair(3)], autoRefresh: true });
+    await t.m.refresh();
+    assert.equal(t.timers.pending.size, 0, 'not started');
+    await t.m.start();
+    assert.equal(t.timers.pending.size, 1);
+    await t.m.stop();
+    assert.equal(t.timers.pending.size, 0);
+    await t.m.refresh({ force: true });
+    assert.equal(t.timers.pending.size, 0, 'stopped');
   });
 });

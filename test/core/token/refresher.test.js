@@ -151,6 +151,16 @@ describe('core: one refresh (refresher.ts)', () => {
     assert.deepEqual(t.sent, []);
   });
 
+  it('tokens kept in memory are stored when no file is there, or when the file already holds them', async () => {
+    for (const onDisk of [null, { tokens: pair(2) }]) {
+      const t = setup([onDisk]);
+      t.memory.keepUnsaved({ tokens: pair(2), from: pair(1).refresh_token });
+      assert.deepEqual(await t.refresher.run(false), pair(2));
+      assert.deepEqual(t.store.writes, [{ tokens: pair(2) }], JSON.stringify(onDisk));
+      assert.deepEqual(t.warns(), [['info', `The new tokens kept in memory are now stored in ${FILE}`]]);
+    }
+  });
+
   it('tokens kept in memory give way to a newer login on disk', async () => {
     const t = setup([{ tokens: pair(3) }]);
     t.memory.keepUnsaved({ tokens: pair(2), from: pair(1).refresh_token });
