@@ -16,8 +16,11 @@ export interface Login {
   invalid?: StoredAccount['invalid'];
   /** An access token Netatmo's API refused before its expiry: never handed out again. */
   refusedAccessToken?: string;
-  /** A new pair that Netatmo gave but that could not be stored: kept, unused, until the store takes it. */
-  unsaved?: { tokens: TokenSet; from: string };
+  /**
+   * A new pair that Netatmo gave but that could not be stored: kept, unused, until the store takes it.
+   * `from`: the refresh token it replaces (none when no file was there).
+   */
+  unsaved?: { tokens: TokenSet; from?: string };
   /** The last refresh may have reached Netatmo although its answer was lost: the refresh token may be spent. */
   uncertain?: boolean;
   /** The token file was damaged (and set aside) or disappeared: said until the next authorization. */
@@ -141,6 +144,6 @@ export class LoginMemory {
 
   /** A retry is scheduled and not due yet: until then, no new token request. */
   backingOff(now: number): boolean {
-    return this.#backoff.retryAt !== undefined && now < this.#backoff.retryAt;
+    return now < (this.#backoff.retryAt ?? now);
   }
 }

@@ -29,7 +29,7 @@ const tooLongPaste = (): NetatmoError =>
 
 /** What a pasted text looks like: an address (`?`, `&`, `=` or `://`), a refresh token (a `|`), a code (letters and digits). */
 export function pastedShape(text: string): Pasted['kind'] | undefined {
-  const v = text.replace(/\s+/g, '');
+  const v = text.replace(/\s/g, '');
   if (/[?&=]|:\/\//.test(v)) return 'url';
   if (v.includes('|')) return 'refresh_token';
   if (/^[A-Za-z0-9]+$/.test(v)) return 'code';
@@ -45,11 +45,11 @@ export function parsePastedRedirect(text: unknown): PastedRedirect {
   if (typeof text !== 'string' || text.trim() === '') throw invalid('Nothing was pasted.', 'nothing-pasted');
   // Refused before any pass over it: spaces and line breaks (removed below) never make a paste 16 times longer.
   if (text.length > 16 * MAX_URI_LENGTH) throw tooLongPaste();
-  const v = text.replace(/\s+/g, '');
+  const v = text.replace(/\s/g, '');
   if (v.length > MAX_URI_LENGTH) throw tooLongPaste();
   if (!/[?&=]/.test(v)) return { code: checkCode(v) };
   // Whatever stands before the query (scheme, host, port, path) does not matter: the query does.
-  const query = (v.includes('?') ? v.slice(v.indexOf('?') + 1) : v).split('#')[0];
+  const query = v.slice(v.indexOf('?') + 1).split('#')[0]; // no '?': indexOf is -1, the whole text
   const params = new URLSearchParams(query);
   const error = params.get('error');
   if (error === 'access_denied')
@@ -78,7 +78,7 @@ export function parsePastedRedirect(text: unknown): PastedRedirect {
 export function classifyPasted(text: unknown): Pasted {
   if (typeof text !== 'string' || text.trim() === '') throw invalid('Nothing was pasted.', 'nothing-pasted');
   if (text.length > 16 * MAX_URI_LENGTH) throw tooLongPaste(); // before any pass over it
-  const v = text.replace(/\s+/g, '');
+  const v = text.replace(/\s/g, '');
   switch (pastedShape(v)) {
     case 'url':
       return { kind: 'url', ...parsePastedRedirect(v) };

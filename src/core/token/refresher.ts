@@ -90,7 +90,8 @@ export class Refresher {
   private async refreshHoldingLock(force: boolean): Promise<TokenSet> {
     let known = this.c.memory.login.tokens?.refresh_token;
     let stored = await this.readStore();
-    const kept = this.c.memory.login.unsaved && (await this.storeKeptTokens(stored));
+    const unsaved = this.c.memory.login.unsaved;
+    const kept = unsaved && (await this.storeKeptTokens(stored, unsaved));
     if (kept) {
       stored = { tokens: kept };
       known = kept.refresh_token;
@@ -174,6 +175,7 @@ export class Refresher {
   private async afterRefusal(e: NetatmoError, stored: StoredAccount, now: number): Promise<TokenSet> {
     const rt = stored.tokens.refresh_token;
     // Refused because someone else rotated it meanwhile (a lock taken over, a tool that does not lock)?
+    // Stryker disable next-line ArrowFunction: null or undefined, both mean no newer pair to use
     const current = await this.c.store.read(this.c.accountId).catch(() => null);
     if (current && current.tokens.refresh_token !== rt && !current.invalid) {
       this.c.log.warn('Netatmo refused a refresh token that another process had already replaced; using the newer one');
@@ -188,9 +190,10 @@ export class Refresher {
   }
 
   /** Stores the pair kept in memory after a failed write, unless another process stored a newer login. */
-  private async storeKeptTokens(stored: StoredAccount | null): Promise<TokenSet | undefined> {
-    const unsaved = this.c.memory.login.unsaved;
-    if (!unsaved) return undefined;
+  private async storeKeptTokens(
+    stored: StoredAccount | null,
+    unsaved: NonNullable<LoginMemory['login']['unsaved']>,
+  ): Promise<TokenSet | undefined> {
     const onDisk = stored?.tokens.refresh_token;
     if (onDisk !== undefined && onDisk !== unsaved.from && onDisk !== unsaved.tokens.refresh_token) {
       this.c.memory.keepUnsaved(undefined); // a newer login (another process, a new authorization) wins

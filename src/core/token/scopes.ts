@@ -59,10 +59,10 @@ const MAX_SCOPE_LENGTH = 64 * 65;
  * Unknown scopes are kept (Netatmo adds new ones) as long as they look like scopes.
  */
 export function parseScope(input: unknown): string[] {
-  if (input === undefined || input === null || input === '') return [DEFAULT_SCOPE];
+  if (input === undefined || input === null) return [DEFAULT_SCOPE]; // '' too, below: no scope in it
   if (typeof input !== 'string') throw new TypeError('scope must be a string');
   if (input.length > MAX_SCOPE_LENGTH) throw new TypeError(`the scope list is longer than ${MAX_SCOPE_LENGTH} characters`);
-  const list = input.split(/[\s,]+/).filter(Boolean);
+  const list = input.split(/[\s,]/).filter(Boolean);
   if (list.length > MAX_SCOPES) throw new TypeError(`more than ${MAX_SCOPES} scopes`);
   for (const s of list) {
     if (!/^[a-z][a-z0-9_]{1,63}$/.test(s)) throw new TypeError(`"${s.slice(0, 40)}" is not a Netatmo scope`);

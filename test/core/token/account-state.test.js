@@ -2,7 +2,7 @@
 /** The one account state (src/core/token/account-state.ts): derived live and stored, shown by one table. */
 const assert = require('node:assert/strict');
 
-const { liveState, storedState, fileStatus, displayOf, needsUser } = require('../../../dist/core/token/account-state');
+const { liveState, storedState, fileStatus, displayOf, needsUser, reauthReason } = require('../../../dist/core/token/account-state');
 const { NetatmoError } = require('../../../dist/core/shared/errors');
 
 const T0 = Date.UTC(2026, 0, 15, 12, 0, 0);
@@ -69,5 +69,41 @@ describe('the account state', () => {
     assert.equal(needsUser({ status: 'reauthorize' }), true);
     assert.equal(needsUser({ status: 'unauthorized' }), true);
     assert.equal(needsUser({ status: 'retrying' }), false);
+  });
+
+  it('names a stored refusal by its reason, or (older files) by its OAuth error', () => {
+    assert.equal(reauthReason({ code: 'invalid_client' }), 'client');
+    assert.equal(reauthReason({ code: 'invalid_grant' }), 'grant');
+    assert.equal(reauthReason({ code: 'invalid_client', reason: 'lost' }), 'lost');
+  });
+
+  it('lists every field of a live state: a failure with its reason and params, the last refresh, the retry', () => {
+    const e = new NetatmoError('STORE', 'disk at-1 full', { reason: 'unwritable', params: { file: 'f' } });
+    const s = liveState({
+      tokens,
+      lastRefresh: T0 + 5,
+      lastError: e,
+      retryAt: T0 + 9,
+      refreshing: false,
+      redact: (t) => t.replace('at-1', 'at…'),
+    });
+    assert.deepEqual(s, {
+      status: 'retrying',
+      authorized: true,
+      expires_at: tokens.expires_at,
+      scope: ['read_station'],
+      last_refresh: T0 + 5,
+      retry_at: T0 + 9,
+      error: { code: 'STORE', message: 'disk at… full', reason: 'unwritable', params: { file: 'f' } },
+    });
+    assert.deepEqual(liveState({ refreshing: true, redact: same }), {
+      status: 'unauthorized',
+      authorized: false,
+      expires_at: undefined,
+      scope: undefined,
+      last_refresh: undefined,
+      retry_at: undefined,
+      error: undefined,
+    });
   });
 });

@@ -430,7 +430,8 @@ describe('core: TokenStore, exactly', () => {
     assert.deepEqual([e.code, e.message], ['STORE', `Cannot move the token file ${path.join(file(), 'sub', 'acc1.json')} aside (ENOTDIR)`]);
   });
 
-  it('writes and reads leave no file descriptor open', async () => {
+  it('writes and reads leave no file descriptor open', async function () {
+    this.timeout(10_000); // 20 fsynced writes: over the mutation run's 1 s on a loaded machine
     const open = () => fs.readdirSync('/proc/self/fd').length;
     const store = new TokenStore({ dir, secret: 'fd-secret' });
     await store.write('acc1', { tokens: tokens() });

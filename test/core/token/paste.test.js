@@ -95,3 +95,44 @@ describe('what the paste box takes (issue 12, issue 16 item 5)', () => {
     assert.deepEqual(refused('   '), [null, 'nothing-pasted']);
   });
 });
+
+describe('core: the paste, exactly (paste.ts)', () => {
+  it('pastedShape drops spaces and line breaks, and takes only letters and digits from end to end for a code', () => {
+    assert.equal(pastedShape(' ab cd\n12 '), 'code');
+    assert.equal(pastedShape('-abcd1234'), undefined);
+    assert.equal(pastedShape('abcd1234-'), undefined);
+    assert.equal(pastedShape('a|b'), 'refresh_token');
+    assert.equal(pastedShape('x://y'), 'url');
+  });
+
+  it('a paste of spaces around a short code is read up to 16 times the longest address, refused beyond', () => {
+    const padded = (n) => `${' '.repeat(n - 8)}abcd1234`;
+    assert.equal(padded(16 * 2048).length, 16 * 2048);
+    assert.deepEqual(parsePastedRedirect(padded(16 * 2048)), { code: 'abcd1234' });
+    assert.deepEqual(classifyPasted(padded(16 * 2048)), { kind: 'code', code: 'abcd1234' });
+    refusalsAre([
+      [() => parsePastedRedirect(padded(16 * 2048 + 1)), 'paste-too-long', { max: 2048 }],
+      [() => classifyPasted(padded(16 * 2048 + 1)), 'paste-too-long', { max: 2048 }],
+    ]);
+  });
+
+  it("classifyPasted's refusals, with their texts", () => {
+    for (const nothing of [undefined, 3, '', ' \n ']) refuses(() => classifyPasted(nothing), /^Nothing was pasted\.$/);
+    for (const bad of ['x!abcdefgh|abcdefgh', 'abcdefgh|abcdefgh!x', 'abcdefgh|abcdefgh|abcdefgh']) {
+      const e = refuses(
+        () => classifyPasted(bad),
+        /^A refresh token is letters and digits, "\|", letters and digits \(24 and 32 hex digits\)\.$/,
+      );
+      assert.equal(e.reason, 'refresh-token-shape', bad);
+    }
+    refuses(
+      () => classifyPasted('not a thing!'),
+      /^Not recognised: paste the whole address the browser was sent to \(…\?state=…&code=…\), the code alone, or a refresh token \(…\|…\)\.$/,
+    );
+  });
+
+  it('what follows "#" in an address is not part of its query', () => {
+    assert.deepEqual(parsePastedRedirect('http://localhost/?state=s1&code=abcd1234#state=s2'), { code: 'abcd1234', state: 's1' });
+    assert.deepEqual(parsePastedRedirect('code=abcd1234#x'), { code: 'abcd1234', state: undefined });
+  });
+});
