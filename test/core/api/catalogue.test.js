@@ -8,22 +8,7 @@ const assert = require('node:assert/strict');
 
 const { endpoints, findEndpoint, missingScopes } = require('../../../dist/core/api/catalogue');
 
-const HOME_READ = [
-  'read_station',
-  'read_thermostat',
-  'read_camera',
-  'read_presence',
-  'read_doorbell',
-  'read_smokedetector',
-  'read_carbonmonoxidedetector',
-  'read_homecoach',
-  'read_magellan',
-  'read_bubendorff',
-  'read_mx',
-  'read_smarther',
-  'read_bfi',
-  'read_mhs1',
-];
+const { HOME_READ } = require('../../helpers/netatmo-scopes');
 const HOME_WRITE = [
   'write_thermostat',
   'write_camera',

@@ -17,22 +17,7 @@ const { NetatmoError } = require('../../../dist/core/shared/errors');
 const HUNG_MS = 2000;
 
 const { ApiClient, prepareCall, payloadParams } = client;
-const HOME_READ = [
-  'read_station',
-  'read_thermostat',
-  'read_camera',
-  'read_presence',
-  'read_doorbell',
-  'read_smokedetector',
-  'read_carbonmonoxidedetector',
-  'read_homecoach',
-  'read_magellan',
-  'read_bubendorff',
-  'read_mx',
-  'read_smarther',
-  'read_bfi',
-  'read_mhs1',
-];
+const { HOME_READ } = require('../../helpers/netatmo-scopes');
 
 /** What an error says, field by field. */
 function fields(e) {

@@ -1,0 +1,23 @@
+'use strict';
+/**
+ * Netatmo's scope lists as its documentation gives them, written out for the tests that check the
+ * catalogue and the client against them (a test does not import the constant it checks).
+ */
+const HOME_READ = [
+  'read_station',
+  'read_thermostat',
+  'read_camera',
+  'read_presence',
+  'read_doorbell',
+  'read_smokedetector',
+  'read_carbonmonoxidedetector',
+  'read_homecoach',
+  'read_magellan',
+  'read_bubendorff',
+  'read_mx',
+  'read_smarther',
+  'read_bfi',
+  'read_mhs1',
+];
+
+module.exports = { HOME_READ };
