@@ -1,7 +1,8 @@
 'use strict';
 /**
  * Netatmo's scope lists as its documentation gives them, written out for the tests that check the
- * catalogue and the client against them (a test does not import the constant it checks).
+ * catalogue and the client against them (a test does not import the constant it checks), and for the
+ * simulator, which stands in for Netatmo.
  */
 const HOME_READ = [
   'read_station',
@@ -20,4 +21,16 @@ const HOME_READ = [
   'read_mhs1',
 ];
 
-module.exports = { HOME_READ };
+const HOME_WRITE = [
+  'write_thermostat',
+  'write_camera',
+  'write_presence',
+  'write_magellan',
+  'write_bubendorff',
+  'write_mx',
+  'write_smarther',
+  'write_bfi',
+  'write_mhs1',
+];
+
+module.exports = { HOME_READ, HOME_WRITE };

@@ -250,33 +250,7 @@ function makeWorld(now) {
   };
 }
 
-const READ_HOME = [
-  'read_station',
-  'read_thermostat',
-  'read_camera',
-  'read_presence',
-  'read_doorbell',
-  'read_smokedetector',
-  'read_carbonmonoxidedetector',
-  'read_homecoach',
-  'read_magellan',
-  'read_bubendorff',
-  'read_mx',
-  'read_smarther',
-  'read_bfi',
-  'read_mhs1',
-];
-const WRITE_HOME = [
-  'write_thermostat',
-  'write_camera',
-  'write_presence',
-  'write_magellan',
-  'write_bubendorff',
-  'write_mx',
-  'write_smarther',
-  'write_bfi',
-  'write_mhs1',
-];
+const { HOME_READ: READ_HOME, HOME_WRITE: WRITE_HOME } = require('../helpers/netatmo-scopes');
 const USER = {
   email: 'user@example.com',
   language: 'en-US',

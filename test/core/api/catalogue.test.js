@@ -8,18 +8,7 @@ const assert = require('node:assert/strict');
 
 const { endpoints, findEndpoint, missingScopes } = require('../../../dist/core/api/catalogue');
 
-const { HOME_READ } = require('../../helpers/netatmo-scopes');
-const HOME_WRITE = [
-  'write_thermostat',
-  'write_camera',
-  'write_presence',
-  'write_magellan',
-  'write_bubendorff',
-  'write_mx',
-  'write_smarther',
-  'write_bfi',
-  'write_mhs1',
-];
+const { HOME_READ, HOME_WRITE } = require('../../helpers/netatmo-scopes');
 const EVENTS = ['read_camera', 'read_presence', 'read_doorbell', 'read_smokedetector', 'read_carbonmonoxidedetector'];
 const SCALES = ['max', '30min', '1hour', '3hours', '1day', '1week', '1month'];
 
